@@ -1,0 +1,45 @@
+# The two set-up commands of the README: `make run` and `make test`.
+# Each creates .venv on first use and reinstalls only when setup.cfg changes.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+DEMO_PORT ?= 8765
+
+.PHONY: run test bench lint translations clean
+
+$(STAMP): setup.cfg pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $(STAMP)
+
+translations: $(STAMP)
+	$(BIN)/pybabel compile --statistics -d corete/translations
+
+# Starts the demo network's feed server, migrates, loads the demo spaces, polls them once,
+# then runs the scheduler and the web hub; Ctrl-C stops all three.
+run: $(STAMP) translations
+	@mkdir -p instance
+	@test -f instance/config.py || $(BIN)/python -c "import secrets; print('SECRET_KEY = %r' % secrets.token_hex(32))" > instance/config.py
+	$(BIN)/corete db upgrade
+	@export CORETE_FETCH_ALLOW_NETWORKS='["127.0.0.1/32"]'; \
+	trap 'kill 0' EXIT INT TERM; \
+	$(BIN)/corete demo serve --port $(DEMO_PORT) & \
+	sleep 1; \
+	$(BIN)/corete demo load --base-url http://127.0.0.1:$(DEMO_PORT) && \
+	$(BIN)/corete poll --all && \
+	{ $(BIN)/corete scheduler & \
+	  echo; echo "  CoRete hub: http://$(HOST):$(PORT)/   (API: http://$(HOST):$(PORT)/api/v1/spaces)"; echo; \
+	  $(BIN)/corete run --host $(HOST) --port $(PORT); }
+
+test: $(STAMP) translations
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	$(BIN)/python bench/bench_poll.py $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) instance/*.sqlite3 .pytest_cache

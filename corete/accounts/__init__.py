@@ -1,0 +1,1 @@
+"""Accounts and roles: coordinators now; space operators later (bound to their spaces)."""

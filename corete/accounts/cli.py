@@ -1,0 +1,30 @@
+"""`corete users create`."""
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+
+from corete.accounts.models import ROLES
+from corete.accounts.services import AccountError, create_user
+from corete.extensions import db
+
+users_cli = AppGroup("users", help="Accounts of coordinators and operators.")
+
+
+@users_cli.command("create")
+@click.option("--email", required=True)
+@click.option("--role", type=click.Choice(ROLES), default="coordinator", show_default=True)
+@click.option("--password-file", type=click.File("r"), help="Read the password from this file.")
+def create_command(email, role, password_file):
+    """Create an account; the password is prompted unless --password-file is given."""
+    if password_file is not None:
+        password = password_file.read().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = create_user(db.session, email, password, role)
+        db.session.commit()
+    except AccountError as e:
+        db.session.rollback()
+        raise click.ClickException(str(e)) from None
+    click.echo(f"created {user.role} {user.email}")

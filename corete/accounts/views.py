@@ -1,0 +1,60 @@
+"""Login and logout. Every form carries a CSRF token (Flask-WTF's CSRFProtect)."""
+from __future__ import annotations
+
+from functools import wraps
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from corete.accounts.models import User
+from corete.accounts.services import authenticate
+from corete.extensions import db, login_manager
+
+bp = Blueprint("accounts", __name__, template_folder="templates")
+
+
+@login_manager.user_loader
+def load_user(user_id: str):
+    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+
+def role_required(*roles: str):
+    """Only logged-in users with one of ``roles`` get through; others get 403."""
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if not current_user.has_role(*roles):
+                abort(403)
+            return view(*args, **kwargs)
+        return wrapped
+    return decorator
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+        return target
+    return url_for("core.home")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if request.method == "POST":
+        user = authenticate(db.session, request.form.get("email", ""), request.form.get("password", ""))
+        if user is None:
+            db.session.rollback()
+            flash(_("Wrong e-mail or password."), "error")
+            return render_template("accounts/login.html", email=request.form.get("email", "")), 401
+        login_user(user)
+        db.session.commit()
+        return redirect(_safe_next(request.args.get("next")))
+    return render_template("accounts/login.html", email="")
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    logout_user()
+    flash(_("You are logged out."), "info")
+    return redirect(url_for("core.home"))

@@ -1,0 +1,12 @@
+"""The `corete` console script: Flask's CLI with the hub's app factory, so
+`corete db upgrade`, `corete run`, `corete shell` and the hub's own commands work."""
+from flask.cli import FlaskGroup
+
+from corete import create_app
+
+
+def _create_app():
+    return create_app()
+
+
+main = FlaskGroup(create_app=_create_app, help="The CoRete hub.")

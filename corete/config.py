@@ -1,0 +1,60 @@
+"""Every configuration key with its default.
+
+Order of precedence (lowest first): these defaults, ``instance/config.py``,
+environment variables ``CORETE_<KEY>`` (values parsed as JSON when they are JSON,
+so ``CORETE_FETCH_ALLOW_NETWORKS='["127.0.0.0/8"]'`` is a list), then the mapping
+given to ``create_app(test_config)``.
+"""
+
+# --- Flask and the database -------------------------------------------------------
+# Required outside tests; `make run` writes a random one into instance/config.py.
+SECRET_KEY = None
+# None means SQLite in the instance folder (instance/corete.sqlite3); set
+# CORETE_SQLALCHEMY_DATABASE_URI=postgresql+psycopg://user@host/db for PostgreSQL.
+SQLALCHEMY_DATABASE_URI = None
+SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+MAX_CONTENT_LENGTH = 2 * 1024 * 1024  # largest request body a citizen or operator may send
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+
+# --- Languages -----------------------------------------------------------------------
+LANGUAGES = ["it", "en"]
+BABEL_DEFAULT_LOCALE = "it"
+BABEL_DEFAULT_TIMEZONE = "Europe/Rome"
+
+# --- The read API (flask-smorest) ----------------------------------------------------------
+API_TITLE = "CoRete hub API"
+API_VERSION = "v1"
+OPENAPI_VERSION = "3.0.3"
+OPENAPI_URL_PREFIX = "/api/v1"
+OPENAPI_JSON_PATH = "openapi.json"
+API_PAGE_SIZE = 50
+API_MAX_PAGE_SIZE = 500
+
+# --- Fetching member feeds (all of it lives in corete/federation/fetch.py) --------------
+FETCH_USER_AGENT = "CoReteHub/0.1 (+https://corete.example/hub; feed poller)"
+FETCH_CONNECT_TIMEOUT = 5.0  # seconds to open a connection
+FETCH_READ_TIMEOUT = 10.0  # seconds of silence between two reads
+FETCH_TOTAL_DEADLINE = 30.0  # hard limit for a whole fetch, whatever the server drips
+FETCH_MAX_BYTES = 10 * 1024 * 1024  # body cap, counted after decompression
+FETCH_MAX_REDIRECTS = 5
+FETCH_MAX_PER_HOST = 2  # concurrent connections to one host
+# Networks that may be fetched although they are not public (CIDR strings).
+# Empty by default: loopback, private, link-local and reserved addresses are refused.
+FETCH_ALLOW_NETWORKS = []
+
+# --- Parsing limits ------------------------------------------------------------------------
+FEED_MAX_ITEMS = 1000  # the newest are kept
+FEED_MAX_JSON_DEPTH = 64
+
+# --- The poller --------------------------------------------------------------------------------
+POLL_INTERVAL = 15 * 60  # seconds between two polls of a healthy feed
+POLL_JITTER = 0.1  # +-10% on every interval, so feeds spread out over time
+POLL_MAX_BACKOFF = 24 * 3600  # longest wait after repeated failures or Retry-After
+POLL_WORKERS = 8  # fetch threads of one poller process
+POLL_LEASE_SECONDS = 120  # a claimed feed is reserved for this long
+POLL_BATCH = 200  # feeds claimed per round
+POLL_HISTORY_KEEP = 50  # poll records kept per feed
+POLL_REMOVAL_HOLD_RATIO = 0.5  # a poll removing more than this share of items waits for confirmation
+POLL_REDIRECT_CONFIRMATIONS = 3  # permanent redirects seen in a row before the URL changes
+SCHEDULER_TICK = 10  # seconds between two looks for due feeds

@@ -1,0 +1,169 @@
+"""The plain data handed from the federation core to the rooms.
+
+The poller turns every member feed, whatever its format, into one ``FeedDocument``.
+Rooms (events, skills, purchasing...) register an ``ItemHandler`` for the item type
+they own; the poller calls them inside the poll's single transaction. Neither side
+knows the other: a new feed format is one parser, a new feature is one handler.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal
+from typing import Any, Protocol
+
+ITEM_TYPES = ("event", "skill", "need")
+
+
+@dataclass(slots=True)
+class SpaceProfile:
+    """What a feed says about its own space (the `_corete.space` object)."""
+
+    name: str | None = None
+    kind: str | None = None
+    address: str | None = None
+    city: str | None = None
+    postal_code: str | None = None
+    country: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    email: str | None = None
+    phone: str | None = None
+    website: str | None = None
+    opening_hours: str | None = None
+    description: str | None = None
+    tags: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class EventData:
+    """One event or one recurring series (or one override of a series occurrence).
+
+    ``start``/``end`` are aware datetimes, or dates when ``all_day`` (end exclusive).
+    ``timezone`` is the IANA zone the event was published in (None: UTC given).
+    """
+
+    title: str
+    start: dt.datetime | dt.date
+    end: dt.datetime | dt.date | None
+    all_day: bool
+    timezone: str | None
+    uid: str
+    status: str = "confirmed"
+    sequence: int = 0
+    rrule: str | None = None
+    rdates: list[str] = field(default_factory=list)  # ISO instants or dates
+    exdates: list[str] = field(default_factory=list)
+    recurrence_id: str | None = None  # ISO of the occurrence this item overrides
+    description_html: str | None = None
+    url: str | None = None
+    location: dict[str, Any] | None = None
+    online_url: str | None = None
+    price: dict[str, Any] | None = None
+    tags: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class SkillData:
+    skill: str
+    category: str | None = None
+    holder_name: str | None = None
+    holder_url: str | None = None
+    contact: str | None = None
+    languages: list[str] = field(default_factory=list)
+    description_html: str | None = None
+    url: str | None = None
+    tags: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class NeedData:
+    item: str
+    kind: str
+    quantity: Decimal | None = None
+    unit: str | None = None
+    tolerance: Decimal = Decimal(0)
+    category: str | None = None
+    sku: str | None = None
+    need_by: dt.date | None = None
+    max_unit_price: dict[str, Any] | None = None
+    description_html: str | None = None
+    url: str | None = None
+    tags: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Item:
+    """One accepted item of a feed, identified within its feed by ``source_id``."""
+
+    source_id: str
+    type: str
+    data: EventData | SkillData | NeedData
+    content_hash: str = ""
+
+    def __post_init__(self):
+        if not self.content_hash:
+            self.content_hash = content_hash(self.type, self.data)
+
+
+@dataclass(slots=True)
+class Rejection:
+    """An item (or a whole document) the hub refused, with where and why, in plain words."""
+
+    where: str  # JSON pointer ("/items/3/_corete/start") or "line 12"
+    reason: str
+    source_id: str | None = None
+
+
+@dataclass(slots=True)
+class FeedDocument:
+    format: str  # "corete-json", "jsonfeed", "ical", "rss", "atom", "activitystreams"
+    title: str | None = None
+    home_page_url: str | None = None
+    language: str | None = None
+    space: SpaceProfile | None = None
+    expired: bool = False
+    items: list[Item] = field(default_factory=list)
+    rejections: list[Rejection] = field(default_factory=list)
+    warnings: list[Rejection] = field(default_factory=list)
+
+
+def occurrence_key(value: dt.datetime | dt.date) -> str:
+    """The key naming one occurrence of a series (a normalised RECURRENCE-ID):
+    ``20261201T170000Z`` for an instant, ``20261201`` for a date."""
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    return value.strftime("%Y%m%d")
+
+
+def _json_default(value):
+    if isinstance(value, (dt.date, dt.datetime, Decimal)):
+        return value.isoformat() if not isinstance(value, Decimal) else str(value)
+    raise TypeError(type(value))
+
+
+def content_hash(item_type: str, data) -> str:
+    """A stable fingerprint of an item's meaning: equal hashes mean nothing to update."""
+    payload = json.dumps([item_type, asdict(data)], sort_keys=True, default=_json_default)
+    return hashlib.blake2b(payload.encode(), digest_size=16).hexdigest()
+
+
+class ItemHandler(Protocol):
+    """What a room provides to receive the items of one type."""
+
+    item_type: str
+
+    def upsert(self, session, feed_id: int, space_id: int, items: list[Item]) -> None:
+        """Insert or replace these items (new or changed). Flush, never commit."""
+
+    def remove(self, session, feed_id: int, source_ids: list[str]) -> None:
+        """Remove what these items put in the hub. Flush, never commit."""
+
+
+HANDLERS: dict[str, ItemHandler] = {}
+
+
+def register_handler(handler: ItemHandler) -> None:
+    HANDLERS[handler.item_type] = handler

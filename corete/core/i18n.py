@@ -1,0 +1,15 @@
+"""Language negotiation: the visitor's choice (a cookie set by the switch), else
+Accept-Language, else Italian."""
+from __future__ import annotations
+
+from flask import current_app, request
+
+COOKIE = "lang"
+
+
+def select_locale() -> str:
+    languages = current_app.config["LANGUAGES"]
+    chosen = request.cookies.get(COOKIE)
+    if chosen in languages:
+        return chosen
+    return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]

@@ -1,0 +1,1 @@
+"""The demo network, served over real HTTP on localhost."""

@@ -1,0 +1,1 @@
+"""Events of the network: stored as published, expanded into occurrences on read."""

@@ -1,0 +1,96 @@
+"""Expanding a stored series (RRULE, RDATE, EXDATE, overrides) into occurrences.
+
+Occurrences are computed in the series' own zone, so 18:00 stays 18:00 across a
+daylight-saving change, then converted to UTC. All-day series work on dates.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from dateutil.rrule import rruleset, rrulestr
+
+from corete.core.handover import occurrence_key
+
+UTC = dt.timezone.utc
+MAX_OCCURRENCES = 1000  # per series and per request
+
+
+def parse_key(key: str) -> dt.datetime | dt.date:
+    if key.endswith("Z"):
+        return dt.datetime.strptime(key, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+    return dt.datetime.strptime(key, "%Y%m%d").date()
+
+
+@dataclass(slots=True)
+class Occurrence:
+    start: dt.datetime | dt.date
+    end: dt.datetime | dt.date | None
+    key: str | None  # None for a single, non-recurring event
+
+
+def zone(name: str | None):
+    try:
+        return ZoneInfo(name) if name else UTC
+    except (KeyError, ValueError):
+        return UTC
+
+
+def build_set(rrule: str | None, dtstart, rdates: list[str], exdates: list[str]) -> rruleset:
+    """An rruleset for a series; raises ValueError when the rule is not valid."""
+    rset = rruleset()
+    if rrule:
+        rset.rrule(rrulestr(rrule, dtstart=dtstart))
+    else:
+        rset.rdate(dtstart)
+    aware = isinstance(dtstart, dt.datetime) and dtstart.tzinfo is not None
+    for text in rdates:
+        rset.rdate(_as_set_value(parse_key(text), dtstart.tzinfo if aware else None))
+    for text in exdates:
+        rset.exdate(_as_set_value(parse_key(text), dtstart.tzinfo if aware else None))
+    return rset
+
+
+def _as_set_value(value, tz):
+    if isinstance(value, dt.datetime):
+        return value.astimezone(tz) if tz else value.replace(tzinfo=None)
+    return dt.datetime.combine(value, dt.time())
+
+
+def expand(
+    *,
+    all_day: bool,
+    start: dt.datetime | dt.date,
+    end: dt.datetime | dt.date | None,
+    timezone: str | None,
+    rrule: str | None,
+    rdates: list[str],
+    exdates: list[str],
+    window_start: dt.datetime,
+    window_end: dt.datetime,
+    overridden: set[str] = frozenset(),
+) -> list[Occurrence]:
+    """Occurrences of a series that overlap [window_start, window_end) (aware instants)."""
+    if all_day:
+        first = dt.datetime.combine(start, dt.time())
+        length = (end - start) if end else dt.timedelta(days=1)
+        lo = dt.datetime.combine(window_start.date(), dt.time()) - length
+        hi = dt.datetime.combine(window_end.date(), dt.time())
+    else:
+        first = start.astimezone(zone(timezone))
+        length = (end - start) if end else dt.timedelta(0)
+        lo, hi = window_start - length, window_end
+    rset = build_set(rrule, first, rdates, exdates)
+    found: list[Occurrence] = []
+    for when in rset.xafter(lo, count=MAX_OCCURRENCES, inc=True):
+        if when >= hi:
+            break
+        if all_day:
+            day = when.date()
+            occ = Occurrence(day, day + length, occurrence_key(day))
+        else:
+            occ = Occurrence(when.astimezone(UTC), (when + length).astimezone(UTC), occurrence_key(when))
+        if occ.key not in overridden:
+            found.append(occ)
+    return found

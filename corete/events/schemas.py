@@ -1,0 +1,47 @@
+from marshmallow import ValidationError, fields, validate, validates_schema, Schema
+
+from corete.core.api import PageArgs, page_schema
+
+
+class EventListArgs(PageArgs):
+    from_ = fields.DateTime(data_key="from", metadata={"description": "Start of the window (RFC 3339 or a date); default: now."})
+    to = fields.DateTime(metadata={"description": "End of the window; default: 90 days after `from`, at most 400."})
+    space = fields.String(validate=validate.Length(max=80), metadata={"description": "Space slug."})
+    city = fields.String(validate=validate.Length(max=120))
+    tag = fields.String(validate=validate.Length(max=60))
+    q = fields.String(validate=validate.Length(max=200), metadata={"description": "Text in the title or description."})
+
+    @validates_schema
+    def _window(self, data, **kwargs):
+        if data.get("from_") and data.get("to") and data["to"] <= data["from_"]:
+            raise ValidationError("`to` must be after `from`", "to")
+
+
+class LocationOut(Schema):
+    name = fields.String()
+    address = fields.String()
+    city = fields.String()
+    lat = fields.Float()
+    lon = fields.Float()
+
+
+class EventOut(Schema):
+    id = fields.String(metadata={"description": "Event id, or event id and occurrence key for a recurring event."})
+    uid = fields.String(metadata={"description": "The id the source gave (or the hub's stable fallback)."})
+    space = fields.String(metadata={"description": "Slug of the hosting space."})
+    title = fields.String()
+    start = fields.String(metadata={"description": "RFC 3339 with the offset of `timezone`, or a date for all-day events."})
+    end = fields.String(allow_none=True, metadata={"description": "Exclusive end date for all-day events."})
+    all_day = fields.Boolean()
+    timezone = fields.String(allow_none=True)
+    status = fields.String()
+    url = fields.String(allow_none=True)
+    location = fields.Dict(allow_none=True)
+    online_url = fields.String(allow_none=True)
+    price = fields.Dict(allow_none=True)
+    tags = fields.List(fields.String())
+    description_html = fields.String(allow_none=True, metadata={"description": "Sanitised HTML."})
+    recurrence_id = fields.String(allow_none=True)
+
+
+EventPageOut = page_schema(EventOut, "EventPage")

@@ -1,0 +1,1 @@
+"""Fetching, detecting, parsing, validating and applying member feeds."""

@@ -1,0 +1,94 @@
+"""Rules every parser applies the same way: dates, time zones, recurrence rules, ids."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dateutil.rrule import rrulestr
+
+UTC = dt.timezone.utc
+NETWORK_ZONE = "Europe/Rome"  # floating times with no zone given are read here
+MIN_YEAR = 1900
+FUTURE_YEARS = 20  # a date more than this far ahead is a typo (2999), not an event
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+class BadValue(ValueError):
+    """A value that cannot be accepted; the message is shown to the member."""
+
+
+def zone_or_none(name: str | None):
+    if not name or not isinstance(name, str):
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, TypeError):
+        return None
+
+
+def check_year(value: dt.date | dt.datetime) -> None:
+    limit = dt.date.today().year + FUTURE_YEARS
+    if not MIN_YEAR <= value.year <= limit:
+        raise BadValue(f"the year {value.year} is outside {MIN_YEAR}–{limit}")
+
+
+def parse_when(text: str, zone: str | None) -> tuple[dt.datetime | dt.date, bool]:
+    """RFC 3339 (with offset) or YYYY-MM-DD. Returns (value, floating): a time without
+    offset is read in ``zone`` (or the network's zone) and reported as floating."""
+    if not isinstance(text, str):
+        raise BadValue("not a date or a date-time")
+    text = text.strip()
+    if _DATE.match(text):
+        value = dt.date.fromisoformat(text)
+        check_year(value)
+        return value, False
+    try:
+        value = dt.datetime.fromisoformat(text.replace("z", "Z"))
+    except ValueError:
+        raise BadValue(f"{text[:40]!r} is not an RFC 3339 date-time such as 2026-12-01T18:30:00+01:00") from None
+    check_year(value)
+    floating = value.tzinfo is None
+    if floating:
+        value = value.replace(tzinfo=zone_or_none(zone) or ZoneInfo(NETWORK_ZONE))
+    return value, floating
+
+
+def normalise_rrule(rule: str, dtstart: dt.datetime | dt.date) -> str:
+    """A validated RRULE string (without the "RRULE:" prefix) for this start."""
+    rule = rule.strip()
+    if rule.upper().startswith("RRULE:"):
+        rule = rule[6:]
+    if len(rule) > 500 or "\n" in rule:
+        raise BadValue("the recurrence rule is too long")
+    upper = rule.upper()
+    if "FREQ=SECONDLY" in upper or "FREQ=MINUTELY" in upper or "FREQ=HOURLY" in upper:
+        raise BadValue("events repeating more often than daily are not accepted")
+    start = dtstart if isinstance(dtstart, dt.datetime) else dt.datetime.combine(dtstart, dt.time())
+    try:
+        rrulestr(rule, dtstart=start)
+    except ValueError as e:
+        m = re.search(r"UNTIL=(\d{8}T\d{6})(?!Z)", rule, re.I)
+        if m and start.tzinfo is not None:
+            # A floating UNTIL with a zoned start: RFC 5545 says UNTIL is then in UTC.
+            naive = dt.datetime.strptime(m.group(1), "%Y%m%dT%H%M%S").replace(tzinfo=start.tzinfo)
+            rule = rule.replace(m.group(0), "UNTIL=" + naive.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ"))
+            return normalise_rrule(rule, dtstart)
+        m = re.search(r"UNTIL=(\d{8}T\d{6}Z)", rule, re.I)
+        if m and start.tzinfo is None:
+            # An all-day series with a UTC UNTIL: keep the date.
+            return normalise_rrule(rule.replace(m.group(0), "UNTIL=" + m.group(1)[:8]), dtstart)
+        raise BadValue(f"the recurrence rule is not valid: {e}") from None
+    return rule
+
+
+def fallback_id(*parts) -> str:
+    """A stable identity for an item that has no id: the same content gives the same id."""
+    text = "\x1f".join("" if p is None else str(p) for p in parts)
+    return "h:" + hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
+
+
+def bounded_id(value: str) -> str:
+    """Ids longer than the column are replaced by a hash of themselves."""
+    return value if len(value) <= 480 else fallback_id(value)

@@ -1,0 +1,300 @@
+"""The CoRete feed: JSON Feed 1.1 with a `_corete` extension (docs/feed-format.md)."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+
+from marshmallow import ValidationError
+
+from corete.core.handover import EventData, FeedDocument, Item, NeedData, Rejection, SkillData, SpaceProfile
+from corete.federation.detect import InvalidDocument
+from corete.federation.normalise import (
+    NETWORK_ZONE,
+    BadValue,
+    bounded_id,
+    fallback_id,
+    normalise_rrule,
+    parse_when,
+    zone_or_none,
+)
+from corete.federation.sanitize import clean_html, clean_tags, clean_text, clean_url, text_to_html
+from corete.federation.schemas import ITEM_SCHEMA, TOP_SCHEMA, TYPE_SCHEMAS
+
+JSONFEED_VERSION_PREFIX = "https://jsonfeed.org/version/"
+
+
+class ItemError(Exception):
+    def __init__(self, where: str, reason: str):
+        super().__init__(reason)
+        self.where, self.reason = where, reason
+
+
+def _huge_int(text: str):
+    # Python refuses to convert integers of more than 4300 digits and would fail the
+    # whole document; such a number can only be wrong, so it becomes a value the item
+    # schemas reject one item at a time.
+    return int(text) if len(text) <= 30 else float("inf")
+
+
+def load_json(text: str):
+    try:
+        return json.loads(text, parse_int=_huge_int)
+    except RecursionError:
+        raise InvalidDocument("the JSON is nested too deeply") from None
+    except json.JSONDecodeError as e:
+        raise InvalidDocument(f"not valid JSON: {e.msg} at line {e.lineno}, column {e.colno}") from None
+
+
+def parse_jsonfeed(data, *, base_url: str | None, max_items: int) -> FeedDocument:
+    if not isinstance(data, dict):
+        raise InvalidDocument("a JSON Feed is a JSON object")
+    version = data.get("version")
+    if not isinstance(version, str) or not version.startswith(JSONFEED_VERSION_PREFIX):
+        raise InvalidDocument(f'not a JSON Feed: "version" must be "{JSONFEED_VERSION_PREFIX}1.1"')
+    items = data.get("items")
+    if not isinstance(items, list):
+        raise InvalidDocument('a JSON Feed needs an "items" array (it may be empty)')
+    home = clean_url(data.get("home_page_url"))
+    doc = FeedDocument(
+        format="jsonfeed",
+        title=clean_text(data.get("title"), 300),
+        home_page_url=home,
+        language=clean_text(data.get("language"), 20),
+        expired=data.get("expired") is True,
+    )
+    base = clean_url(data.get("feed_url")) or base_url
+    corete = data.get("_corete")
+    if isinstance(corete, dict):
+        doc.format = "corete"
+        try:
+            top = TOP_SCHEMA.load(corete)
+        except ValidationError as e:
+            doc.warnings.extend(Rejection(w, r) for w, r in _pointers("/_corete", e.messages))
+            top = {}
+        if top.get("space"):
+            doc.space = _space(top["space"], base)
+    if len(items) > max_items:
+        doc.warnings.append(Rejection("/items", f"{len(items)} items: only the newest {max_items} were read"))
+        keep = sorted(range(len(items)), key=lambda i: _recency(items[i]), reverse=True)[:max_items]
+        indices = sorted(keep)
+    else:
+        indices = range(len(items))
+    seen: dict[str, int] = {}
+    for i in indices:
+        try:
+            item = _item(items[i], i, base, doc.warnings)
+        except ItemError as e:
+            doc.rejections.append(Rejection(e.where, e.reason, _raw_id(items[i])))
+            continue
+        first = seen.get(item.source_id)
+        if first is not None:
+            doc.rejections.append(Rejection(f"/items/{i}/id", f"duplicate id {item.source_id!r}: the item at /items/{first} was kept", item.source_id))
+            continue
+        seen[item.source_id] = i
+        doc.items.append(item)
+    return doc
+
+
+def _recency(raw) -> str:
+    if isinstance(raw, dict):
+        value = raw.get("date_modified") or raw.get("date_published") or ""
+        return value if isinstance(value, str) else ""
+    return ""
+
+
+def _raw_id(raw) -> str | None:
+    if isinstance(raw, dict) and isinstance(raw.get("id"), (str, int)) and not isinstance(raw.get("id"), bool):
+        return str(raw["id"])[:200]
+    return None
+
+
+def _pointers(prefix: str, messages) -> list[tuple[str, str]]:
+    """Flatten marshmallow's nested error dict into (JSON pointer, message) pairs."""
+    out: list[tuple[str, str]] = []
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            key = {"corete": "_corete"}.get(key, key) if key != "_schema" else ""
+            out.extend(_pointers(f"{prefix}/{key}" if key != "" else prefix, value))
+    elif isinstance(messages, list):
+        out.append((prefix, "; ".join(str(m) for m in messages)))
+    else:
+        out.append((prefix, str(messages)))
+    return out
+
+
+def _first_error(prefix: str, err: ValidationError) -> ItemError:
+    where, reason = _pointers(prefix, err.messages)[0]
+    return ItemError(where, reason)
+
+
+def _space(s: dict, base) -> SpaceProfile:
+    return SpaceProfile(
+        name=clean_text(s.get("name"), 200),
+        kind=s.get("kind"),
+        address=clean_text(s.get("address"), 300),
+        city=clean_text(s.get("city"), 120),
+        postal_code=clean_text(s.get("postal_code"), 20),
+        country=(s.get("country") or "").upper() or None,
+        lat=s.get("lat"),
+        lon=s.get("lon"),
+        email=s.get("email"),
+        phone=clean_text(s.get("phone"), 50),
+        website=clean_url(s.get("website"), base),
+        opening_hours=clean_text(s.get("opening_hours"), 300),
+        description=clean_text(s.get("description"), 5000),
+        tags=clean_tags(s.get("tags")),
+    )
+
+
+def _item(raw, i: int, base: str | None, warnings: list[Rejection]) -> Item:
+    ptr = f"/items/{i}"
+    if not isinstance(raw, dict):
+        raise ItemError(ptr, "an item must be a JSON object")
+    try:
+        env = ITEM_SCHEMA.load(raw)
+    except ValidationError as e:
+        raise _first_error(ptr, e) from None
+    core = env.get("corete")
+    if not isinstance(core, dict):
+        raise ItemError(f"{ptr}/_corete", 'not a CoRete item: "_corete" with a "type" is missing')
+    kind = core.get("type")
+    schema = TYPE_SCHEMAS.get(kind) if isinstance(kind, str) else None
+    if schema is None:
+        raise ItemError(f"{ptr}/_corete/type", '"type" must be "event", "skill" or "need"')
+    try:
+        fields = schema.load(core)
+    except ValidationError as e:
+        raise _first_error(f"{ptr}/_corete", e) from None
+    url = clean_url(env.get("url"), base)
+    title = clean_text(env.get("title"), 300)
+    html = clean_html(env.get("content_html")) or text_to_html(env.get("content_text") or env.get("summary"))
+    tags = clean_tags(env.get("tags"))
+    try:
+        if kind == "event":
+            data = _event(fields, title, html, url, tags, base, ptr, warnings)
+        elif kind == "skill":
+            data = _skill(fields, html, url, tags, base)
+        else:
+            data = _need(fields, title, html, url, tags)
+    except BadValue as e:
+        raise ItemError(f"{ptr}/_corete", str(e)) from None
+    source_id = _source_id(env.get("id"), url, kind, title, core, ptr, warnings)
+    if kind == "event":
+        data.uid = source_id
+    return Item(source_id, kind, data)
+
+
+def _source_id(raw_id, url, kind, title, core, ptr, warnings) -> str:
+    if isinstance(raw_id, str) and clean_text(raw_id, 10_000):
+        return bounded_id(clean_text(raw_id, 10_000))
+    if isinstance(raw_id, (int, float)) and not isinstance(raw_id, bool) and raw_id == raw_id and abs(raw_id) != float("inf"):
+        warnings.append(Rejection(f"{ptr}/id", "the id should be a string; the number was used as text"))
+        return str(int(raw_id)) if float(raw_id).is_integer() else str(raw_id)
+    warnings.append(Rejection(f"{ptr}/id", "the item has no usable id: give every item a stable string id"))
+    if url:
+        return bounded_id("u:" + url)
+    return fallback_id(kind, title, core.get("start"), core.get("skill"), core.get("item"))
+
+
+def _event(f: dict, title, html, url, tags, base, ptr, warnings) -> EventData:
+    if not title:
+        raise ItemError(f"{ptr}/title", "an event needs a title")
+    tzname = f.get("timezone")
+    if tzname and zone_or_none(tzname) is None:
+        warnings.append(Rejection(f"{ptr}/_corete/timezone", f"unknown time zone {tzname!r}: use an IANA name such as Europe/Rome"))
+        tzname = None
+    start, floating = parse_when(f["start"], tzname)
+    all_day = f.get("all_day")
+    if all_day is None:
+        all_day = not isinstance(start, dt.datetime)
+    if floating:
+        warnings.append(Rejection(f"{ptr}/_corete/start", f"the start has no UTC offset; it was read in {tzname or NETWORK_ZONE}"))
+    end = None
+    if f.get("end"):
+        try:
+            end, _ = parse_when(f["end"], tzname)
+        except BadValue as e:
+            raise ItemError(f"{ptr}/_corete/end", str(e)) from None
+    if all_day:
+        start = start.date() if isinstance(start, dt.datetime) else start
+        if isinstance(end, dt.datetime):
+            end = end.date()
+        if end is not None and end <= start:
+            raise ItemError(f"{ptr}/_corete/end", "the end of an all-day event is exclusive: the day after its last day")
+    else:
+        if not isinstance(start, dt.datetime):
+            raise ItemError(f"{ptr}/_corete/start", "a timed event needs a date-time; set all_day for a date")
+        if end is not None and not isinstance(end, dt.datetime):
+            raise ItemError(f"{ptr}/_corete/end", "the end of a timed event must be a date-time")
+        if end is not None and end < start:
+            raise ItemError(f"{ptr}/_corete/end", "the event ends before it starts")
+    rrule = None
+    if f.get("rrule"):
+        try:
+            start_for_rule = start.astimezone(zone_or_none(tzname) or start.tzinfo) if isinstance(start, dt.datetime) else start
+            rrule = normalise_rrule(f["rrule"], start_for_rule)
+        except BadValue as e:
+            raise ItemError(f"{ptr}/_corete/rrule", str(e)) from None
+    loc = f.get("location")
+    location = None
+    if loc:
+        location = {k: clean_text(loc.get(k), 300) for k in ("name", "address", "city") if loc.get(k)}
+        for k in ("lat", "lon"):
+            if loc.get(k) is not None:
+                location[k] = loc[k]
+        location = location or None
+    price = f.get("price")
+    if isinstance(price, dict):
+        price = {"amount": str(Decimal(str(price["amount"]))), "currency": price.get("currency") or "EUR"}
+    elif price == "free":
+        price = {"free": True}
+    return EventData(
+        title=title,
+        start=start,
+        end=end,
+        all_day=bool(all_day),
+        timezone=tzname or (NETWORK_ZONE if isinstance(start, dt.datetime) else None),
+        uid="",
+        status=f.get("status") or "confirmed",
+        rrule=rrule,
+        description_html=html,
+        url=url,
+        location=location,
+        online_url=clean_url(f.get("online_url"), base),
+        price=price,
+        tags=tags,
+    )
+
+
+def _skill(f: dict, html, url, tags, base) -> SkillData:
+    holder = f.get("holder") or {}
+    return SkillData(
+        skill=clean_text(f["skill"], 200),
+        category=clean_text(f.get("category"), 120),
+        holder_name=clean_text(holder.get("name"), 200),
+        holder_url=clean_url(holder.get("url"), base),
+        contact=clean_text(f.get("contact"), 300),
+        languages=clean_tags(f.get("languages"), max_len=20),
+        description_html=html,
+        url=url,
+        tags=tags,
+    )
+
+
+def _need(f: dict, title, html, url, tags) -> NeedData:
+    price = f.get("max_unit_price")
+    return NeedData(
+        item=clean_text(f["item"], 300),
+        kind=f["kind"],
+        quantity=f.get("quantity"),
+        unit=(clean_text(f.get("unit"), 20) or "").lower() or None,
+        tolerance=f.get("tolerance") or Decimal(0),
+        category=clean_text(f.get("category"), 120),
+        sku=clean_text(f.get("sku"), 100),
+        need_by=f.get("need_by"),
+        max_unit_price={"amount": str(price["amount"]), "currency": price["currency"]} if price else None,
+        description_html=html,
+        url=url,
+        tags=tags,
+    )

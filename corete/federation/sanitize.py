@@ -1,0 +1,99 @@
+"""Making untrusted feed content safe to store and show.
+
+HTML fields pass nh3 (an allow-list of tags, attributes and URL schemes); plain-text
+fields are stored as text (control characters removed) and escaped when rendered;
+URLs are kept only when they are absolute http(s) URLs. feedparser's own sanitiser
+is not relied on.
+"""
+from __future__ import annotations
+
+import re
+from urllib.parse import urljoin, urlsplit
+
+import nh3
+
+ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "dl", "dt", "em", "h2", "h3",
+    "h4", "h5", "h6", "hr", "i", "img", "li", "ol", "p", "pre", "s", "small", "strong",
+    "sub", "sup", "table", "tbody", "td", "th", "thead", "tr", "u", "ul",
+}
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "abbr": {"title"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan"},
+}
+URL_SCHEMES = {"http", "https", "mailto"}
+
+# C0 controls but tab and newline, DEL, C1 controls, and lone surrogates.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+_WS_OR_CONTROL = re.compile(r"[\s\x00-\x1f\x7f]")
+
+
+def clean_html(value: str | None, max_len: int = 50_000) -> str | None:
+    """Sanitised HTML, or None for an empty value. Long input is cut before cleaning,
+    so the cleaner closes whatever the cut left open."""
+    if not value:
+        return None
+    value = _CONTROL.sub("", value[:max_len])
+    cleaned = nh3.clean(
+        value,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel="noopener noreferrer nofollow",
+        strip_comments=True,
+    ).strip()
+    return cleaned or None
+
+
+def clean_text(value, max_len: int = 500) -> str | None:
+    """Plain text: control characters removed, white space trimmed, length capped."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        value = str(value)
+    value = _CONTROL.sub("", value).strip()
+    if len(value) > max_len:
+        value = value[: max_len - 1].rstrip() + "…"
+    return value or None
+
+
+def text_to_html(value: str | None, max_len: int = 50_000) -> str | None:
+    """Plain text shown as HTML: escaped, paragraphs and line breaks kept."""
+    text = clean_text(value, max_len)
+    if not text:
+        return None
+    escaped = nh3.clean_text(text)
+    paragraphs = [p.replace("\n", "<br>") for p in re.split(r"\n\s*\n", escaped)]
+    return "".join(f"<p>{p}</p>" for p in paragraphs if p.strip())
+
+
+def clean_url(value, base: str | None = None, max_len: int = 2000) -> str | None:
+    """An absolute http(s) URL, or None. Anything else (javascript:, data:, vbscript:,
+    entity-encoded or whitespace-split schemes...) is dropped, not repaired."""
+    if not isinstance(value, str):
+        return None
+    value = value.strip()
+    if not value or len(value) > max_len or _WS_OR_CONTROL.search(value):
+        return None
+    if base and not urlsplit(value).scheme:
+        value = urljoin(base, value)
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    return value
+
+
+def clean_tags(values, max_tags: int = 20, max_len: int = 60) -> list[str]:
+    if not isinstance(values, (list, tuple)):
+        return []
+    tags: list[str] = []
+    for v in values:
+        t = clean_text(v, max_len) if isinstance(v, str) else None
+        if t and t not in tags:
+            tags.append(t)
+        if len(tags) >= max_tags:
+            break
+    return tags

@@ -1,0 +1,337 @@
+"""The rules of federation: what a poll changes, and when the next one happens.
+
+Every function here works on a session it is given and never commits: the caller
+(the poller, the CLI, a test) commits once per feed, so each poll is one transaction.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import random
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from sqlalchemy import delete, insert, select, update
+
+from corete.core.handover import HANDLERS, FeedDocument, Item, Rejection
+from corete.core.models import utcnow
+from corete.federation.fetch import FetchError, FetchPolicy, FetchResult, fetch
+from corete.federation.models import Feed, FeedItem, Poll
+from corete.federation.parse import InvalidDocument, NotAFeed, parse_feed
+
+MAX_RECORDED_REJECTIONS = 50
+NETWORK_ERRORS = ("dns", "connect", "timeout")
+
+
+@dataclass(frozen=True)
+class FeedSnapshot:
+    """What a worker needs to fetch one feed, read from the database when it was claimed."""
+
+    id: int
+    url: str
+    etag: str | None
+    last_modified: str | None
+    body_hash: str | None
+
+
+@dataclass
+class FetchOutcome:
+    """What a worker brings back: no database access happened to produce it."""
+
+    snapshot: FeedSnapshot
+    started_at: dt.datetime
+    duration_ms: int
+    result: FetchResult | None = None
+    error: FetchError | None = None
+    body_hash: str | None = None
+    document: FeedDocument | None = None
+    unchanged: bool = False
+
+
+@dataclass
+class PollSummary:
+    feed_id: int
+    url: str
+    outcome: str  # applied, unchanged, held, failed, gone, skipped
+    status: int | None = None
+    new: int = 0
+    updated: int = 0
+    removed: int = 0
+    rejected: int = 0
+    error_class: str | None = None
+    error_message: str | None = None
+    duration_ms: int = 0
+    bytes: int = 0
+    warnings: list[Rejection] = field(default_factory=list)
+
+    def line(self) -> str:
+        text = f"{self.url}: {self.outcome}"
+        if self.status:
+            text += f" (HTTP {self.status})"
+        if self.outcome in ("applied", "held"):
+            text += f", {self.new} new, {self.updated} updated, {self.removed} removed, {self.rejected} rejected"
+        if self.error_class:
+            text += f" [{self.error_class}] {self.error_message}"
+        return text + f" in {self.duration_ms} ms"
+
+
+# --- fetch and parse (runs in worker threads; no database) ---------------------------------
+
+def fetch_and_parse(snapshot: FeedSnapshot, policy: FetchPolicy, max_items: int) -> FetchOutcome:
+    started = utcnow()
+    t0 = dt.datetime.now().timestamp()
+    outcome = FetchOutcome(snapshot, started, 0)
+    try:
+        result = fetch(snapshot.url, policy, etag=snapshot.etag, last_modified=snapshot.last_modified)
+        outcome.result = result
+        if result.status == 304:
+            outcome.unchanged = True
+        else:
+            outcome.body_hash = hashlib.sha256(result.body).hexdigest()
+            if outcome.body_hash == snapshot.body_hash:
+                outcome.unchanged = True  # the server ignored our validators: same bytes
+            else:
+                outcome.document = parse_feed(result.body, result.content_type, base_url=result.url, max_items=max_items)
+    except FetchError as e:
+        outcome.error = e
+    except NotAFeed as e:
+        outcome.error = FetchError("not_a_feed", str(e), status=outcome.result.status if outcome.result else None)
+    except InvalidDocument as e:
+        outcome.error = FetchError("invalid", str(e), status=outcome.result.status if outcome.result else None)
+    except Exception as e:  # a parser bug must not stop the round: recorded, data kept
+        outcome.error = FetchError("invalid", f"the hub could not read this feed ({type(e).__name__}: {str(e)[:200]})")
+    outcome.duration_ms = int((dt.datetime.now().timestamp() - t0) * 1000)
+    return outcome
+
+
+# --- scheduling ----------------------------------------------------------------------------------
+
+def _jitter(seconds: float, config) -> float:
+    spread = float(config["POLL_JITTER"])
+    return seconds * random.uniform(1 - spread, 1 + spread)
+
+
+def next_poll_after_success(now: dt.datetime, config) -> dt.datetime:
+    return now + dt.timedelta(seconds=_jitter(config["POLL_INTERVAL"], config))
+
+
+def next_poll_after_failure(now: dt.datetime, failures: int, config, retry_after: float | None = None) -> dt.datetime:
+    """Exponential backoff with jitter; a server's Retry-After is honoured, clamped
+    between the normal interval and POLL_MAX_BACKOFF."""
+    base, ceiling = float(config["POLL_INTERVAL"]), float(config["POLL_MAX_BACKOFF"])
+    if retry_after is not None:
+        return now + dt.timedelta(seconds=min(max(retry_after, base), ceiling))
+    delay = min(base * (2 ** min(max(failures - 1, 0), 16)), ceiling)
+    return now + dt.timedelta(seconds=min(_jitter(delay, config), ceiling))
+
+
+# --- applying a poll (one transaction, in the caller) ------------------------------------------
+
+def record_outcome(session, outcome: FetchOutcome, config, *, owner: str | None = None,
+                   hub_offline: bool = False) -> PollSummary:
+    """Apply what a worker fetched to the feed and everything it feeds, and record the
+    poll. Flushes; the caller commits (or rolls back) once."""
+    snap = outcome.snapshot
+    feed = session.get(Feed, snap.id, with_for_update=False)
+    summary = PollSummary(snap.id, snap.url, "skipped", duration_ms=outcome.duration_ms)
+    if feed is None or (owner is not None and feed.lease_owner != owner):
+        return summary  # removed meanwhile, or our lease ran out and another poller has it
+    now = utcnow()
+    result, error = outcome.result, outcome.error
+    summary.status = (error.status if error else None) or (result.status if result else None)
+    summary.bytes = (result.bytes_read if result else 0) or (error.bytes_read if error else 0)
+    feed.last_polled_at = now
+    feed.lease_owner = feed.lease_until = None
+    feed.last_status = summary.status
+    if error is not None:
+        _record_failure(feed, error, now, config, summary, hub_offline)
+    elif outcome.document is not None and outcome.document.expired:
+        feed.state = "gone"
+        feed.last_error_class = None
+        feed.last_error_message = "the feed declares itself expired (JSON Feed \"expired\": true): polling stopped, its data is kept until a coordinator decides"
+        summary.outcome = "gone"
+        _after_fetch(feed, result, outcome, now, config)
+    else:
+        if outcome.unchanged:
+            summary.outcome = "unchanged"
+            if feed.held_removals:  # the same content again confirms a held removal
+                summary.removed = _remove(session, feed, list(feed.held_removals))
+                feed.held_removals = None
+        else:
+            doc = outcome.document
+            feed.format = doc.format
+            feed.title = doc.title or feed.title
+            counts = apply_document(session, feed, doc, config)
+            summary.new, summary.updated, summary.removed, held = counts
+            summary.outcome = "held" if held else "applied"
+            summary.rejected = len(doc.rejections)
+            summary.warnings = doc.warnings
+            if doc.space is not None:
+                update_space_profile(feed.space, doc.space)
+            feed.body_hash = outcome.body_hash
+        _after_fetch(feed, result, outcome, now, config)
+        feed.last_success_at = now
+        feed.consecutive_failures = 0
+        feed.last_error_class = feed.last_error_message = None
+    rejections = []
+    if outcome.document is not None:
+        rejections = [
+            {"where": r.where, "reason": r.reason, "source_id": r.source_id, "kind": kind}
+            for kind, group in (("rejected", outcome.document.rejections), ("warning", outcome.document.warnings))
+            for r in group
+        ][:MAX_RECORDED_REJECTIONS]
+    session.add(Poll(
+        feed_id=feed.id, started_at=outcome.started_at, duration_ms=outcome.duration_ms,
+        http_status=summary.status, bytes=summary.bytes, outcome=summary.outcome,
+        items_new=summary.new, items_updated=summary.updated, items_removed=summary.removed,
+        items_rejected=summary.rejected, error_class=summary.error_class,
+        error_message=summary.error_message, rejections=rejections,
+    ))
+    _trim_history(session, feed.id, int(config["POLL_HISTORY_KEEP"]))
+    session.flush()
+    return summary
+
+
+def _record_failure(feed: Feed, error: FetchError, now, config, summary: PollSummary, hub_offline: bool) -> None:
+    summary.outcome = "failed"
+    summary.error_class, summary.error_message = error.error_class, error.message
+    feed.last_error_class, feed.last_error_message = error.error_class, error.message
+    if error.status == 410:
+        feed.state = "gone"
+        summary.outcome = "gone"
+        return
+    if hub_offline:
+        # Most hosts failed at once: the hub lost its network, the members did nothing.
+        feed.last_error_message = error.message + " (most feeds failed in the same round: the hub's own network is suspected)"
+        feed.next_poll_at = next_poll_after_success(now, config)
+        return
+    if error.error_class != "rate_limited":
+        feed.consecutive_failures += 1
+    feed.next_poll_at = next_poll_after_failure(now, max(feed.consecutive_failures, 1), config, error.retry_after)
+
+
+def _after_fetch(feed: Feed, result: FetchResult | None, outcome: FetchOutcome, now, config) -> None:
+    feed.next_poll_at = next_poll_after_success(now, config)
+    if result is None:
+        return
+    # Validators are stored exactly as the server sent them and echoed verbatim.
+    feed.etag = result.etag
+    feed.last_modified = result.last_modified
+    _follow_permanent_redirect(feed, result.permanent_url, now, int(config["POLL_REDIRECT_CONFIRMATIONS"]))
+
+
+def _follow_permanent_redirect(feed: Feed, target: str | None, now, needed: int) -> None:
+    if not target or target == feed.url:
+        feed.redirect_candidate, feed.redirect_confirmations = None, 0
+        return
+    if feed.redirect_candidate == target:
+        feed.redirect_confirmations += 1
+    else:
+        feed.redirect_candidate, feed.redirect_confirmations = target, 1
+    if feed.redirect_confirmations >= needed:
+        feed.url_history = list(feed.url_history or []) + [{"url": feed.url, "until": now.isoformat()}]
+        feed.url = target
+        feed.redirect_candidate, feed.redirect_confirmations = None, 0
+
+
+def apply_document(session, feed: Feed, doc: FeedDocument, config) -> tuple[int, int, int, bool]:
+    """Diff the document against what the feed contributed before and hand the
+    differences to the rooms. Returns (new, updated, removed, held)."""
+    index = {
+        row.source_id: row
+        for row in session.execute(
+            select(FeedItem.id, FeedItem.source_id, FeedItem.type, FeedItem.content_hash).where(FeedItem.feed_id == feed.id)
+        )
+    }
+    incoming: dict[str, Item] = {item.source_id: item for item in doc.items if item.type in HANDLERS}
+    new, changed, retyped = [], [], []
+    for sid, item in incoming.items():
+        row = index.get(sid)
+        if row is None:
+            new.append(item)
+        elif row.type != item.type:
+            retyped.append(item)
+        elif row.content_hash != item.content_hash:
+            changed.append(item)
+    gone = [sid for sid in index if sid not in incoming]
+    held = False
+    ratio = float(config["POLL_REMOVAL_HOLD_RATIO"])
+    if gone and len(gone) > ratio * len(index):
+        if sorted(gone) == sorted(feed.held_removals or []):
+            feed.held_removals = None  # the previous poll said the same: confirmed
+        else:
+            feed.held_removals = sorted(gone)
+            gone, held = [], True
+    else:
+        feed.held_removals = None
+    removed = _remove(session, feed, gone + [item.source_id for item in retyped], index=index)
+    by_type: dict[str, list[Item]] = defaultdict(list)
+    for item in new + changed + retyped:
+        by_type[item.type].append(item)
+    for item_type, items in by_type.items():
+        HANDLERS[item_type].upsert(session, feed.id, feed.space_id, items)
+    now = utcnow()
+    fresh = new + retyped
+    if fresh:
+        session.execute(insert(FeedItem), [
+            {"feed_id": feed.id, "source_id": i.source_id, "type": i.type, "content_hash": i.content_hash,
+             "first_seen_at": now, "updated_at": now} for i in fresh
+        ])
+    if changed:
+        session.execute(update(FeedItem), [
+            {"id": index[i.source_id].id, "content_hash": i.content_hash, "updated_at": now} for i in changed
+        ])
+    return len(new), len(changed) + len(retyped), removed - len(retyped), held
+
+
+def _remove(session, feed: Feed, source_ids: list[str], index=None) -> int:
+    if not source_ids:
+        return 0
+    if index is None:
+        index = {
+            row.source_id: row
+            for row in session.execute(
+                select(FeedItem.source_id, FeedItem.type).where(
+                    FeedItem.feed_id == feed.id, FeedItem.source_id.in_(source_ids)
+                )
+            )
+        }
+    by_type: dict[str, list[str]] = defaultdict(list)
+    for sid in source_ids:
+        if sid in index:
+            by_type[index[sid].type].append(sid)
+    for item_type, sids in by_type.items():
+        if item_type in HANDLERS:
+            HANDLERS[item_type].remove(session, feed.id, sids)
+    present = [sid for sids in by_type.values() for sid in sids]
+    session.execute(
+        delete(FeedItem).where(FeedItem.feed_id == feed.id, FeedItem.source_id.in_(present)),
+        execution_options={"synchronize_session": False},
+    )
+    return len(present)
+
+
+PROFILE_FIELDS = ("name", "kind", "address", "city", "postal_code", "country", "lat", "lon",
+                  "email", "phone", "website", "opening_hours", "description", "tags")
+
+
+def update_space_profile(space, profile) -> None:
+    """What a space says about itself updates its registry entry, except the fields a
+    coordinator locked; `accredited` and `active` are never taken from a feed."""
+    locked = set(space.locked_fields or [])
+    for name in PROFILE_FIELDS:
+        value = getattr(profile, name)
+        if name in locked or value is None or value == [] or getattr(space, name) == value:
+            continue
+        setattr(space, name, value)
+
+
+def _trim_history(session, feed_id: int, keep: int) -> None:
+    cutoff = session.scalar(
+        select(Poll.id).where(Poll.feed_id == feed_id).order_by(Poll.id.desc()).offset(keep).limit(1)
+    )
+    if cutoff is not None:
+        session.execute(
+            delete(Poll).where(Poll.feed_id == feed_id, Poll.id <= cutoff),
+            execution_options={"synchronize_session": False},
+        )

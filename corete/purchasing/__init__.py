@@ -1,0 +1,1 @@
+"""Purchase needs of the spaces (pooling rounds come in a later issue)."""

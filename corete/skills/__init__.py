@@ -1,0 +1,1 @@
+"""Skills the members of the network's spaces publish."""

@@ -1,0 +1,1 @@
+"""The member registry: spaces and the feeds they publish."""

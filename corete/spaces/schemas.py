@@ -1,0 +1,56 @@
+from marshmallow import EXCLUDE, Schema, fields, validate
+
+from corete.core.api import PageArgs, page_schema
+from corete.spaces.models import SPACE_KINDS
+
+
+class SpaceListArgs(PageArgs):
+    city = fields.String(validate=validate.Length(max=120))
+    kind = fields.String(validate=validate.OneOf(SPACE_KINDS))
+    q = fields.String(validate=validate.Length(max=200))
+
+
+class FeedHealthOut(Schema):
+    url = fields.String()
+    state = fields.String()
+    format = fields.String(allow_none=True)
+    last_success_at = fields.String(allow_none=True)
+    last_polled_at = fields.String(allow_none=True)
+    last_status = fields.Integer(allow_none=True)
+    last_error_class = fields.String(allow_none=True)
+    last_error_message = fields.String(allow_none=True)
+    consecutive_failures = fields.Integer()
+    next_poll_at = fields.String(allow_none=True)
+    redirect_pending = fields.String(allow_none=True)
+    redirect_confirmations = fields.Integer()
+    held_removals = fields.Integer()
+
+
+class SpaceOut(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    slug = fields.String()
+    name = fields.String()
+    kind = fields.String()
+    address = fields.String(allow_none=True)
+    city = fields.String(allow_none=True)
+    postal_code = fields.String(allow_none=True)
+    country = fields.String()
+    lat = fields.Float(allow_none=True)
+    lon = fields.Float(allow_none=True)
+    email = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True)
+    website = fields.String(allow_none=True)
+    opening_hours = fields.String(allow_none=True)
+    description = fields.String(allow_none=True)
+    tags = fields.List(fields.String())
+    accredited = fields.Boolean()
+    active = fields.Boolean()
+
+
+class SpaceDetailOut(SpaceOut):
+    feeds = fields.List(fields.Nested(FeedHealthOut))
+
+
+SpacePageOut = page_schema(SpaceOut, "SpacePage")

@@ -411,7 +411,10 @@ def fetch(url: str, policy: FetchPolicy, *, etag: str | None = None,
     _local.ctx = ctx
     _watchdog.arm(ctx)
     try:
-        return _fetch(url, policy, ctx, etag, last_modified)
+        result = _fetch(url, policy, ctx, etag, last_modified)
+        if ctx.expired:  # cut by the watchdog: whatever was parsed is incomplete
+            raise FetchError("timeout", f"no complete answer within the {policy.total_deadline:g} s deadline")
+        return result
     except FetchError:
         if ctx.expired:
             raise FetchError("timeout", f"no complete answer within the {policy.total_deadline:g} s deadline")

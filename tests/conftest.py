@@ -1,0 +1,159 @@
+"""Fixtures: a real database (SQLite by default, PostgreSQL when CORETE_TEST_DATABASE_URI
+says so), the schema built by the migrations, real HTTP servers on localhost."""
+from __future__ import annotations
+
+import os
+import socket
+import threading
+
+import pytest
+from sqlalchemy import text
+
+from corete import create_app
+from corete.extensions import db
+from corete.federation.jobs import poll_round
+from corete.spaces.services import add_space
+
+ALLOW = ["127.0.0.1/32"]
+
+
+@pytest.fixture(scope="session")
+def database_uri(tmp_path_factory):
+    return os.environ.get("CORETE_TEST_DATABASE_URI") or (
+        "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+    )
+
+
+def _config(uri: str) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": uri,
+        "FETCH_ALLOW_NETWORKS": list(ALLOW),
+        "FETCH_CONNECT_TIMEOUT": 2.0,
+        "FETCH_READ_TIMEOUT": 2.0,
+        "FETCH_TOTAL_DEADLINE": 3.0,
+        "POLL_WORKERS": 4,
+    }
+
+
+@pytest.fixture(scope="session")
+def _schema(database_uri):
+    """Build the schema once, from the migrations (their only source)."""
+    from flask_migrate import upgrade
+
+    app = create_app(_config(database_uri))
+    with app.app_context():
+        if database_uri.startswith("postgresql"):
+            with db.engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        upgrade()
+    return database_uri
+
+
+@pytest.fixture
+def app(_schema):
+    app = create_app(_config(_schema))
+    with app.app_context():
+        yield app
+        db.session.remove()
+        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+        with db.engine.begin() as conn:
+            if db.engine.dialect.name == "postgresql":
+                conn.execute(text("TRUNCATE " + ", ".join(tables) + " RESTART IDENTITY CASCADE"))
+            else:
+                for name in tables:
+                    conn.execute(text(f"DELETE FROM {name}"))
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def session(app):
+    return db.session
+
+
+@pytest.fixture(scope="session")
+def httpserver_listen_address():
+    # "localhost" may resolve to ::1 too; the tests allow exactly 127.0.0.1.
+    return ("127.0.0.1", 0)
+
+
+def make_space(session, *urls, name="Spazio di prova", **fields):
+    space = add_space(session, name, list(urls), **fields)
+    session.commit()
+    return space
+
+
+def poll(app, space=None):
+    """One poll round of every feed (or of one space's feeds), due or not."""
+    ids = [f.id for f in space.feeds] if space is not None else None
+    if ids is None:
+        from corete.federation.models import Feed
+
+        ids = list(db.session.scalars(db.select(Feed.id)))
+    return poll_round(db.session, app.config, feed_ids=ids)
+
+
+class RawServer:
+    """A TCP server on 127.0.0.1 whose every connection is handed to ``handler(conn)``:
+    for peers no HTTP library would agree to be (drips, lies, resets)."""
+
+    def __init__(self, handler):
+        self.handler = handler
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self.stopped = threading.Event()
+        self.connections = 0
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}/feed"
+
+    def _serve(self):
+        while not self.stopped.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.connections += 1
+            threading.Thread(target=self._run, args=(conn,), daemon=True).start()
+
+    def _run(self, conn):
+        try:
+            conn.recv(65536)
+            self.handler(conn, self.stopped)
+        except OSError:
+            pass
+        finally:
+            conn.close()
+
+    def close(self):
+        self.stopped.set()
+        self.sock.close()
+
+
+@pytest.fixture
+def raw_server():
+    servers = []
+
+    def start(handler):
+        server = RawServer(handler)
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.close()

@@ -6,7 +6,9 @@ import os
 import socket
 import threading
 
+import flask_babel
 import pytest
+from flask import g
 from sqlalchemy import text
 
 from corete import create_app
@@ -51,9 +53,18 @@ def _schema(database_uri):
     return database_uri
 
 
+def _fresh_request_state():
+    # The fixture keeps one app context for the whole test, and Flask reuses it for the
+    # test client's requests; in production every request has its own. Drop what
+    # Flask-Babel and Flask-WTF cache on it, as a new context would.
+    flask_babel.refresh()
+    g.pop("csrf_token", None)
+
+
 @pytest.fixture
 def app(_schema):
     app = create_app(_config(_schema))
+    app.before_request(_fresh_request_state)
     with app.app_context():
         yield app
         db.session.remove()

@@ -1,10 +1,13 @@
 """Read API of the registry: /api/v1/spaces."""
 from __future__ import annotations
 
-from flask import abort
+from flask import Blueprint as FlaskBlueprint
+from flask import abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_smorest import Blueprint
 from sqlalchemy import or_, select
 
+from corete.accounts.views import role_required
 from corete.core.api import paginate_select
 from corete.extensions import db
 from corete.spaces.models import Space
@@ -41,3 +44,19 @@ def get_space(slug):
     data = _space_out.dump(space)
     data["feeds"] = [feed_health(f) for f in space.feeds]
     return data
+
+
+pages_bp = FlaskBlueprint("spaces", __name__)
+
+
+@pages_bp.route("/spaces/<slug>/accredited", methods=["POST"])
+@role_required("coordinator")
+def set_accredited(slug):
+    """A coordinator accredits a space (or withdraws it): never taken from a feed."""
+    space = db.session.scalar(select(Space).where(Space.slug == slug))
+    if space is None:
+        abort(404)
+    space.accredited = request.form.get("accredited") == "1"
+    db.session.commit()
+    flash(_("%(name)s: accreditation saved.", name=space.name), "info")
+    return redirect(url_for("core.home"))

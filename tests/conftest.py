@@ -50,6 +50,7 @@ def _schema(database_uri):
             with db.engine.begin() as conn:
                 conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
         upgrade()
+        db.engine.dispose()
     return database_uri
 
 
@@ -75,6 +76,7 @@ def app(_schema):
             else:
                 for name in tables:
                     conn.execute(text(f"DELETE FROM {name}"))
+        db.engine.dispose()
 
 
 @pytest.fixture

@@ -1,0 +1,201 @@
+"""Poller benchmark: N member feeds of realistic size served on localhost.
+
+Reports full polls per minute (fetch, detect, parse, validate, sanitise, diff, commit),
+unchanged (304) polls per minute, peak memory, the same for a naive baseline
+(sequential requests + feedparser with defaults) measured in the same run, and the
+time and extra memory of one 5 MiB feed.
+
+    make bench                      # defaults: 400 feeds, SQLite in a temp folder
+    make bench BENCH_ARGS="--feeds 1000"
+
+The feed server runs in its own process, on 16 loopback addresses (the hub allows at
+most 2 connections per host, as it would across real members' hosts).
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import multiprocessing
+import os
+import random
+import resource
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from corete.demo import feeds  # noqa: E402
+
+ROME = ZoneInfo("Europe/Rome")
+HOSTS = [f"127.0.0.{i}" for i in range(1, 17)]
+WORDS = ("corso laboratorio incontro coworking stampa fotografia design codice legno caffè rete quartiere "
+         "progetto comunità startup impresa territorio cultura").split()
+
+
+def make_feed(n: int, generation: int, items: int, rng: random.Random, base: str) -> bytes:
+    out = []
+    for i in range(items):
+        text = " ".join(rng.choice(WORDS) for _ in range(60))
+        title_suffix = f" (v{generation})" if i == 0 else ""
+        kind = i % 5
+        if kind < 3:
+            start = dt.datetime(2027, 1, 1, 18, tzinfo=ROME) + dt.timedelta(days=i, hours=n % 5)
+            item = feeds.event_item(f"f{n}-e{i}", f"Evento {i} dello spazio {n}{title_suffix}", start,
+                                    start + dt.timedelta(hours=2), text=text, tags=["rete", WORDS[i % len(WORDS)]],
+                                    location={"name": "Sala grande", "city": "Roma"}, price="free")
+            item["content_html"] = f"<p>{text}</p><p><a href='https://example.org/{i}'>Dettagli</a></p>"
+        elif kind == 3:
+            item = feeds.skill_item(f"f{n}-s{i}", f"Competenza {WORDS[i % len(WORDS)]}{title_suffix}", f"Socio {i}",
+                                    category="design")
+        else:
+            item = feeds.need_item(f"f{n}-n{i}", f"Caffè in grani {i}{title_suffix}", quantity=3, unit="kg",
+                                   category="caffè", need_by=dt.date(2027, 2, 1))
+        out.append(item)
+    space = {"name": f"Spazio {n}", "kind": "coworking", "city": "Roma", "lat": 41.9, "lon": 12.5}
+    return feeds.jsonfeed(space, out, feed_url=f"{base}/g{generation}/feed-{n}.json")
+
+
+def serve(docs_by_host: dict, port: int, ready) -> None:
+    from corete.demo.server import FeedServer
+
+    servers = [FeedServer(docs, host, port).start() for host, docs in docs_by_host.items()]
+    ready.set()
+    while True:
+        time.sleep(3600)
+    servers.clear()
+
+
+def peak_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--feeds", type=int, default=400)
+    parser.add_argument("--workers", type=int, default=8)
+    parser.add_argument("--port", type=int, default=18765)
+    parser.add_argument("--database", help="SQLAlchemy URI (default: SQLite in a temp folder)")
+    args = parser.parse_args()
+
+    rng = random.Random(42)
+    sizes = [rng.randint(20, 50) for _ in range(args.feeds)]
+    docs_by_host: dict[str, dict] = {h: {} for h in HOSTS}
+    urls = {}
+    for n in range(args.feeds):
+        host = HOSTS[n % len(HOSTS)]
+        base = f"http://{host}:{args.port}"
+        for generation in (1, 2):
+            docs_by_host[host][f"/g{generation}/feed-{n}.json"] = (
+                make_feed(n, generation, sizes[n], rng, base), "application/feed+json")
+        urls[n] = base
+    total_bytes = sum(len(b) for d in docs_by_host.values() for p, (b, _) in d.items() if p.startswith("/g1/"))
+    ready = multiprocessing.Event()
+    server = multiprocessing.Process(target=serve, args=(docs_by_host, args.port, ready), daemon=True)
+    server.start()
+    ready.wait(30)
+
+    from flask_migrate import upgrade
+    from sqlalchemy import update
+
+    from corete import create_app
+    from corete.extensions import db
+    from corete.federation.jobs import poll_round
+    from corete.federation.models import Feed
+    from corete.spaces.services import add_space
+
+    tmp = tempfile.mkdtemp(prefix="corete-bench-")
+    uri = args.database or f"sqlite:///{tmp}/bench.sqlite3"
+    app = create_app({
+        "SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": uri, "FETCH_ALLOW_NETWORKS": ["127.0.0.0/8"],
+        "POLL_WORKERS": args.workers, "POLL_BATCH": args.feeds, "FEED_MAX_ITEMS": 1000,
+    })
+    results: dict = {"feeds": args.feeds, "items_per_feed": "20-50", "mean_feed_bytes": total_bytes // args.feeds,
+                     "workers": args.workers, "database": uri.split(":")[0], "cpus": os.cpu_count()}
+    with app.app_context():
+        upgrade()
+        for n in range(args.feeds):
+            add_space(db.session, f"Spazio {n}", [f"{urls[n]}/g1/feed-{n}.json"])
+        db.session.commit()
+        ids = [f.id for f in db.session.scalars(db.select(Feed).order_by(Feed.id))]
+
+        def timed_round(label: str) -> float:
+            t0 = time.perf_counter()
+            summaries = poll_round(db.session, app.config, feed_ids=ids)
+            elapsed = time.perf_counter() - t0
+            outcomes = {}
+            for s in summaries:
+                outcomes[s.outcome] = outcomes.get(s.outcome, 0) + 1
+            rate = len(summaries) / elapsed * 60
+            print(f"{label:<34} {len(summaries):>5} polls in {elapsed:6.2f} s = {rate:>9,.0f}/min  {outcomes}")
+            return rate
+
+        results["full_new_per_min"] = timed_round("full polls (all items new)")
+        for n, feed_id in enumerate(ids):  # the next version of every feed: one item changed in each
+            db.session.execute(update(Feed).where(Feed.id == feed_id).values(url=f"{urls[n]}/g2/feed-{n}.json"))
+        db.session.commit()
+        results["full_changed_per_min"] = timed_round("full polls (changed feeds)")
+        results["unchanged_per_min"] = timed_round("unchanged polls (304)")
+        results["unchanged_per_min_2"] = timed_round("unchanged polls (304), again")
+        results["hub_peak_rss_mib"] = round(peak_rss_mib(), 1)
+        print(f"hub process peak RSS: {results['hub_peak_rss_mib']} MiB")
+
+        # One 5 MiB feed, end to end, and the extra memory it takes.
+        big_rng = random.Random(7)
+        big_items = []
+        for i in range(1000):
+            text = " ".join(big_rng.choice(WORDS) for _ in range(700))
+            start = dt.datetime(2027, 3, 1, 18, tzinfo=ROME) + dt.timedelta(hours=i)
+            item = feeds.event_item(f"big-{i}", f"Evento {i}", start, start + dt.timedelta(hours=1))
+            item["content_html"] = f"<p>{text}</p>"
+            big_items.append(item)
+        big = feeds.jsonfeed({"name": "Grande"}, big_items, feed_url="http://127.0.0.1/big.json")
+        from corete.demo.server import FeedServer
+
+        big_server = FeedServer({"/big.json": (big, "application/feed+json")}, "127.0.0.1", 0).start()
+        space = add_space(db.session, "Spazio grande", [big_server.base_url + "/big.json"])
+        db.session.commit()
+        big_id = space.feeds[0].id
+        tracemalloc.start()
+        t0 = time.perf_counter()
+        [summary] = poll_round(db.session, app.config, feed_ids=[big_id])
+        elapsed = time.perf_counter() - t0
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        big_server.shutdown()
+        big_server.server_close()
+        results.update(big_feed_mib=round(len(big) / 2**20, 2), big_feed_seconds=round(elapsed, 3),
+                       big_feed_extra_mib=round(peak / 2**20, 1), big_feed_items=summary.new)
+        print(f"5 MiB feed: {len(big) / 2**20:.2f} MiB, {summary.new} items, {elapsed:.3f} s, "
+              f"{peak / 2**20:.1f} MiB traced peak (includes this process's own server thread)")
+
+    # The naive baseline: sequential requests, feedparser with its defaults, no conditional GET.
+    import feedparser
+    import requests
+
+    naive_urls = [f"{urls[n]}/g1/feed-{n}.json" for n in range(args.feeds)]
+    session = requests.Session()
+    t0 = time.perf_counter()
+    for url in naive_urls:
+        feedparser.parse(session.get(url, timeout=10).content)
+    elapsed = time.perf_counter() - t0
+    results["naive_per_min"] = len(naive_urls) / elapsed * 60
+    print(f"{'naive: requests + feedparser':<34} {len(naive_urls):>5} polls in {elapsed:6.2f} s = {results['naive_per_min']:>9,.0f}/min"
+          " (parse only: no validation, no sanitising, no database)")
+    results["naive_unchanged_per_min"] = results["naive_per_min"]  # it has no conditional GET: every poll re-parses
+    results["process_peak_rss_mib"] = round(peak_rss_mib(), 1)
+    server.terminate()
+
+    out = Path(__file__).parent / "results"
+    out.mkdir(exist_ok=True)
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    (out / f"poll-{stamp}.json").write_text(json.dumps(results, indent=2))
+    print(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -45,8 +45,9 @@ class RowHandler:
             else:
                 values["id"] = row_id
                 updates.append(values)
+        # Core statements on the table: the ORM's bulk path costs more than the rows.
         if inserts:
-            session.execute(insert(m), inserts)
+            session.execute(insert(m.__table__), inserts)
         if updates:
             session.execute(update(m), updates)
 

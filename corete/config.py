@@ -54,7 +54,7 @@ POLL_MAX_BACKOFF = 24 * 3600  # longest wait after repeated failures or Retry-Af
 POLL_WORKERS = 8  # fetch threads of one poller process
 # Processes that parse feed bodies beside a poller (0: parse in the fetch threads).
 # Parsing is CPU work; the GIL keeps one process's threads on one core.
-POLL_PARSE_PROCESSES = 0
+POLL_PARSE_PROCESSES = 1
 POLL_LEASE_SECONDS = 120  # a claimed feed is reserved for this long
 POLL_BATCH = 200  # feeds claimed per round
 POLL_HISTORY_KEEP = 50  # poll records kept per feed

@@ -36,6 +36,7 @@ def _config(uri: str) -> dict:
         "FETCH_READ_TIMEOUT": 2.0,
         "FETCH_TOTAL_DEADLINE": 3.0,
         "POLL_WORKERS": 4,
+        "POLL_PARSE_PROCESSES": 0,  # parsing in the fetch threads; one test covers the process
     }
 
 

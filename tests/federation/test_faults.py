@@ -771,3 +771,16 @@ def test_two_pollers_never_claim_the_same_feed(app, session, httpserver):
     assert len(first) == 4 and len(second) == 2
     assert not {s.id for s in first} & {s.id for s in second}
     assert claim_feeds(session, "poller-c", app.config) == []
+
+
+def test_parsing_in_a_separate_process_gives_the_same_result(app, session, httpserver):
+    app.config["POLL_PARSE_PROCESSES"] = 1
+    space = seeded(app, session, httpserver, n=3)
+    bad = ev("bad")
+    bad["_corete"]["start"] = "domani"
+    serve(httpserver, body(ev("e0", title="Aggiornato", day=1), ev("e1", day=2), ev("e2", day=3), bad))
+    [summary] = poll(app, space)
+    assert (summary.updated, summary.rejected) == (1, 1)
+    serve(httpserver, b"<html>login</html>", content_type="text/html")
+    [summary] = poll(app, space)
+    assert summary.error_class == "not_a_feed"  # exceptions cross the process boundary too

@@ -67,3 +67,12 @@ def test_page_escapes_what_it_shows(app):
     doc["items"].append({"id": "<script>alert(1)</script>", "_corete": {"type": "<img src=x onerror=alert(1)>"}})
     text = app.test_client().post("/validate", data={"document": json.dumps(doc)}).get_data(as_text=True)
     assert "<img src=x" not in text and "<script>alert" not in text
+
+
+def test_the_documented_example_is_valid(runner):
+    from pathlib import Path
+
+    example = Path(__file__).parents[2] / "docs" / "example-feed.json"
+    result = runner.invoke(args=["feed", "validate", str(example)])
+    assert result.exit_code == 0 and "0 items rejected, 0 warnings" in result.output
+    assert "4 events, 1 skills, 2 needs" in result.output

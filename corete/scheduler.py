@@ -32,6 +32,7 @@ def _tick(app, owner: str) -> None:
 def scheduler_command():
     """Run the periodic poller in the foreground (Ctrl-C stops it)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # not a line per tick
     app = current_app._get_current_object()
     moved = spread_overdue(db.session, app.config)
     if moved:

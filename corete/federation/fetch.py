@@ -287,16 +287,25 @@ class _CheckedAdapter(HTTPAdapter):
         self.poolmanager.pool_classes_by_scheme = {"http": _CheckedHTTPPool, "https": _CheckedHTTPSPool}
 
 
-def _session() -> requests.Session:
-    session = getattr(_local, "session", None)
-    if session is None:
-        session = requests.Session()
-        session.trust_env = False  # no proxies or netrc from the environment
-        adapter = _CheckedAdapter(pool_connections=64, pool_maxsize=4, max_retries=0)
-        session.mount("http://", adapter)
-        session.mount("https://", adapter)
-        _local.session = session
-    return session
+_sessions: dict[int, requests.Session] = {}
+_sessions_lock = threading.Lock()
+
+
+def _session(per_host: int) -> requests.Session:
+    """One session shared by every fetch thread, so kept-alive connections are reused
+    across threads and no more than ``per_host`` stay open to a host. (urllib3's pool
+    manager is thread-safe; the session keeps no cookies that matter here, follows no
+    redirects itself and reads nothing from the environment.)"""
+    with _sessions_lock:
+        session = _sessions.get(per_host)
+        if session is None:
+            session = requests.Session()
+            session.trust_env = False  # no proxies or netrc from the environment
+            adapter = _CheckedAdapter(pool_connections=256, pool_maxsize=per_host, max_retries=0)
+            session.mount("http://", adapter)
+            session.mount("https://", adapter)
+            _sessions[per_host] = session
+        return session
 
 
 # --- per-host concurrency ----------------------------------------------------------------
@@ -468,7 +477,7 @@ def _fetch(url, policy, ctx, etag, last_modified) -> FetchResult:
         headers["If-None-Match"] = etag
     if last_modified:
         headers["If-Modified-Since"] = last_modified
-    session = _session()
+    session = _session(policy.max_per_host)
     current, seen = url, {url}
     permanent_url: str | None = None
     only_permanent = True
@@ -482,6 +491,7 @@ def _fetch(url, policy, ctx, etag, last_modified) -> FetchResult:
                 current, headers=headers, stream=True, allow_redirects=False,
                 timeout=(policy.connect_timeout, policy.read_timeout),
             )
+            reusable = False  # the connection goes back to the pool only after a complete answer
             try:
                 status = resp.status_code
                 if status in (301, 302, 303, 307, 308):
@@ -501,18 +511,23 @@ def _fetch(url, policy, ctx, etag, last_modified) -> FetchResult:
                     current = target
                     continue
                 if status == 304:
+                    reusable = True
                     return FetchResult(304, current, etag=resp.headers.get("ETag", etag),
                                        last_modified=resp.headers.get("Last-Modified", last_modified),
                                        permanent_url=permanent_url)
                 if status >= 400 or status < 200:
                     raise _http_error(resp)
                 body, raw = _read_body(resp, policy.max_bytes)
+                reusable = not ctx.expired
                 return FetchResult(
                     status, current, body, resp.headers.get("Content-Type"),
                     resp.headers.get("ETag"), resp.headers.get("Last-Modified"), permanent_url, raw,
                 )
             finally:
-                resp.close()
+                if reusable:
+                    resp.raw.release_conn()
+                else:
+                    resp.close()
         finally:
             slot.release()
     raise FetchError("blocked", f"more than {policy.max_redirects} redirects")

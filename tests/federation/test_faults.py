@@ -784,3 +784,27 @@ def test_parsing_in_a_separate_process_gives_the_same_result(app, session, https
     serve(httpserver, b"<html>login</html>", content_type="text/html")
     [summary] = poll(app, space)
     assert summary.error_class == "not_a_feed"  # exceptions cross the process boundary too
+
+
+def test_connections_are_kept_alive_and_at_most_two_per_host(app, session):
+    from corete.demo.server import FeedServer
+
+    class CountingServer(FeedServer):
+        connections = 0
+
+        def process_request(self, request, client_address):
+            type(self).connections += 1
+            super().process_request(request, client_address)
+
+    server = CountingServer({}).start()
+    try:
+        server.set_documents({f"/f{i}.json": (body(ev(f"x{i}")), "application/json") for i in range(6)})
+        for i in range(6):
+            make_space(session, f"{server.base_url}/f{i}.json", name=f"Spazio {i}")
+        for _ in range(3):
+            summaries = poll(app)
+            assert len(summaries) == 6 and all(s.error_class is None for s in summaries)
+        assert 1 <= CountingServer.connections <= app.config["FETCH_MAX_PER_HOST"]
+    finally:
+        server.shutdown()
+        server.server_close()

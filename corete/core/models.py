@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 from sqlalchemy.types import DateTime, TypeDecorator
 
 
@@ -28,3 +30,29 @@ class UTCDateTime(TypeDecorator):
         if value is None:
             return None
         return value.replace(tzinfo=dt.timezone.utc)
+
+
+class FeedItemRow:
+    """Columns of a room's table that holds one row per feed item: which feed and space
+    it came from, its id in the feed, when the hub first saw it and last changed it.
+    core.handler.RowHandler writes rows of such tables."""
+
+    @declared_attr
+    def feed_id(cls) -> Mapped[int]:
+        return mapped_column(ForeignKey("federation_feed.id", ondelete="CASCADE"))
+
+    @declared_attr
+    def space_id(cls) -> Mapped[int]:
+        return mapped_column(ForeignKey("spaces_space.id", ondelete="CASCADE"), index=True)
+
+    source_id: Mapped[str] = mapped_column(String(500))
+    first_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @declared_attr
+    def space(cls):
+        return relationship("Space")
+
+    @declared_attr.directive
+    def __table_args__(cls):
+        return (UniqueConstraint("feed_id", "source_id"),)

@@ -2,14 +2,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, Boolean, Date, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
 
-from corete.core.models import UTCDateTime, utcnow
+from corete.core.models import FeedItemRow, UTCDateTime
 from corete.extensions import db
 
 
-class Event(db.Model):
+class Event(FeedItemRow, db.Model):
     """An event, a recurring series, or an override of one occurrence of a series.
 
     Timed events keep their instants in UTC (start_at/end_at) and the zone they were
@@ -20,9 +20,6 @@ class Event(db.Model):
     __tablename__ = "events_event"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    feed_id: Mapped[int] = mapped_column(ForeignKey("federation_feed.id", ondelete="CASCADE"))
-    space_id: Mapped[int] = mapped_column(ForeignKey("spaces_space.id", ondelete="CASCADE"), index=True)
-    source_id: Mapped[str] = mapped_column(String(500))
     uid: Mapped[str] = mapped_column(String(500), index=True)
     recurrence_id: Mapped[str | None] = mapped_column(String(40))
     sequence: Mapped[int] = mapped_column(Integer, default=0)
@@ -45,9 +42,3 @@ class Event(db.Model):
     online_url: Mapped[str | None] = mapped_column(String(2000))
     price: Mapped[dict | None] = mapped_column(JSON)
     tags: Mapped[list] = mapped_column(JSON, default=list)
-    first_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    space = relationship("Space")
-
-    __table_args__ = (UniqueConstraint("feed_id", "source_id"),)

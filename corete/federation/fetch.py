@@ -28,7 +28,7 @@ import socket
 import threading
 import time
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -422,11 +422,11 @@ def fetch(url: str, policy: FetchPolicy, *, etag: str | None = None,
     try:
         result = _fetch(url, policy, ctx, etag, last_modified)
         if ctx.expired:  # cut by the watchdog: whatever was parsed is incomplete
-            raise FetchError("timeout", f"no complete answer within the {policy.total_deadline:g} s deadline")
+            raise _deadline_error(policy)
         return result
     except FetchError:
         if ctx.expired:
-            raise FetchError("timeout", f"no complete answer within the {policy.total_deadline:g} s deadline")
+            raise _deadline_error(policy) from None
         raise
     except BlockedAddress as e:
         raise FetchError("blocked", str(e)) from None
@@ -438,9 +438,13 @@ def fetch(url: str, policy: FetchPolicy, *, etag: str | None = None,
         _local.ctx = None
 
 
+def _deadline_error(policy: FetchPolicy) -> FetchError:
+    return FetchError("timeout", f"no complete answer within the {policy.total_deadline:g} s deadline")
+
+
 def _classify(e: Exception, ctx: _Context) -> FetchError:
     if ctx.expired:
-        return FetchError("timeout", f"no complete answer within the {ctx.policy.total_deadline:g} s deadline")
+        return _deadline_error(ctx.policy)
     chain = []
     cur: BaseException | None = e
     while cur is not None and len(chain) < 10:

@@ -3,14 +3,14 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import JSON, Date, ForeignKey, Numeric, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, Date, Numeric, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
 
-from corete.core.models import UTCDateTime, utcnow
+from corete.core.models import FeedItemRow
 from corete.extensions import db
 
 
-class Need(db.Model):
+class Need(FeedItemRow, db.Model):
     """A purchase need (goods) or a service need, as a space's feed publishes it.
 
     ``first_seen_at`` is when the hub first saw the item: it survives updates, because
@@ -20,9 +20,6 @@ class Need(db.Model):
     __tablename__ = "purchasing_need"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    feed_id: Mapped[int] = mapped_column(ForeignKey("federation_feed.id", ondelete="CASCADE"))
-    space_id: Mapped[int] = mapped_column(ForeignKey("spaces_space.id", ondelete="CASCADE"), index=True)
-    source_id: Mapped[str] = mapped_column(String(500))
     item: Mapped[str] = mapped_column(String(300))
     kind: Mapped[str] = mapped_column(String(10))  # goods or service
     category: Mapped[str | None] = mapped_column(String(120))
@@ -36,9 +33,3 @@ class Need(db.Model):
     description_html: Mapped[str | None] = mapped_column(Text)
     url: Mapped[str | None] = mapped_column(String(2000))
     tags: Mapped[list] = mapped_column(JSON, default=list)
-    first_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    space = relationship("Space")
-
-    __table_args__ = (UniqueConstraint("feed_id", "source_id"),)

@@ -1,21 +1,17 @@
 from __future__ import annotations
 
-import datetime as dt
 
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
 
-from corete.core.models import UTCDateTime, utcnow
+from corete.core.models import FeedItemRow
 from corete.extensions import db
 
 
-class Skill(db.Model):
+class Skill(FeedItemRow, db.Model):
     __tablename__ = "skills_skill"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    feed_id: Mapped[int] = mapped_column(ForeignKey("federation_feed.id", ondelete="CASCADE"))
-    space_id: Mapped[int] = mapped_column(ForeignKey("spaces_space.id", ondelete="CASCADE"), index=True)
-    source_id: Mapped[str] = mapped_column(String(500))
     skill: Mapped[str] = mapped_column(String(200))
     category: Mapped[str | None] = mapped_column(String(120))
     holder_name: Mapped[str | None] = mapped_column(String(200))
@@ -25,9 +21,3 @@ class Skill(db.Model):
     description_html: Mapped[str | None] = mapped_column(Text)
     url: Mapped[str | None] = mapped_column(String(2000))
     tags: Mapped[list] = mapped_column(JSON, default=list)
-    first_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    space = relationship("Space")
-
-    __table_args__ = (UniqueConstraint("feed_id", "source_id"),)

@@ -42,6 +42,9 @@ FETCH_MAX_PER_HOST = 2  # concurrent connections to one host
 # Networks that may be fetched although they are not public (CIDR strings).
 # Empty by default: loopback, private, link-local and reserved addresses are refused.
 FETCH_ALLOW_NETWORKS = []
+# A PEM file of certificate authorities to trust instead of the public ones (a private
+# deployment with its own CA). Certificates are always verified.
+FETCH_CA_BUNDLE = None
 
 # --- Parsing limits ------------------------------------------------------------------------
 FEED_MAX_ITEMS = 1000  # the newest are kept

@@ -60,6 +60,7 @@ class FetchPolicy:
     max_redirects: int = 5
     max_per_host: int = 2
     allow_networks: tuple = ()
+    ca_bundle: str | None = None  # None: the usual public certificate authorities
 
     @classmethod
     def from_config(cls, config) -> "FetchPolicy":
@@ -74,6 +75,7 @@ class FetchPolicy:
             allow_networks=tuple(
                 ipaddress.ip_network(n, strict=False) for n in config["FETCH_ALLOW_NETWORKS"]
             ),
+            ca_bundle=config.get("FETCH_CA_BUNDLE") or None,
         )
 
 
@@ -494,6 +496,7 @@ def _fetch(url, policy, ctx, etag, last_modified) -> FetchResult:
             resp = session.get(
                 current, headers=headers, stream=True, allow_redirects=False,
                 timeout=(policy.connect_timeout, policy.read_timeout),
+                verify=policy.ca_bundle or True,  # never False: TLS failures fail closed
             )
             reusable = False  # the connection goes back to the pool only after a complete answer
             try:

@@ -114,7 +114,7 @@ def _pointers(prefix: str, messages) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     if isinstance(messages, dict):
         for key, value in messages.items():
-            key = {"corete": "_corete"}.get(key, key) if key != "_schema" else ""
+            key = "" if key == "_schema" else key
             out.extend(_pointers(f"{prefix}/{key}" if key != "" else prefix, value))
     elif isinstance(messages, list):
         out.append((prefix, "; ".join(str(m) for m in messages)))

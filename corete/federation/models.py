@@ -42,7 +42,8 @@ class Feed(db.Model):
     redirect_confirmations: Mapped[int] = mapped_column(Integer, default=0)
     url_history: Mapped[list] = mapped_column(JSON, default=list)
     # A poll that would remove most items is held: the source ids it would remove.
-    held_removals: Mapped[list | None] = mapped_column(JSON)
+    # none_as_null: None must be SQL NULL (not JSON null), the unchanged path tests IS NULL.
+    held_removals: Mapped[list | None] = mapped_column(JSON(none_as_null=True))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     space = relationship("Space", back_populates="feeds")

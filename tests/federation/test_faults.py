@@ -808,3 +808,22 @@ def test_connections_are_kept_alive_and_at_most_two_per_host(app, session):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_unchanged_polls_take_the_batched_path_after_a_confirmed_removal(app, session, httpserver):
+    from corete.federation.services import FetchOutcome, record_unchanged
+    from corete.federation.fetch import FetchResult
+    from corete.core.models import utcnow
+
+    space = seeded(app, session, httpserver, n=4)
+    serve(httpserver, body())
+    assert poll(app, space)[0].outcome == "held"
+    poll(app, space)  # confirmed: held_removals is cleared through the ORM
+    feed = feed_of(session, space)
+    assert feed.held_removals is None
+    [snapshot] = claim_feeds(session, "poller-x", app.config, feed_ids=[feed.id])
+    outcome = FetchOutcome(snapshot, utcnow(), 1, result=FetchResult(304, snapshot.url), unchanged=True)
+    done, rest = record_unchanged(session, [outcome], app.config, "poller-x")
+    session.commit()
+    assert [s.outcome for s in done] == ["unchanged"] and rest == []
+    assert feed_of(session, space).lease_owner is None

@@ -158,7 +158,6 @@ class _Context:
         self.done = False
         self.lock = threading.Lock()
         self.sockets: list[socket.socket] = []
-        self.peers: list[str] = []
 
     def register(self, sock: socket.socket) -> None:
         with self.lock:
@@ -246,8 +245,6 @@ class _CheckedConnectMixin:
                 if not address_allowed(peer, allow):
                     sock.close()
                     raise BlockedAddress(f"{self.host} connected to {peer}, which is not a public address")
-                if ctx:
-                    ctx.peers.append(peer)
                 return sock
             except socket.timeout as e:
                 sock.close()
@@ -289,24 +286,28 @@ class _CheckedAdapter(HTTPAdapter):
         self.poolmanager.pool_classes_by_scheme = {"http": _CheckedHTTPPool, "https": _CheckedHTTPSPool}
 
 
-_sessions: dict[int, requests.Session] = {}
+_sessions: dict[tuple, requests.Session] = {}
 _sessions_lock = threading.Lock()
 
 
-def _session(per_host: int) -> requests.Session:
+def _session(policy: FetchPolicy) -> requests.Session:
     """One session shared by every fetch thread, so kept-alive connections are reused
-    across threads and no more than ``per_host`` stay open to a host. (urllib3's pool
+    across threads and no more than ``max_per_host`` stay open to a host. (urllib3's pool
     manager is thread-safe; the session keeps no cookies that matter here, follows no
-    redirects itself and reads nothing from the environment.)"""
+    redirects itself and reads nothing from the environment.) Sessions are keyed by
+    what decides whether a connection is acceptable, so a connection opened under one
+    allow-list is never reused under a stricter one."""
+    per_host = policy.max_per_host
+    key = (per_host, policy.allow_networks, policy.ca_bundle)
     with _sessions_lock:
-        session = _sessions.get(per_host)
+        session = _sessions.get(key)
         if session is None:
             session = requests.Session()
             session.trust_env = False  # no proxies or netrc from the environment
             adapter = _CheckedAdapter(pool_connections=256, pool_maxsize=per_host, max_retries=0)
             session.mount("http://", adapter)
             session.mount("https://", adapter)
-            _sessions[per_host] = session
+            _sessions[key] = session
         return session
 
 
@@ -483,7 +484,7 @@ def _fetch(url, policy, ctx, etag, last_modified) -> FetchResult:
         headers["If-None-Match"] = etag
     if last_modified:
         headers["If-Modified-Since"] = last_modified
-    session = _session(policy.max_per_host)
+    session = _session(policy)
     current, seen = url, {url}
     permanent_url: str | None = None
     only_permanent = True

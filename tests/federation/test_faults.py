@@ -827,3 +827,18 @@ def test_unchanged_polls_take_the_batched_path_after_a_confirmed_removal(app, se
     session.commit()
     assert [s.outcome for s in done] == ["unchanged"] and rest == []
     assert feed_of(session, space).lease_owner is None
+
+
+def test_a_kept_alive_connection_is_not_reused_under_a_stricter_allow_list(app, session):
+    from corete.demo.server import FeedServer
+
+    server = FeedServer({"/f.json": (body(ev("x")), "application/json")}).start()
+    try:
+        space = make_space(session, f"{server.base_url}/f.json")
+        assert poll(app, space)[0].error_class is None  # a connection to 127.0.0.1 is now pooled
+        app.config["FETCH_ALLOW_NETWORKS"] = []
+        [summary] = poll(app, space)
+        assert summary.error_class == "blocked"
+    finally:
+        server.shutdown()
+        server.server_close()

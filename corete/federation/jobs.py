@@ -70,15 +70,18 @@ def poller_id() -> str:
 
 def claim_feeds(session, owner: str, config, *, feed_ids: list[int] | None = None,
                 limit: int | None = None) -> list[FeedSnapshot]:
-    """Lease due feeds (or the given ones, due or not) to ``owner`` and commit."""
+    """Lease due feeds (at most POLL_BATCH), or all the given ones, due or not, to
+    ``owner`` and commit."""
     now = utcnow()
+    if limit is None:
+        limit = len(feed_ids) if feed_ids is not None else int(config["POLL_BATCH"])
     lease_free = or_(Feed.lease_until.is_(None), Feed.lease_until < now)
     stmt = (
         select(Feed.id)
         .join(Space, Feed.space_id == Space.id)
         .where(Feed.state == "active", Space.active.is_(True), lease_free)
         .order_by(Feed.next_poll_at)
-        .limit(limit or int(config["POLL_BATCH"]))
+        .limit(limit)
         .with_for_update(skip_locked=True, of=Feed)
     )
     if feed_ids is not None:

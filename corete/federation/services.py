@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import random
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -84,7 +85,7 @@ def fetch_and_parse(snapshot: FeedSnapshot, policy: FetchPolicy, max_items: int,
     """Fetch one feed and parse it (in ``parser``, an executor, when given: parsing is
     CPU work that another process can do while this one fetches and applies)."""
     started = utcnow()
-    t0 = dt.datetime.now().timestamp()
+    t0 = time.monotonic()
     outcome = FetchOutcome(snapshot, started, 0)
     try:
         result = fetch(snapshot.url, policy, etag=snapshot.etag, last_modified=snapshot.last_modified)
@@ -111,7 +112,7 @@ def fetch_and_parse(snapshot: FeedSnapshot, policy: FetchPolicy, max_items: int,
         outcome.error = FetchError("invalid", str(e), status=outcome.result.status if outcome.result else None)
     except Exception as e:  # a parser bug must not stop the round: recorded, data kept
         outcome.error = FetchError("invalid", f"the hub could not read this feed ({type(e).__name__}: {str(e)[:200]})")
-    outcome.duration_ms = int((dt.datetime.now().timestamp() - t0) * 1000)
+    outcome.duration_ms = int((time.monotonic() - t0) * 1000)
     return outcome
 
 

@@ -68,3 +68,14 @@ def test_list_remove_and_health(runner, session, httpserver):
     removed = runner.invoke(args=["spaces", "remove", "lab121"])
     assert removed.output.strip() == "removed lab121"
     assert session.scalar(select(Feed)) is None
+
+
+def test_poll_all_polls_every_feed_beyond_one_batch(app, runner, session, httpserver):
+    from tests.conftest import make_space
+
+    app.config["POLL_BATCH"] = 3
+    httpserver.expect_request("/feed.json").respond_with_data("<html></html>", content_type="text/html")
+    for i in range(5):
+        make_space(session, httpserver.url_for("/feed.json") + f"?n={i}", name=f"Spazio {i}")
+    result = runner.invoke(args=["poll", "--all"])
+    assert result.output.count("[not_a_feed]") == 5

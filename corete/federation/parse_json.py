@@ -70,8 +70,9 @@ def parse_jsonfeed(data, *, base_url: str | None, max_items: int) -> FeedDocumen
         try:
             top = TOP_SCHEMA.load(corete)
         except ValidationError as e:
+            # One bad field (say, the e-mail) costs that field, not the whole profile.
             doc.warnings.extend(Rejection(w, r) for w, r in _pointers("/_corete", e.messages))
-            top = {}
+            top = e.valid_data if isinstance(e.valid_data, dict) else {}
         if top.get("space"):
             doc.space = _space(top["space"], base)
     if len(items) > max_items:

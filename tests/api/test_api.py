@@ -100,3 +100,14 @@ def test_openapi_documents_every_endpoint_and_filter(client):
     names = {p["name"] for p in spec["paths"]["/api/v1/events"]["get"]["parameters"]}
     assert {"from", "to", "space", "city", "tag", "q", "page", "per_page"} <= names
     assert json.dumps(spec)
+
+
+def test_a_bad_profile_field_costs_only_that_field(app, client, session, httpserver):
+    profile = {"name": "Lab121 Coworking", "city": "Alessandria", "email": "not-an-email", "lat": 999}
+    httpserver.expect_request("/feed.json").respond_with_data(
+        feeds.jsonfeed(profile, [], feed_url=httpserver.url_for("/feed.json")), content_type="application/feed+json")
+    space = make_space(session, httpserver.url_for("/feed.json"), name="Lab121")
+    [summary] = poll(app, space)
+    assert {w.where for w in summary.warnings} >= {"/_corete/space/email", "/_corete/space/lat"}
+    data = client.get("/api/v1/spaces/lab121").get_json()
+    assert (data["name"], data["city"], data["email"], data["lat"]) == ("Lab121 Coworking", "Alessandria", None, None)

@@ -139,8 +139,10 @@ def occurrence_key(value: dt.datetime | dt.date) -> str:
 
 
 def _json_default(value):
-    if isinstance(value, (dt.date, dt.datetime, Decimal)):
-        return value.isoformat() if not isinstance(value, Decimal) else str(value)
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dt.date):  # dates and datetimes
+        return value.isoformat()
     raise TypeError(type(value))
 
 

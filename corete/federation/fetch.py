@@ -456,7 +456,7 @@ def _classify(e: Exception, ctx: _Context) -> FetchError:
     for exc in chain:
         if isinstance(exc, BlockedAddress):
             return FetchError("blocked", str(exc))
-        if isinstance(exc, NameResolutionError) or isinstance(exc, socket.gaierror):
+        if isinstance(exc, (NameResolutionError, socket.gaierror)):
             return FetchError("dns", "the host name does not resolve")
     if isinstance(e, requests.exceptions.SSLError):
         return FetchError("tls", f"TLS failed: {_short(e)}")
@@ -468,7 +468,7 @@ def _classify(e: Exception, ctx: _Context) -> FetchError:
         return FetchError("invalid", "the body ended before the length the server announced")
     if isinstance(e, (requests.exceptions.ConnectionError, ProtocolError, OSError)):
         return FetchError("connect", f"connection failed: {_short(e)}")
-    if isinstance(e, requests.exceptions.InvalidURL) or isinstance(e, ValueError):
+    if isinstance(e, (requests.exceptions.InvalidURL, ValueError)):
         return FetchError("invalid", f"bad URL or answer: {_short(e)}")
     return FetchError("connect", f"{type(e).__name__}: {_short(e)}")
 

@@ -292,13 +292,12 @@ def _event(comp, where: str, default_zone, base_url, warnings) -> tuple[Item, tu
 
 
 def _raw_value(prop) -> str:
-    for attr in ("to_ical",):
-        try:
-            value = getattr(prop, attr)()
-            return value.decode(errors="replace") if isinstance(value, bytes) else str(value)
-        except Exception:
-            pass
-    return str(getattr(prop, "value", "") or "")
+    """The text of a property icalendar could not read."""
+    try:
+        value = prop.to_ical()
+    except Exception:
+        return str(getattr(prop, "value", "") or "")
+    return value.decode(errors="replace") if isinstance(value, bytes) else str(value)
 
 
 def _categories(comp) -> list[str]:

@@ -174,7 +174,7 @@ def _item(raw, i: int, base: str | None, warnings: list[Rejection]) -> Item:
         elif kind == "skill":
             data = _skill(fields, html, url, tags, base)
         else:
-            data = _need(fields, title, html, url, tags)
+            data = _need(fields, html, url, tags)
     except BadValue as e:
         raise ItemError(f"{ptr}/_corete", str(e)) from None
     source_id = _source_id(env.get("id"), url, kind, title, core, ptr, warnings)
@@ -302,7 +302,7 @@ def _skill(f: dict, html, url, tags, base) -> SkillData:
     )
 
 
-def _need(f: dict, title, html, url, tags) -> NeedData:
+def _need(f: dict, html, url, tags) -> NeedData:
     price = f.get("max_unit_price")
     return NeedData(
         item=clean_text(f["item"], 300),

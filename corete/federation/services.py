@@ -162,7 +162,7 @@ def record_outcome(session, outcome: FetchOutcome, config, *, owner: str | None 
         feed.last_error_class = None
         feed.last_error_message = "the feed declares itself expired (JSON Feed \"expired\": true): polling stopped, its data is kept until a coordinator decides"
         summary.outcome = "gone"
-        _after_fetch(feed, result, outcome, now, config)
+        _after_fetch(feed, result, now, config)
     else:
         if outcome.unchanged:
             summary.outcome = "unchanged"
@@ -182,7 +182,7 @@ def record_outcome(session, outcome: FetchOutcome, config, *, owner: str | None 
                 session.refresh(feed.space)  # compare with the database, not a cached copy
                 update_space_profile(feed.space, doc.space)
             feed.body_hash = outcome.body_hash
-        _after_fetch(feed, result, outcome, now, config)
+        _after_fetch(feed, result, now, config)
         feed.last_success_at = now
         feed.consecutive_failures = 0
         feed.last_error_class = feed.last_error_message = None
@@ -272,7 +272,7 @@ def _record_failure(feed: Feed, error: FetchError, now, config, summary: PollSum
     feed.next_poll_at = next_poll_after_failure(now, max(feed.consecutive_failures, 1), config, error.retry_after)
 
 
-def _after_fetch(feed: Feed, result: FetchResult | None, outcome: FetchOutcome, now, config) -> None:
+def _after_fetch(feed: Feed, result: FetchResult | None, now, config) -> None:
     feed.next_poll_at = next_poll_after_success(now, config)
     if result is None:
         return

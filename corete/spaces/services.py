@@ -6,7 +6,7 @@ import datetime as dt
 import random
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
@@ -67,7 +67,7 @@ def _fields(kind=None, city=None, lat=None, lon=None, email=None, website=None) 
     return {k: v for k, v in values.items() if v is not None}
 
 
-def add_feed(session, space: Space, url: str) -> Feed:
+def add_feed(space: Space, url: str) -> Feed:
     url = check_feed_url(url)
     for feed in space.feeds:
         if feed.url == url:
@@ -88,7 +88,7 @@ def add_space(session, name: str, feeds: list[str], **fields) -> Space:
     space = Space(slug=unique_slug(session, name), name=name, tags=[], locked_fields=[], **values)
     session.add(space)
     for url in feeds:
-        add_feed(session, space, url)
+        add_feed(space, url)
     session.flush()
     return space
 
@@ -98,13 +98,13 @@ class ImportReport:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
-    errors: list[str] = None
+    errors: list[str] = field(default_factory=list)
 
 
 def import_csv(session, stream) -> ImportReport:
     """Import spaces from CSV (header: name,feed_url[,city,lat,lon,kind,email,website]).
     A space is matched by the slug of its name, so re-importing changes nothing."""
-    report = ImportReport(errors=[])
+    report = ImportReport()
     reader = csv.DictReader(stream)
     missing = {"name", "feed_url"} - set(reader.fieldnames or [])
     if missing:
@@ -123,7 +123,7 @@ def import_csv(session, stream) -> ImportReport:
             for key, value in extra.items():
                 setattr(space, key, value)
             for url in urls:
-                add_feed(session, space, url)
+                add_feed(space, url)
             after = ({f.url for f in space.feeds}, {k: getattr(space, k) for k in extra})
             if before == after:
                 report.unchanged += 1

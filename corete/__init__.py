@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 from werkzeug.exceptions import HTTPException
 
 from corete import config as default_config
-from corete.extensions import api, babel, csrf, db, login_manager, migrate
+from corete.extensions import api, babel, csrf, db, limiter, login_manager, migrate
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -43,6 +43,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.login_view = "accounts.login"
     login_manager.login_message = None
     api.init_app(app)
+    limiter.init_app(app)
     _register_rooms(app)
     _register_errors(app)
     from corete.core import templating
@@ -102,6 +103,7 @@ def _register_errors(app: Flask) -> None:
             404: _("There is nothing at this address."),
             405: _("This address does not accept that request."),
             413: _("What you sent is too large."),
+            429: _("Too many attempts from your address: wait a minute and try again."),
         }
         return render_template("error.html", code=e.code, message=messages.get(e.code, e.description)), e.code
 

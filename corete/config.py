@@ -17,6 +17,12 @@ MAX_CONTENT_LENGTH = 2 * 1024 * 1024  # largest request body a citizen or operat
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 
+# --- Rate limits (Flask-Limiter), per client address ------------------------------------
+RATELIMIT_STORAGE_URI = "memory://"  # with several web processes: "redis://127.0.0.1:6379"
+RATELIMIT_HEADERS_ENABLED = True
+LOGIN_RATE_LIMIT = "10 per minute"  # failed or not: guessing passwords is slow
+VALIDATE_RATE_LIMIT = "20 per minute"  # each validation by URL makes the hub fetch it
+
 # --- Languages -----------------------------------------------------------------------
 LANGUAGES = ["it", "en"]
 BABEL_DEFAULT_LOCALE = "it"

@@ -1,5 +1,7 @@
 """Flask extensions, created unbound; create_app() binds them."""
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_smorest import Api
@@ -29,3 +31,5 @@ babel = Babel()
 csrf = CSRFProtect()
 login_manager = LoginManager()
 api = Api()
+# Limits per client address, only where a view asks for one (login, the validator).
+limiter = Limiter(key_func=get_remote_address, default_limits=[])

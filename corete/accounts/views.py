@@ -4,13 +4,13 @@ from __future__ import annotations
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from corete.accounts.models import User
 from corete.accounts.services import authenticate
-from corete.extensions import db, login_manager
+from corete.extensions import db, limiter, login_manager
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
 
@@ -40,6 +40,7 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
 def login():
     if request.method == "POST":
         user = authenticate(db.session, request.form.get("email", ""), request.form.get("password", ""))

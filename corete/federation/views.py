@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, render_template, request
 from flask_babel import gettext as _
 
+from corete.extensions import limiter
 from corete.federation.validate import validate_source
 
 bp = Blueprint("federation", __name__, template_folder="templates")
@@ -11,6 +12,7 @@ MAX_PASTE = 2 * 1024 * 1024
 
 
 @bp.route("/validate", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["VALIDATE_RATE_LIMIT"], methods=["POST"])
 def validate_page():
     report, error = None, None
     url = (request.form.get("url") or "").strip()

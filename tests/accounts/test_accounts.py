@@ -77,3 +77,17 @@ def test_only_coordinators_accredit_spaces(app, runner, session, tmp_path):
     assert coordinator.post("/spaces/cowo-isola/accredited", data={"accredited": "1", "csrf_token": token}).status_code == 302
     session.expire_all()
     assert session.scalar(select(Space)).accredited is True
+
+
+def test_login_attempts_are_rate_limited_per_address(app):
+    app.config["WTF_CSRF_ENABLED"] = False
+    client = app.test_client()
+    statuses = [client.post("/login", data={"email": "x@corete.example", "password": "sbagliata"}).status_code
+                for _ in range(11)]
+    assert statuses == [401] * 10 + [429]
+    blocked = client.post("/login", data={"email": "x@corete.example", "password": "sbagliata"},
+                          headers={"Accept-Language": "it"})
+    assert "Troppi tentativi" in blocked.get_data(as_text=True)
+    other = app.test_client().post("/login", data={"email": "x@corete.example", "password": "x"},
+                                   environ_base={"REMOTE_ADDR": "127.0.0.9"})
+    assert other.status_code == 401  # another address is not affected

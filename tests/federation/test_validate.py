@@ -76,3 +76,12 @@ def test_the_documented_example_is_valid(runner):
     result = runner.invoke(args=["feed", "validate", str(example)])
     assert result.exit_code == 0 and "0 items rejected, 0 warnings" in result.output
     assert "4 events, 1 skills, 2 needs" in result.output
+
+
+def test_validating_by_url_is_rate_limited(app, httpserver):
+    app.config["WTF_CSRF_ENABLED"] = False
+    httpserver.expect_request("/feed.json").respond_with_data(GOOD, content_type="application/feed+json")
+    client = app.test_client()
+    statuses = [client.post("/validate", data={"url": httpserver.url_for("/feed.json")}).status_code for _ in range(21)]
+    assert statuses == [200] * 20 + [429]
+    assert len(httpserver.log) == 20  # the refused one fetched nothing

@@ -164,8 +164,11 @@ class ItemHandler(Protocol):
 
     item_type: str
 
-    def upsert(self, session, feed_id: int, space_id: int, items: list[Item]) -> None:
-        """Insert or replace these items (new or changed). Flush, never commit."""
+    def add(self, session, feed_id: int, space_id: int, items: list[Item]) -> None:
+        """Store these items, new to this feed. Flush, never commit."""
+
+    def replace(self, session, feed_id: int, space_id: int, items: list[Item]) -> None:
+        """These items changed: replace what they put in the hub. Flush, never commit."""
 
     def remove(self, session, feed_id: int, source_ids: list[str]) -> None:
         """Remove what these items put in the hub. Flush, never commit."""

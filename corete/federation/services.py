@@ -328,11 +328,13 @@ def apply_document(session, feed: Feed, doc: FeedDocument, config) -> tuple[int,
     else:
         feed.held_removals = None
     removed = _remove(session, feed, gone + [item.source_id for item in retyped], index=index)
-    by_type: dict[str, list[Item]] = defaultdict(list)
-    for item in new + changed + retyped:
-        by_type[item.type].append(item)
-    for item_type, items in by_type.items():
-        HANDLERS[item_type].upsert(session, feed.id, feed.space_id, items)
+    # The index says what is new and what changed, so rooms never look it up again.
+    for method, items in (("add", new + retyped), ("replace", changed)):
+        by_type: dict[str, list[Item]] = defaultdict(list)
+        for item in items:
+            by_type[item.type].append(item)
+        for item_type, group in by_type.items():
+            getattr(HANDLERS[item_type], method)(session, feed.id, feed.space_id, group)
     now = utcnow()
     fresh = new + retyped
     if fresh:

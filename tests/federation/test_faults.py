@@ -755,10 +755,10 @@ def test_a_crash_while_applying_leaves_the_old_state(app, session, httpserver):
     class Exploding:
         item_type = "skill"
 
-        def upsert(self, *args):
+        def add(self, *args):
             raise RuntimeError("killed mid-apply")
 
-        remove = upsert
+        replace = remove = add
 
     HANDLERS["skill"] = Exploding()
     try:
@@ -854,3 +854,14 @@ def test_a_kept_alive_connection_is_not_reused_under_a_stricter_allow_list(app, 
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_an_item_that_changes_type_moves_to_its_new_room(app, session, httpserver):
+    from corete.skills.models import Skill
+
+    space = seeded(app, session, httpserver, n=2)
+    serve(httpserver, body(ev("e0", day=1), feeds.skill_item("e1", "Videomaker", "Marco", category="media")))
+    [summary] = poll(app, space)
+    assert (summary.new, summary.updated, summary.removed) == (0, 1, 0)
+    assert [s for s, _, _ in snapshot(session)] == ["e0"]
+    assert session.scalar(select(Skill.source_id)) == "e1"

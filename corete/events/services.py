@@ -160,3 +160,38 @@ def occurrence_bounds(o: EventOccurrence) -> tuple[str, str | None]:
     return start.astimezone(tz).isoformat(), end.astimezone(tz).isoformat() if end else None
 
 
+
+
+def export_window(now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    """What a subscribed calendar gets by default: the last 30 days and the next year."""
+    return now - dt.timedelta(days=30), now + dt.timedelta(days=365)
+
+
+def events_for_export(window_start: dt.datetime, window_end: dt.datetime, *, session, space=None, city=None,
+                      tag=None, q=None) -> list[Event]:
+    """The events, series and overrides with at least one occurrence in the window,
+    as stored (series stay series), ordered by start then id."""
+    found = occurrences(window_start, window_end, session=session, space=space, city=city, tag=tag, q=q)
+    events: dict[int, Event] = {}
+    for o in found:
+        events.setdefault(o.event.id, o.event)
+    series = [e for e in events.values() if e.is_series]
+    if series:  # overrides of an exported series go with it, wherever they moved to
+        keys = {(e.feed_id, e.uid) for e in series}
+        for override in session.scalars(
+            select(Event).where(Event.uid.in_({uid for _, uid in keys}), Event.recurrence_id.is_not(None))
+        ):
+            if (override.feed_id, override.uid) in keys:
+                events.setdefault(override.id, override)
+    return sorted(events.values(), key=lambda e: (e.start_at, e.id))
+
+
+def first_announced(*, session, space=None, city=None, tag=None, q=None, limit=50) -> list[Event]:
+    """Events by when the hub first saw them, newest first (overrides are not news)."""
+    stmt = _filtered(select(Event).where(Event.recurrence_id.is_(None)), space=space, city=city, q=q)
+    stmt = stmt.order_by(Event.first_seen_at.desc(), Event.id.desc())
+    if tag:
+        wanted = tag.casefold()
+        rows = [e for e in session.scalars(stmt.limit(limit * 20)) if any(t.casefold() == wanted for t in e.tags or [])]
+        return rows[:limit]
+    return list(session.scalars(stmt.limit(limit)))

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import html
 import xml.etree.ElementTree as ET
 from zoneinfo import ZoneInfo
 
-import nh3
 from icalendar import Calendar, Event as VEvent, vRecur
 
+from corete.core.sanitize import html_to_text
 from corete.events.models import Event
 from corete.events.recurrence import UTC, parse_key, zone
 
@@ -30,13 +29,6 @@ def export_uid(event: Event) -> str:
     keeps publishing the item with the same id in the same feed."""
     digest = hashlib.blake2b(f"{event.feed_id}\x1f{event.uid}".encode(), digest_size=12).hexdigest()
     return f"{digest}@corete"
-
-
-def html_to_text(value: str | None) -> str:
-    if not value:
-        return ""
-    text = value.replace("<br>", "\n").replace("</p>", "\n\n")
-    return html.unescape(nh3.clean(text, tags=set())).strip()
 
 
 def _when(event: Event, value, all_day: bool):

@@ -8,7 +8,7 @@ import datetime as dt
 from corete.core.handover import EventData, FeedDocument, Item, Rejection
 from corete.federation.detect import InvalidDocument
 from corete.federation.normalise import NETWORK_ZONE, BadValue, bounded_id, parse_when
-from corete.federation.sanitize import clean_html, clean_tags, clean_text, clean_url
+from corete.core.sanitize import clean_html, clean_tags, clean_text, clean_url
 
 AS_TYPES = {"Create", "Update", "Event", "Collection", "OrderedCollection", "Place", "Note"}
 

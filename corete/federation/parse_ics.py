@@ -30,7 +30,7 @@ from corete.federation.normalise import (
     normalise_rrule,
     zone_or_none,
 )
-from corete.federation.sanitize import clean_html, clean_tags, clean_text, clean_url, text_to_html
+from corete.core.sanitize import clean_html, clean_tags, clean_text, clean_url, text_to_html
 
 # Outlook writes the zone's display name as TZID when it omits VTIMEZONE.
 DISPLAY_NAMES = {

@@ -18,7 +18,7 @@ from corete.federation.normalise import (
     parse_when,
     zone_or_none,
 )
-from corete.federation.sanitize import clean_html, clean_tags, clean_text, clean_url, text_to_html
+from corete.core.sanitize import clean_html, clean_tags, clean_text, clean_url, text_to_html
 from corete.federation.schemas import TOP_SCHEMA, TYPE_SCHEMAS
 
 JSONFEED_VERSION_PREFIX = "https://jsonfeed.org/version/"

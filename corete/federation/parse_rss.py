@@ -14,7 +14,7 @@ import feedparser
 from corete.core.handover import EventData, FeedDocument, Item, Rejection
 from corete.federation.detect import InvalidDocument
 from corete.federation.normalise import NETWORK_ZONE, BadValue, bounded_id, fallback_id, parse_when
-from corete.federation.sanitize import clean_html, clean_tags, clean_text, clean_url
+from corete.core.sanitize import clean_html, clean_tags, clean_text, clean_url
 
 _ENTITY_DECL = re.compile(rb"<!ENTITY", re.I)
 

@@ -7,7 +7,7 @@ import time
 import pytest
 
 from corete.federation.fetch import address_allowed, parse_retry_after
-from corete.federation.sanitize import clean_url
+from corete.core.sanitize import clean_url
 
 LOOPBACK = [ipaddress.ip_network("127.0.0.1/32")]
 

@@ -1,4 +1,5 @@
-"""Making untrusted feed content safe to store and show.
+"""Making untrusted content (feeds, citizens, operators) safe to store and show: the
+only module that uses nh3.
 
 HTML fields pass nh3 (an allow-list of tags, attributes and URL schemes); plain-text
 fields are stored as text (control characters removed) and escaped when rendered;
@@ -7,6 +8,7 @@ is not relied on.
 """
 from __future__ import annotations
 
+import html
 import re
 from urllib.parse import urljoin, urlsplit
 
@@ -84,6 +86,14 @@ def clean_url(value, base: str | None = None, max_len: int = 2000) -> str | None
     if parts.scheme not in ("http", "https") or not parts.netloc:
         return None
     return value
+
+
+def html_to_text(value: str | None) -> str:
+    """Sanitised HTML as plain text (for iCalendar descriptions, summaries)."""
+    if not value:
+        return ""
+    text = value.replace("<br>", "\n").replace("</p>", "\n\n")
+    return html.unescape(nh3.clean(text, tags=set())).strip()
 
 
 def clean_tags(values, max_tags: int = 20, max_len: int = 60) -> list[str]:

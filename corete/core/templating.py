@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_currency, format_date, format_datetime, get_locale
+from markupsafe import Markup
 from flask_babel import lazy_gettext as _l
 
+from corete.core.sanitize import clean_html
 from corete.events.recurrence import zone
 
 KIND_LABELS = {
@@ -26,6 +29,54 @@ def when(value, event) -> str:
     return f"{text} ({event.timezone or 'UTC'})"
 
 
+def when_range(o) -> str:
+    """An occurrence's span in its own zone, the zone named: "mar 1 dic 2026, 18:00–20:00
+    (Europe/Rome)", or dates for all-day events (the exclusive end shown as the last day)."""
+    event, start, end = o.event, o.occurrence.start, o.occurrence.end
+    if event.all_day:
+        last = (end - dt.timedelta(days=1)) if end else start
+        text = format_date(start, format="EEE d MMM y")
+        return text if last == start else f"{text} – {format_date(last, format='EEE d MMM y')}"
+    tz = zone(event.timezone)
+    local_start = start.astimezone(tz)
+    text = format_datetime(local_start.replace(tzinfo=None), format="EEE d MMM y, HH:mm", rebase=False)
+    if end:
+        local_end = end.astimezone(tz)
+        same_day = local_end.date() == local_start.date()
+        text += "–" + format_datetime(local_end.replace(tzinfo=None), format="HH:mm" if same_day else "EEE d MMM y, HH:mm",
+                                      rebase=False)
+    return f"{text} ({event.timezone or 'UTC'})"
+
+
+def time_of_day(o) -> str:
+    if o.event.all_day:
+        return ""
+    local = o.occurrence.start.astimezone(zone(o.event.timezone))
+    return format_datetime(local.replace(tzinfo=None), format="HH:mm", rebase=False)
+
+
+def sanitized(value) -> Markup:
+    """Stored HTML was cleaned when it arrived; it is cleaned again here, so a stricter
+    policy applies to old content too."""
+    return Markup(clean_html(value) or "")
+
+
+def long_date(day: dt.date) -> str:
+    return format_date(day, format="EEEE d MMMM y")
+
+
+def format_month(day: dt.date) -> str:
+    return format_date(day, format="LLLL y")
+
+
+def weekday_name(day: dt.date) -> str:
+    return format_date(day, format="EEE")
+
+
+def money(amount, currency: str | None) -> str:
+    return format_currency(Decimal(str(amount)), currency or "EUR")
+
+
 def normalize_number(value) -> str:
     text = format(value.normalize(), "f") if hasattr(value, "normalize") else str(value)
     return text
@@ -34,5 +85,12 @@ def normalize_number(value) -> str:
 def register(app) -> None:
     app.jinja_env.filters["when"] = when
     app.jinja_env.filters["normalize_number"] = normalize_number
+    app.jinja_env.filters["sanitized"] = sanitized
+    app.jinja_env.filters["long_date"] = long_date
+    app.jinja_env.filters["format_month"] = format_month
+    app.jinja_env.filters["weekday_name"] = weekday_name
+    app.jinja_env.filters["money"] = money
+    app.jinja_env.globals["when_range"] = when_range
+    app.jinja_env.globals["time_of_day"] = time_of_day
     app.jinja_env.globals["kind_label"] = lambda kind: KIND_LABELS.get(kind, kind)
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale())

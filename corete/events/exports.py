@@ -148,3 +148,47 @@ def occurrence_summary(event: Event, start, end) -> str:
     status = " · ANNULLATO / CANCELLED" if event.status == "cancelled" else ""
     return f"{when} · {where}{status}"
 
+
+
+def event_json_ld(o, start: str, end: str | None, url: str) -> dict:
+    """schema.org Event for one occurrence (the page embeds it with Jinja's tojson,
+    which escapes <, > and & so the text cannot close the script element)."""
+    event = o.event
+    location = event.location or {}
+    place: dict = {"@type": "Place", "name": location.get("name") or (event.space.name if event.space else None)}
+    address = location.get("address") or (event.space.address if event.space and not location else None)
+    city = location.get("city") or (event.space.city if event.space and not location.get("name") else None)
+    if address or city:
+        place["address"] = {"@type": "PostalAddress", "streetAddress": address, "addressLocality": city,
+                            "addressCountry": "IT"}
+    lat = location.get("lat", event.space.lat if event.space and not location else None)
+    lon = location.get("lon", event.space.lon if event.space and not location else None)
+    if lat is not None and lon is not None:
+        place["geo"] = {"@type": "GeoCoordinates", "latitude": lat, "longitude": lon}
+    data = {
+        "@context": "https://schema.org",
+        "@type": "Event",
+        "name": event.title,
+        "startDate": start,
+        "eventStatus": "https://schema.org/EventCancelled" if event.status == "cancelled"
+        else "https://schema.org/EventScheduled",
+        "eventAttendanceMode": "https://schema.org/OnlineEventAttendanceMode" if event.online_url and not event.location
+        else "https://schema.org/OfflineEventAttendanceMode",
+        "location": {"@type": "VirtualLocation", "url": event.online_url} if event.online_url and not event.location
+        else place,
+        "url": url,
+    }
+    if end:
+        data["endDate"] = end
+    description = html_to_text(event.description_html)
+    if description:
+        data["description"] = description
+    if event.space is not None:
+        data["organizer"] = {"@type": "Organization", "name": event.space.name, "url": event.space.website}
+    price = event.price or {}
+    if price.get("free"):
+        data["isAccessibleForFree"] = True
+        data["offers"] = {"@type": "Offer", "price": "0", "priceCurrency": "EUR"}
+    elif price.get("amount") is not None:
+        data["offers"] = {"@type": "Offer", "price": str(price["amount"]), "priceCurrency": price.get("currency", "EUR")}
+    return data

@@ -1,4 +1,4 @@
-from marshmallow import ValidationError, fields, validate, validates_schema, Schema
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from corete.core.api import PageArgs, page_schema
 
@@ -45,3 +45,17 @@ class EventOut(Schema):
 
 
 EventPageOut = page_schema(EventOut, "EventPage")
+
+
+class CalendarArgs(Schema):
+    """The calendar pages' URL: view, anchor date and the same filters as the API."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    view = fields.String(load_default="list", validate=validate.OneOf(("list", "week", "month")))
+    date = fields.Date(load_default=None)
+    space = fields.String(validate=validate.Length(max=80))
+    city = fields.String(validate=validate.Length(max=120))
+    tag = fields.String(validate=validate.Length(max=60))
+    q = fields.String(validate=validate.Length(max=200))

@@ -3,13 +3,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select
 
 from corete.core.handler import RowHandler
 from corete.core.handover import EventData
 from corete.events.models import Event
-from corete.events.recurrence import UTC, Occurrence, expand, zone
+from corete.core.handover import occurrence_key
+from corete.events.recurrence import UTC, Occurrence, expand, parse_key, zone
 from corete.spaces.models import Space
 
 MAX_WINDOW = dt.timedelta(days=400)
@@ -175,15 +177,21 @@ def events_for_export(window_start: dt.datetime, window_end: dt.datetime, *, ses
     events: dict[int, Event] = {}
     for o in found:
         events.setdefault(o.event.id, o.event)
-    series = [e for e in events.values() if e.is_series]
-    if series:  # overrides of an exported series go with it, wherever they moved to
-        keys = {(e.feed_id, e.uid) for e in series}
+    return with_overrides(list(events.values()), session=session)
+
+
+def with_overrides(events: list[Event], *, session) -> list[Event]:
+    """The events plus the overrides of every series among them, wherever those moved
+    to, ordered by start then id: what a calendar file needs to be complete."""
+    chosen = {e.id: e for e in events}
+    keys = {(e.feed_id, e.uid) for e in events if e.is_series}
+    if keys:
         for override in session.scalars(
             select(Event).where(Event.uid.in_({uid for _, uid in keys}), Event.recurrence_id.is_not(None))
         ):
             if (override.feed_id, override.uid) in keys:
-                events.setdefault(override.id, override)
-    return sorted(events.values(), key=lambda e: (e.start_at, e.id))
+                chosen.setdefault(override.id, override)
+    return sorted(chosen.values(), key=lambda e: (e.start_at, e.id))
 
 
 def first_announced(*, session, space=None, city=None, tag=None, q=None, limit=50) -> list[Event]:
@@ -195,3 +203,64 @@ def first_announced(*, session, space=None, city=None, tag=None, q=None, limit=5
         rows = [e for e in session.scalars(stmt.limit(limit * 20)) if any(t.casefold() == wanted for t in e.tags or [])]
         return rows[:limit]
     return list(session.scalars(stmt.limit(limit)))
+
+
+NETWORK_TZ = ZoneInfo("Europe/Rome")  # day boundaries of the calendar pages
+
+
+def local_midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), tzinfo=NETWORK_TZ)
+
+
+def calendar_days(first: dt.date, last: dt.date, *, session, **filters) -> dict[dt.date, list[EventOccurrence]]:
+    """Every day from ``first`` to ``last`` (inclusive, days of the network's zone) with
+    the occurrences on it; an event spanning several days is listed on each."""
+    days: dict[dt.date, list[EventOccurrence]] = {
+        first + dt.timedelta(days=n): [] for n in range((last - first).days + 1)
+    }
+    for o in occurrences(local_midnight(first), local_midnight(last + dt.timedelta(days=1)), session=session, **filters):
+        start, end = o.occurrence.start, o.occurrence.end
+        if o.event.all_day:
+            day, stop = start, (end or start + dt.timedelta(days=1))
+        else:
+            day = start.astimezone(NETWORK_TZ).date()
+            stop = (end - dt.timedelta(microseconds=1)).astimezone(NETWORK_TZ).date() + dt.timedelta(days=1) if end and end > start else day + dt.timedelta(days=1)
+        while day < stop:
+            if day in days:
+                days[day].append(o)
+            day += dt.timedelta(days=1)
+    return days
+
+
+def find_occurrence(occurrence_id: str, *, session) -> EventOccurrence | None:
+    """The occurrence behind an id of the API and the pages: "42" for an event, or
+    "42-20261201T170000Z" / "42-20261201" for one occurrence of a series."""
+    event_id, _, key = occurrence_id.partition("-")
+    if not event_id.isdigit():
+        return None
+    event = session.get(Event, int(event_id))
+    if event is None or not event.space.active:
+        return None
+    start, end = _bounds(event)
+    if not key:
+        if event.is_series:  # the series as a whole: its first occurrence
+            key = occurrence_key(start)
+        else:
+            return EventOccurrence(event, Occurrence(start, end, event.recurrence_id))
+    if not event.is_series:
+        return None
+    try:
+        when = parse_key(key)
+    except ValueError:
+        return None
+    if event.all_day != (not isinstance(when, dt.datetime)):
+        return None
+    lo = local_midnight(when) if event.all_day else when
+    found = expand(all_day=event.all_day, start=start, end=end, timezone=event.timezone, rrule=event.rrule,
+                   rdates=event.rdates or [], exdates=event.exdates or [], window_start=lo,
+                   window_end=lo + dt.timedelta(days=1),
+                   overridden=_override_keys(session, [event]).get((event.feed_id, event.uid), set()))
+    for occ in found:
+        if occ.key == key:
+            return EventOccurrence(event, occ)
+    return None

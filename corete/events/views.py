@@ -1,10 +1,12 @@
-"""Read API of events: /api/v1/events (recurring events expanded in the window)."""
+"""Events on the web: the read API (/api/v1/events), the subscribable exports
+(iCalendar, Atom) and the pages (calendar, event, embed). Thin: the rules are in
+services.py, the documents in exports.py."""
 from __future__ import annotations
 
 import datetime as dt
 
 from flask import Blueprint as FlaskBlueprint
-from flask import Response, abort, request, url_for
+from flask import Response, abort, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
@@ -14,15 +16,20 @@ from sqlalchemy import select
 from corete.core.api import paginate_list
 from corete.core.caching import conditional, data_etag
 from corete.core.models import utcnow
-from corete.events.exports import atom_document, export_uid, icalendar_document, occurrence_summary
-from corete.events.schemas import EventListArgs, EventPageOut
+from corete.events.exports import atom_document, event_json_ld, export_uid, icalendar_document, occurrence_summary
+from corete.events.schemas import CalendarArgs, EventListArgs, EventPageOut
 from corete.events.services import (
+    NETWORK_TZ,
     EventOccurrence,
+    calendar_days,
     events_for_export,
     export_window,
+    find_occurrence,
     first_announced,
+    local_midnight,
     occurrence_bounds,
     occurrences,
+    with_overrides,
 )
 from corete.extensions import db
 from corete.spaces.models import Space
@@ -68,7 +75,7 @@ def list_events(args):
 
 # --- Subscribable exports: iCalendar and Atom, filterable, cacheable ----------------------
 
-pages_bp = FlaskBlueprint("events", __name__)
+pages_bp = FlaskBlueprint("events", __name__, template_folder="templates")
 _export_args = EventListArgs()
 ATOM_LIMIT = 50
 
@@ -164,3 +171,115 @@ def upcoming_atom():
 def new_atom():
     """Events by when the hub first saw them, newest first."""
     return _atom_response("new", _export_filters())
+
+
+# --- Pages: the calendar (list, week, month), one event, the embeddable list ---------------
+
+_calendar_args = CalendarArgs()
+LIST_DAYS = 30
+EMBED_LIMIT = 20
+
+
+def _calendar_filters() -> dict:
+    try:
+        args = _calendar_args.load(request.args)
+    except ValidationError as e:
+        abort(400, description=_("Check the calendar's filters: %(fields)s.", fields=", ".join(e.messages)))
+    return args
+
+
+def _page_etag(kind: str, found) -> str:
+    return data_etag(kind, str(get_locale()), request.full_path, utcnow().date(),
+                     [(o.event.id, o.occurrence.key, o.event.updated_at.isoformat()) for o in found])
+
+
+def _range(view: str, anchor: dt.date) -> tuple[dt.date, dt.date, dt.date, dt.date]:
+    """(first day shown, last day shown, anchor of "previous", anchor of "next")."""
+    if view == "month":
+        first_of_month = anchor.replace(day=1)
+        next_month = (first_of_month + dt.timedelta(days=32)).replace(day=1)
+        first = first_of_month - dt.timedelta(days=first_of_month.weekday())
+        last = next_month - dt.timedelta(days=1)
+        last += dt.timedelta(days=6 - last.weekday())
+        previous = (first_of_month - dt.timedelta(days=1)).replace(day=1)
+        return first, last, previous, next_month
+    if view == "week":
+        monday = anchor - dt.timedelta(days=anchor.weekday())
+        return monday, monday + dt.timedelta(days=6), monday - dt.timedelta(days=7), monday + dt.timedelta(days=7)
+    return anchor, anchor + dt.timedelta(days=LIST_DAYS - 1), anchor - dt.timedelta(days=LIST_DAYS), \
+        anchor + dt.timedelta(days=LIST_DAYS)
+
+
+@pages_bp.route("/calendar")
+def calendar_page():
+    args = _calendar_filters()
+    today = utcnow().astimezone(NETWORK_TZ).date()
+    anchor = args.get("date") or today
+    first, last, previous, following = _range(args["view"], anchor)
+    filters = {k: args.get(k) for k in ("space", "city", "tag", "q")}
+    days = calendar_days(first, last, session=db.session, **filters)
+    found = [o for day in days.values() for o in day]
+
+    def render():
+        spaces = db.session.scalars(select(Space).where(Space.active.is_(True)).order_by(Space.name)).all()
+        cities = sorted({s.city for s in spaces if s.city})
+        weeks = [list(days.items())[i:i + 7] for i in range(0, len(days), 7)] if args["view"] == "month" else []
+        return Response(render_template(
+            "events/calendar.html", view=args["view"], days=days, weeks=weeks, today=today, anchor=anchor,
+            first=first, last=last, previous=previous, following=following, filters=filters, spaces=spaces,
+            cities=cities, query=_query_without("view", "date"),
+        ))
+
+    return conditional(render, etag=_page_etag("calendar", found), last_modified=None, max_age=60)
+
+
+def _query_without(*names) -> dict:
+    return {k: v for k, v in request.args.items() if k not in names and v}
+
+
+@pages_bp.route("/events/<occurrence_id>")
+def event_page(occurrence_id):
+    found = find_occurrence(occurrence_id, session=db.session)
+    if found is None:
+        abort(404)
+    start, end = occurrence_bounds(found)
+
+    def render():
+        return Response(render_template("events/event.html", o=found, start=start, end=end,
+                                        json_ld=event_json_ld(found, start, end, request.url)))
+
+    return conditional(render, etag=_page_etag("event", [found]), last_modified=found.event.updated_at, max_age=60)
+
+
+@pages_bp.route("/events/<occurrence_id>.ics")
+def event_ics(occurrence_id):
+    """"Add to my calendar": the event (a series stays a series) as an .ics file."""
+    found = find_occurrence(occurrence_id, session=db.session)
+    if found is None:
+        abort(404)
+    event = found.event
+    events = with_overrides([event], session=db.session)
+
+    def render():
+        body = icalendar_document(events, name=event.title,
+                                  url_for_event=lambda e: url_for("events.event_page", occurrence_id=found.id, _external=True))
+        return Response(body, headers={"Content-Type": "text/calendar; charset=utf-8",
+                                       "Content-Disposition": f'attachment; filename="evento-{event.id}.ics"'})
+
+    return conditional(render, etag=data_etag("event-ics", event.id, event.updated_at.isoformat()),
+                       last_modified=event.updated_at)
+
+
+@pages_bp.route("/embed/calendar")
+def embed_calendar():
+    """A compact list of what comes next, for a member's website to frame."""
+    args = _calendar_filters()
+    today = utcnow().astimezone(NETWORK_TZ).date()
+    filters = {k: args.get(k) for k in ("space", "city", "tag", "q")}
+    found = occurrences(utcnow(), local_midnight(today + dt.timedelta(days=90)), session=db.session, **filters)[:EMBED_LIMIT]
+
+    def render():
+        return Response(render_template("events/embed.html", found=found, filters=filters,
+                                        query=_query_without()))
+
+    return conditional(render, etag=_page_etag("embed", found), last_modified=None, max_age=300)

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from corete.core.i18n import COOKIE
 from corete.core.models import utcnow
+from corete.events.merging import merge_duplicates
 from corete.events.services import occurrences
 from corete.extensions import db
 from corete.purchasing.services import search_needs
@@ -22,7 +23,8 @@ bp = Blueprint("core", __name__, template_folder="templates")
 def home():
     now = utcnow()
     spaces = db.session.scalars(select(Space).where(Space.active.is_(True)).order_by(Space.name)).all()
-    upcoming = occurrences(now, now + dt.timedelta(days=60), session=db.session)[:12]
+    upcoming = merge_duplicates(occurrences(now, now + dt.timedelta(days=60), session=db.session),
+                                session=db.session)[:12]
     skills = db.session.scalars(search_skills().limit(12)).all()
     needs = db.session.scalars(search_needs().limit(12)).all()
     totals = {

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, Boolean, Date, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from corete.core.models import FeedItemRow, UTCDateTime
+from corete.core.models import FeedItemRow, UTCDateTime, utcnow
 from corete.extensions import db
 
 
@@ -42,3 +42,18 @@ class Event(FeedItemRow, db.Model):
     online_url: Mapped[str | None] = mapped_column(String(2000))
     price: Mapped[dict | None] = mapped_column(JSON)
     tags: Mapped[list] = mapped_column(JSON, default=list)
+
+
+class EventSplit(db.Model):
+    """A coordinator said these two events are not the same event: never merge them.
+    (event_a_id < event_b_id.)"""
+
+    __tablename__ = "events_split"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_a_id: Mapped[int] = mapped_column(ForeignKey("events_event.id", ondelete="CASCADE"))
+    event_b_id: Mapped[int] = mapped_column(ForeignKey("events_event.id", ondelete="CASCADE"), index=True)
+    created_by: Mapped[str] = mapped_column(String(254))  # the coordinator's e-mail
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (UniqueConstraint("event_a_id", "event_b_id"),)

@@ -42,6 +42,10 @@ class EventOut(Schema):
     tags = fields.List(fields.String())
     description_html = fields.String(allow_none=True, metadata={"description": "Sanitised HTML."})
     recurrence_id = fields.String(allow_none=True)
+    hosts = fields.List(fields.String(), metadata={"description": "Slugs of every space that publishes this event."})
+    sources = fields.List(fields.Dict(), metadata={"description": "Every published copy: {space, uid, url}; the first leads."})
+    merged_because = fields.List(fields.String(), metadata={
+        "description": "Why copies were taken for one event: uid, url or title (with the same start)."})
 
 
 EventPageOut = page_schema(EventOut, "EventPage")

@@ -169,17 +169,6 @@ def export_window(now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
     return now - dt.timedelta(days=30), now + dt.timedelta(days=365)
 
 
-def events_for_export(window_start: dt.datetime, window_end: dt.datetime, *, session, space=None, city=None,
-                      tag=None, q=None) -> list[Event]:
-    """The events, series and overrides with at least one occurrence in the window,
-    as stored (series stay series), ordered by start then id."""
-    found = occurrences(window_start, window_end, session=session, space=space, city=city, tag=tag, q=q)
-    events: dict[int, Event] = {}
-    for o in found:
-        events.setdefault(o.event.id, o.event)
-    return with_overrides(list(events.values()), session=session)
-
-
 def with_overrides(events: list[Event], *, session) -> list[Event]:
     """The events plus the overrides of every series among them, wherever those moved
     to, ordered by start then id: what a calendar file needs to be complete."""

@@ -6,13 +6,15 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import Blueprint as FlaskBlueprint
-from flask import Response, abort, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import ValidationError
 from sqlalchemy import select
 
+from corete.accounts.views import role_required
 from corete.core.api import paginate_list
 from corete.core.caching import conditional, data_etag
 from corete.core.models import utcnow
@@ -20,9 +22,7 @@ from corete.events.exports import atom_document, event_json_ld, export_uid, ical
 from corete.events.schemas import CalendarArgs, EventListArgs, EventPageOut
 from corete.events.services import (
     NETWORK_TZ,
-    EventOccurrence,
     calendar_days,
-    events_for_export,
     export_window,
     find_occurrence,
     first_announced,
@@ -31,6 +31,8 @@ from corete.events.services import (
     occurrences,
     with_overrides,
 )
+from corete.events.merging import MergedOccurrence, exported_events, group_of, merge_duplicates, split
+from corete.events.models import Event
 from corete.extensions import db
 from corete.spaces.models import Space
 
@@ -44,10 +46,13 @@ def _aware(value: dt.datetime | None) -> dt.datetime | None:
     return value
 
 
-def dump_occurrence(o: EventOccurrence) -> dict:
+def dump_occurrence(o: MergedOccurrence) -> dict:
     ev = o.event
     start, end = occurrence_bounds(o)
     return {
+        "hosts": [space.slug for space in o.hosts],
+        "sources": [{"space": m.event.space.slug, "uid": m.event.uid, "url": m.event.url} for m in o.members],
+        "merged_because": sorted(o.reasons),
         "id": o.id, "uid": ev.uid, "space": ev.space.slug, "title": ev.title, "start": start,
         "end": end, "all_day": ev.all_day, "timezone": ev.timezone, "status": ev.status,
         "url": ev.url, "location": ev.location, "online_url": ev.online_url, "price": ev.price,
@@ -70,7 +75,7 @@ def list_events(args):
     start, end = window(args)
     found = occurrences(start, end, session=db.session, space=args.get("space"), city=args.get("city"),
                         tag=args.get("tag"), q=args.get("q"))
-    return paginate_list(found, args, dump_occurrence)
+    return paginate_list(merge_duplicates(found, session=db.session), args, dump_occurrence)
 
 
 # --- Subscribable exports: iCalendar and Atom, filterable, cacheable ----------------------
@@ -99,8 +104,9 @@ def _calendar_name(f: dict) -> str:
 
 
 def _ics_response(f: dict) -> Response:
-    events = events_for_export(f["start"], f["end"], session=db.session, space=f["space"], city=f["city"],
-                               tag=f["tag"], q=f["q"])
+    found = occurrences(f["start"], f["end"], session=db.session, space=f["space"], city=f["city"],
+                        tag=f["tag"], q=f["q"])
+    events = with_overrides(exported_events(merge_duplicates(found, session=db.session)), session=db.session)
     etag = data_etag("ics", sorted(f.items(), key=str), [(e.id, e.updated_at.isoformat()) for e in events])
     last = max((e.updated_at for e in events), default=None)
 
@@ -131,8 +137,9 @@ def space_ics(slug):
 
 def _atom_response(kind: str, f: dict) -> Response:
     if kind == "upcoming":
-        found = occurrences(utcnow(), utcnow() + DEFAULT_WINDOW * 4, session=db.session, space=f["space"],
-                            city=f["city"], tag=f["tag"], q=f["q"])[:ATOM_LIMIT]
+        found = merge_duplicates(occurrences(utcnow(), utcnow() + DEFAULT_WINDOW * 4, session=db.session,
+                                             space=f["space"], city=f["city"], tag=f["tag"], q=f["q"]),
+                                 session=db.session)[:ATOM_LIMIT]
         items = [(o.event, o.occurrence.start, o.occurrence.end, o.occurrence.key or "") for o in found]
         title = _("Upcoming events") + " · " + _calendar_name(f)
     else:
@@ -217,7 +224,8 @@ def calendar_page():
     anchor = args.get("date") or today
     first, last, previous, following = _range(args["view"], anchor)
     filters = {k: args.get(k) for k in ("space", "city", "tag", "q")}
-    days = calendar_days(first, last, session=db.session, **filters)
+    days = {day: merge_duplicates(found, session=db.session)
+            for day, found in calendar_days(first, last, session=db.session, **filters).items()}
     found = [o for day in days.values() for o in day]
 
     def render():
@@ -242,13 +250,32 @@ def event_page(occurrence_id):
     found = find_occurrence(occurrence_id, session=db.session)
     if found is None:
         abort(404)
+    merged = group_of(found, session=db.session)
     start, end = occurrence_bounds(found)
+    coordinator = current_user.is_authenticated and current_user.has_role("coordinator")
 
     def render():
-        return Response(render_template("events/event.html", o=found, start=start, end=end,
+        return Response(render_template("events/event.html", o=found, merged=merged, start=start, end=end,
+                                        coordinator=coordinator,
                                         json_ld=event_json_ld(found, start, end, request.url)))
 
-    return conditional(render, etag=_page_etag("event", [found]), last_modified=found.event.updated_at, max_age=60)
+    etag = data_etag(_page_etag("event", merged.members), coordinator)
+    return conditional(render, etag=etag, last_modified=found.event.updated_at, max_age=60)
+
+
+@pages_bp.route("/events/<occurrence_id>/split", methods=["POST"])
+@role_required("coordinator")
+def split_event(occurrence_id):
+    """A coordinator says another source's event is a different event."""
+    found = find_occurrence(occurrence_id, session=db.session)
+    other_id = request.form.get("other", "")
+    other = db.session.get(Event, int(other_id)) if other_id.isdigit() else None
+    if found is None or other is None or other.id == found.event.id:
+        abort(404)
+    split(db.session, found.event, other, by=current_user.email)
+    db.session.commit()
+    flash(_("The two events are shown apart from now on."), "info")
+    return redirect(url_for("events.event_page", occurrence_id=occurrence_id))
 
 
 @pages_bp.route("/events/<occurrence_id>.ics")
@@ -276,7 +303,8 @@ def embed_calendar():
     args = _calendar_filters()
     today = utcnow().astimezone(NETWORK_TZ).date()
     filters = {k: args.get(k) for k in ("space", "city", "tag", "q")}
-    found = occurrences(utcnow(), local_midnight(today + dt.timedelta(days=90)), session=db.session, **filters)[:EMBED_LIMIT]
+    found = merge_duplicates(occurrences(utcnow(), local_midnight(today + dt.timedelta(days=90)), session=db.session,
+                                         **filters), session=db.session)[:EMBED_LIMIT]
 
     def render():
         return Response(render_template("events/embed.html", found=found, filters=filters,

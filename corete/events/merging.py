@@ -17,7 +17,6 @@ import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from itertools import combinations
 from urllib.parse import urlsplit, urlunsplit
 
 from sqlalchemy import or_, select
@@ -81,19 +80,6 @@ def global_uid(uid: str) -> bool:
     return "@" in uid or uid.startswith(("http://", "https://", "urn:")) or len(uid) >= 20
 
 
-def match_reason(a: Event, b: Event) -> str | None:
-    """Why two events (already known to start together) are the same one, or None."""
-    if a.uid == b.uid and global_uid(a.uid):
-        return "uid"
-    url_a, url_b = normalised_url(a.url), normalised_url(b.url)
-    if url_a and url_a == url_b:
-        return "url"
-    title_a = normalised_title(a.title)
-    if title_a and title_a == normalised_title(b.title):
-        return "title"
-    return None
-
-
 def _start_key(o: EventOccurrence):
     start = o.occurrence.start
     return start.astimezone(dt.timezone.utc) if isinstance(start, dt.datetime) else ("date", start)
@@ -111,8 +97,25 @@ def split_pairs(session, event_ids) -> set[frozenset]:
     return {frozenset(row) for row in rows}
 
 
+def match_keys(event: Event, titles: dict[int, str]) -> list[tuple[str, str]]:
+    """The keys under which two copies starting together are the same event."""
+    keys = []
+    if global_uid(event.uid):
+        keys.append(("uid", event.uid))
+    url = normalised_url(event.url)
+    if url:
+        keys.append(("url", url))
+    title = titles.get(event.id)
+    if title is None:
+        title = titles[event.id] = normalised_title(event.title)
+    if title:
+        keys.append(("title", title))
+    return keys
+
+
 def merge_duplicates(found: list[EventOccurrence], *, session) -> list[MergedOccurrence]:
-    """Group the occurrences of the same event; the result keeps the input's order."""
+    """Group the occurrences of the same event; the result keeps the input's order.
+    Linear in the occurrences: copies meet through their keys, not pair by pair."""
     buckets: dict = {}
     for index, o in enumerate(found):
         buckets.setdefault(_start_key(o), []).append(index)
@@ -123,18 +126,20 @@ def merge_duplicates(found: list[EventOccurrence], *, session) -> list[MergedOcc
     group_of = list(range(len(found)))
     members: dict[int, list[int]] = {i: [i] for i in range(len(found))}
     reasons: dict[int, set[str]] = {i: set() for i in range(len(found))}
+    titles: dict[int, str] = {}
     for idx in candidates:
-        for a, b in combinations(idx, 2):
-            ga, gb = group_of[a], group_of[b]
-            if ga == gb:
-                continue
-            why = match_reason(found[a].event, found[b].event)
-            if why is None or not _compatible(found, members[ga], members[gb], splits):
-                continue
-            for i in members[gb]:
-                group_of[i] = ga
-            members[ga] += members.pop(gb)
-            reasons[ga] |= reasons.pop(gb) | {why}
+        seen: dict[tuple[str, str], list[int]] = {}
+        for i in idx:
+            for key in match_keys(found[i].event, titles):
+                for j in seen.get(key, []):
+                    gi, gj = group_of[i], group_of[j]
+                    if gi == gj or not _compatible(found, members[gj], members[gi], splits):
+                        continue
+                    for k in members[gi]:
+                        group_of[k] = gj
+                    members[gj] += members.pop(gi)
+                    reasons[gj] |= reasons.pop(gi) | {key[0]}
+                seen.setdefault(key, []).append(i)
     result = []
     for leader in sorted(members, key=lambda g: min(members[g])):
         group = sorted((found[i] for i in members[leader]), key=lambda o: (o.event.first_seen_at, o.event.id))

@@ -28,7 +28,7 @@ class Event(FeedItemRow, db.Model):
     url: Mapped[str | None] = mapped_column(String(2000))
     all_day: Mapped[bool] = mapped_column(Boolean, default=False)
     start_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
-    end_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    end_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
     start_date: Mapped[dt.date | None] = mapped_column(Date)
     end_date: Mapped[dt.date | None] = mapped_column(Date)
     timezone: Mapped[str | None] = mapped_column(String(64))
@@ -36,6 +36,9 @@ class Event(FeedItemRow, db.Model):
     rrule: Mapped[str | None] = mapped_column(String(500))
     # True for a series master (RRULE or RDATE): expanded on read, never listed as such.
     is_series: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    # The end of a series' last occurrence; None when it never ends (or is very long).
+    # Lets a window skip the series that ended before it without expanding them.
+    series_end_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     rdates: Mapped[list] = mapped_column(JSON, default=list)
     exdates: Mapped[list] = mapped_column(JSON, default=list)
     location: Mapped[dict | None] = mapped_column(JSON)

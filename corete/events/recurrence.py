@@ -58,6 +58,29 @@ def _as_set_value(value, tz):
     return dt.datetime.combine(value, dt.time())
 
 
+SERIES_END_SCAN = 10_000  # occurrences counted to find where a series ends
+
+
+def series_end(*, all_day: bool, start, end, timezone: str | None, rrule: str | None, rdates: list[str],
+               exdates: list[str]) -> dt.datetime | None:
+    """The instant the last occurrence of a series ends (midnight UTC after it for
+    all-day series), or None when the series does not end (or ends very far away)."""
+    if rrule and "COUNT=" not in rrule.upper() and "UNTIL=" not in rrule.upper():
+        return None
+    first = dt.datetime.combine(start, dt.time()) if all_day else start.astimezone(zone(timezone))
+    last = None
+    for n, when in enumerate(build_set(rrule, first, rdates, exdates)):
+        if n >= SERIES_END_SCAN:
+            return None
+        last = when
+    if last is None:
+        return None
+    if all_day:
+        length = (end - start) if end else dt.timedelta(days=1)
+        return dt.datetime.combine(last.date() + length, dt.time(), tzinfo=UTC)
+    return (last + ((end - start) if end else dt.timedelta(0))).astimezone(UTC)
+
+
 def expand(
     *,
     all_day: bool,

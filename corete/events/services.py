@@ -5,13 +5,14 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import contains_eager
 
 from corete.core.handler import RowHandler
 from corete.core.handover import EventData
 from corete.events.models import Event
 from corete.core.handover import occurrence_key
-from corete.events.recurrence import UTC, Occurrence, expand, parse_key, zone
+from corete.events.recurrence import UTC, Occurrence, expand, parse_key, series_end, zone
 from corete.spaces.models import Space
 
 MAX_WINDOW = dt.timedelta(days=400)
@@ -30,8 +31,17 @@ def event_columns(data: EventData) -> dict:
         start_at = data.start.astimezone(UTC)
         end_at = data.end.astimezone(UTC) if data.end else None
         start_date = end_date = None
+    is_series = bool(data.rrule or data.rdates) and data.recurrence_id is None
+    ending = None
+    if is_series:
+        try:
+            ending = series_end(all_day=data.all_day, start=data.start, end=data.end, timezone=data.timezone,
+                                rrule=data.rrule, rdates=data.rdates, exdates=data.exdates)
+        except (ValueError, TypeError):
+            ending = None  # expanded (and skipped if broken) on read, as before
     return dict(
         uid=data.uid,
+        series_end_at=ending,
         recurrence_id=data.recurrence_id,
         sequence=data.sequence,
         title=data.title,
@@ -45,7 +55,7 @@ def event_columns(data: EventData) -> dict:
         timezone=data.timezone,
         status=data.status,
         rrule=data.rrule,
-        is_series=bool(data.rrule or data.rdates) and data.recurrence_id is None,
+        is_series=is_series,
         rdates=data.rdates,
         exdates=data.exdates,
         location=data.location,
@@ -70,7 +80,9 @@ class EventOccurrence:
 
 
 def _filtered(stmt, *, space=None, city=None, q=None):
-    stmt = stmt.join(Space, Event.space_id == Space.id).where(Space.active.is_(True))
+    # The join that filters also fills event.space: no query per event afterwards.
+    stmt = stmt.join(Space, Event.space_id == Space.id).options(contains_eager(Event.space))
+    stmt = stmt.where(Space.active.is_(True))
     if space:
         stmt = stmt.where(Space.slug == space)
     if city:
@@ -95,11 +107,15 @@ def occurrences(
     if window_end - window_start > MAX_WINDOW:
         window_end = window_start + MAX_WINDOW
     filters = dict(space=space, city=city, q=q)
+    # Two ranges an index can serve: events with an end that overlap the window, and
+    # events without one that start in it.
     single = _filtered(
         select(Event).where(
             Event.is_series.is_(False),
-            Event.start_at < window_end,
-            or_(Event.end_at > window_start, Event.start_at >= window_start),
+            or_(
+                and_(Event.end_at > window_start, Event.start_at < window_end),
+                and_(Event.end_at.is_(None), Event.start_at >= window_start, Event.start_at < window_end),
+            ),
         ),
         **filters,
     )
@@ -108,7 +124,10 @@ def occurrences(
         for ev in session.scalars(single)
     ]
     series = session.scalars(
-        _filtered(select(Event).where(Event.is_series.is_(True), Event.start_at < window_end), **filters)
+        _filtered(select(Event).where(
+            Event.is_series.is_(True), Event.start_at < window_end,
+            or_(Event.series_end_at.is_(None), Event.series_end_at > window_start),
+        ), **filters)
     ).all()
     overrides = _override_keys(session, series)
     for ev in series:
@@ -201,13 +220,13 @@ def local_midnight(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(), tzinfo=NETWORK_TZ)
 
 
-def calendar_days(first: dt.date, last: dt.date, *, session, **filters) -> dict[dt.date, list[EventOccurrence]]:
+def calendar_days(first: dt.date, last: dt.date, *, session, group=None, **filters) -> dict[dt.date, list]:
     """Every day from ``first`` to ``last`` (inclusive, days of the network's zone) with
-    the occurrences on it; an event spanning several days is listed on each."""
-    days: dict[dt.date, list[EventOccurrence]] = {
-        first + dt.timedelta(days=n): [] for n in range((last - first).days + 1)
-    }
-    for o in occurrences(local_midnight(first), local_midnight(last + dt.timedelta(days=1)), session=session, **filters):
+    the occurrences on it; an event spanning several days is listed on each. ``group``
+    (merging duplicates, say) is applied once to the whole window before."""
+    days: dict[dt.date, list] = {first + dt.timedelta(days=n): [] for n in range((last - first).days + 1)}
+    found = occurrences(local_midnight(first), local_midnight(last + dt.timedelta(days=1)), session=session, **filters)
+    for o in (group(found) if group else found):
         start, end = o.occurrence.start, o.occurrence.end
         if o.event.all_day:
             day, stop = start, (end or start + dt.timedelta(days=1))

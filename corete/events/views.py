@@ -184,6 +184,8 @@ def new_atom():
 
 _calendar_args = CalendarArgs()
 LIST_DAYS = 30
+SPACE_PICKER_MAX = 200  # beyond this many spaces, the filter is a text field
+MONTH_CELL = 5  # events shown in a day of the month grid; "+N more" links to that day
 EMBED_LIMIT = 20
 
 
@@ -224,18 +226,21 @@ def calendar_page():
     anchor = args.get("date") or today
     first, last, previous, following = _range(args["view"], anchor)
     filters = {k: args.get(k) for k in ("space", "city", "tag", "q")}
-    days = {day: merge_duplicates(found, session=db.session)
-            for day, found in calendar_days(first, last, session=db.session, **filters).items()}
+    days = calendar_days(first, last, session=db.session,
+                         group=lambda found: merge_duplicates(found, session=db.session), **filters)
     found = [o for day in days.values() for o in day]
 
     def render():
-        spaces = db.session.scalars(select(Space).where(Space.active.is_(True)).order_by(Space.name)).all()
-        cities = sorted({s.city for s in spaces if s.city})
+        spaces = db.session.scalars(select(Space).where(Space.active.is_(True)).order_by(Space.name)
+                                    .limit(SPACE_PICKER_MAX + 1)).all()
+        cities = sorted(c for c in db.session.scalars(select(Space.city).where(Space.active.is_(True)).distinct()) if c)
+        if len(spaces) > SPACE_PICKER_MAX:
+            spaces = None  # too many for a list: the form asks for the space's name instead
         weeks = [list(days.items())[i:i + 7] for i in range(0, len(days), 7)] if args["view"] == "month" else []
         return Response(render_template(
             "events/calendar.html", view=args["view"], days=days, weeks=weeks, today=today, anchor=anchor,
             first=first, last=last, previous=previous, following=following, filters=filters, spaces=spaces,
-            cities=cities, query=_query_without("view", "date"),
+            cities=cities, query=_query_without("view", "date"), month_cell=MONTH_CELL,
         ))
 
     return conditional(render, etag=_page_etag("calendar", found), last_modified=None, max_age=60)

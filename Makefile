@@ -40,6 +40,7 @@ test: $(STAMP) translations
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_poll.py $(BENCH_ARGS)
+	$(BIN)/python bench/bench_calendar.py
 
 clean:
 	rm -rf $(VENV) instance/*.sqlite3 .pytest_cache

@@ -85,11 +85,15 @@ _export_args = EventListArgs()
 ATOM_LIMIT = 50
 
 
+def _bad_filters(error: ValidationError):
+    abort(400, description=_("Check the calendar's filters: %(fields)s.", fields=", ".join(error.messages)))
+
+
 def _export_filters() -> dict:
     try:
         args = _export_args.load(request.args)
     except ValidationError as e:
-        abort(400, description="; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in e.messages.items()))
+        _bad_filters(e)
     today = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)  # stable within a day
     default_start, default_end = export_window(today)
     start = _aware(args.get("from_")) or default_start
@@ -191,10 +195,9 @@ EMBED_LIMIT = 20
 
 def _calendar_filters() -> dict:
     try:
-        args = _calendar_args.load(request.args)
+        return _calendar_args.load(request.args)
     except ValidationError as e:
-        abort(400, description=_("Check the calendar's filters: %(fields)s.", fields=", ".join(e.messages)))
-    return args
+        _bad_filters(e)
 
 
 def _page_etag(kind: str, found) -> str:

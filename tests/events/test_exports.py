@@ -120,7 +120,7 @@ def test_filters_and_the_per_space_calendar(app, client, session, httpserver, ne
     assert titles("/spaces/millepiani/calendar.ics?tag=maker") == {"Fiera dei maker"}
     assert client.get("/spaces/nessuno/calendar.ics").status_code == 404
     bad = client.get("/calendar.ics?from=ieri", headers={"Accept-Language": "it"})
-    assert bad.status_code == 400 and "from" in bad.get_data(as_text=True)
+    assert bad.status_code == 400 and "Controlla i filtri del calendario: from" in bad.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("url", ["/calendar.ics", "/calendar/upcoming.atom", "/calendar/new.atom"])

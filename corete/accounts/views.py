@@ -1,12 +1,11 @@
 """Login and logout. Every form carries a CSRF token (Flask-WTF's CSRFProtect)."""
 from __future__ import annotations
 
-from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import login_user, logout_user
 
 from corete.accounts.models import User
 from corete.accounts.services import authenticate
@@ -18,19 +17,6 @@ bp = Blueprint("accounts", __name__, template_folder="templates")
 @login_manager.user_loader
 def load_user(user_id: str):
     return db.session.get(User, int(user_id)) if user_id.isdigit() else None
-
-
-def role_required(*roles: str):
-    """Only logged-in users with one of ``roles`` get through; others get 403."""
-    def decorator(view):
-        @wraps(view)
-        @login_required
-        def wrapped(*args, **kwargs):
-            if not current_user.has_role(*roles):
-                abort(403)
-            return view(*args, **kwargs)
-        return wrapped
-    return decorator
 
 
 def _safe_next(target: str | None) -> str:

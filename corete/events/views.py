@@ -14,10 +14,10 @@ from flask_smorest import Blueprint
 from marshmallow import ValidationError
 from sqlalchemy import select
 
-from corete.accounts.views import role_required
 from corete.core.api import paginate_list
 from corete.core.caching import conditional, data_etag
 from corete.core.models import utcnow
+from corete.core.permissions import role_required
 from corete.events.exports import atom_document, event_json_ld, export_uid, icalendar_document, occurrence_summary
 from corete.events.schemas import CalendarArgs, EventListArgs, EventPageOut
 from corete.events.services import (

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_smorest import Blueprint
 from sqlalchemy import or_, select
 
-from corete.accounts.views import role_required
+from corete.core.permissions import role_required
 from corete.core.api import paginate_select
 from corete.extensions import db
 from corete.spaces.models import Space

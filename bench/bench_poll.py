@@ -65,9 +65,8 @@ def serve(docs_by_host: dict, port: int, ready) -> None:
 
     servers = [FeedServer(docs, host, port).start() for host, docs in docs_by_host.items()]
     ready.set()
-    while True:
+    while servers:  # serve until the parent terminates this process
         time.sleep(3600)
-    servers.clear()
 
 
 def naive_baseline(urls: list[str]) -> tuple[float, float]:

@@ -15,6 +15,9 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 ITEM_TYPES = ("event", "skill", "need")
+# The network's own zone: floating times with no zone are read in it, and the calendar's
+# days begin and end in it.
+NETWORK_ZONE = "Europe/Rome"
 
 
 @dataclass(slots=True)

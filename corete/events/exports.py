@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event as VEvent, vRecur
 
+from corete.core.handover import NETWORK_ZONE
 from corete.core.sanitize import html_to_text
 from corete.events.models import Event
 from corete.events.recurrence import UTC, parse_key, zone
@@ -31,16 +32,15 @@ def export_uid(event: Event) -> str:
     return f"{digest}@corete"
 
 
-def _when(event: Event, value, all_day: bool):
-    if all_day:
-        return value if isinstance(value, dt.date) and not isinstance(value, dt.datetime) else value.date()
+def _local(event: Event, value: dt.datetime) -> dt.datetime:
+    """An instant in the event's own zone (so the export names that TZID), else UTC."""
     tz = zone(event.timezone)
     return value.astimezone(tz) if isinstance(tz, ZoneInfo) else value.astimezone(UTC)
 
 
 def _key_value(key: str, event: Event):
     value = parse_key(key)
-    return value if event.all_day else _when(event, value, False)
+    return value if event.all_day else _local(event, value)
 
 
 def vevent(event: Event, *, url: str | None = None) -> VEvent:
@@ -55,9 +55,9 @@ def vevent(event: Event, *, url: str | None = None) -> VEvent:
         ev.add("dtstart", event.start_date)
         ev.add("dtend", event.end_date)
     else:
-        ev.add("dtstart", _when(event, event.start_at, False))
+        ev.add("dtstart", _local(event, event.start_at))
         if event.end_at:
-            ev.add("dtend", _when(event, event.end_at, False))
+            ev.add("dtend", _local(event, event.end_at))
     if event.recurrence_id:
         ev.add("recurrence-id", _key_value(event.recurrence_id, event))
     if event.rrule:
@@ -94,7 +94,7 @@ def icalendar_document(events: list[Event], *, name: str, url_for_event=None) ->
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
     cal.add("x-wr-calname", name)
-    cal.add("x-wr-timezone", "Europe/Rome")
+    cal.add("x-wr-timezone", NETWORK_ZONE)
     for event in events:
         cal.add_component(vevent(event, url=url_for_event(event) if url_for_event else None))
     cal.add_missing_timezones()

@@ -11,7 +11,7 @@ from sqlalchemy.orm import contains_eager
 from corete.core.handler import RowHandler
 from corete.core.handover import EventData
 from corete.events.models import Event
-from corete.core.handover import occurrence_key
+from corete.core.handover import NETWORK_ZONE, occurrence_key
 from corete.events.recurrence import UTC, Occurrence, expand, parse_key, series_end, zone
 from corete.spaces.models import Space
 
@@ -213,7 +213,7 @@ def first_announced(*, session, space=None, city=None, tag=None, q=None, limit=5
     return list(session.scalars(stmt.limit(limit)))
 
 
-NETWORK_TZ = ZoneInfo("Europe/Rome")  # day boundaries of the calendar pages
+NETWORK_TZ = ZoneInfo(NETWORK_ZONE)  # day boundaries of the calendar pages
 
 
 def local_midnight(day: dt.date) -> dt.datetime:

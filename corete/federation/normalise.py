@@ -8,8 +8,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateutil.rrule import rrulestr
 
+from corete.core.handover import NETWORK_ZONE  # noqa: F401 (the parsers import it from here)
+
 UTC = dt.timezone.utc
-NETWORK_ZONE = "Europe/Rome"  # floating times with no zone given are read here
 MIN_YEAR = 1900
 FUTURE_YEARS = 20  # a date more than this far ahead is a typo (2999), not an event
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")

@@ -202,8 +202,7 @@ def record_outcome(session, outcome: FetchOutcome, config, *, owner: str | None 
     )
     session.add(poll)
     session.flush()
-    if poll.id % HISTORY_TRIM_EVERY == 0:
-        _trim_history(session, feed.id, int(config["POLL_HISTORY_KEEP"]))
+    _maybe_trim_history(session, feed.id, config)
     return summary
 
 
@@ -249,8 +248,7 @@ def record_unchanged(session, outcomes: list[FetchOutcome], config, owner: str) 
     session.execute(update(Feed), feed_rows)
     session.execute(insert(Poll.__table__), poll_rows)
     for o in simple:
-        if random.random() < 1 / HISTORY_TRIM_EVERY:
-            _trim_history(session, o.snapshot.id, int(config["POLL_HISTORY_KEEP"]))
+        _maybe_trim_history(session, o.snapshot.id, config)
     return summaries, rest
 
 
@@ -389,6 +387,12 @@ def update_space_profile(space, profile) -> None:
         if name in locked or value is None or value == [] or getattr(space, name) == value:
             continue
         setattr(space, name, value)
+
+
+def _maybe_trim_history(session, feed_id: int, config) -> None:
+    """Trim a feed's poll records on about one poll in HISTORY_TRIM_EVERY."""
+    if random.random() < 1 / HISTORY_TRIM_EVERY:
+        _trim_history(session, feed_id, int(config["POLL_HISTORY_KEEP"]))
 
 
 def _trim_history(session, feed_id: int, keep: int) -> None:

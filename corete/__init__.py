@@ -60,8 +60,10 @@ def _register_rooms(app: Flask) -> None:
     from corete.demo.cli import demo_cli
     from corete.events import services as events_services
     from corete.events import views as events_views
+    from corete.events.cli import events_cli
     from corete.federation import views as federation_views
     from corete.federation.cli import feed_cli, poll_command
+    from corete.home import views as home_views
     from corete.purchasing import services as purchasing_services
     from corete.purchasing import views as purchasing_views
     from corete.scheduler import scheduler_command
@@ -73,13 +75,15 @@ def _register_rooms(app: Flask) -> None:
     for handler in (events_services.handler, skills_services.handler, purchasing_services.handler):
         register_handler(handler)
     app.register_blueprint(core_views.bp)
+    app.register_blueprint(home_views.bp)
     app.register_blueprint(accounts_views.bp)
     app.register_blueprint(federation_views.bp)
     app.register_blueprint(spaces_views.pages_bp)
     app.register_blueprint(events_views.pages_bp)
     for blueprint in (spaces_views.api_bp, events_views.api_bp, skills_views.api_bp, purchasing_views.api_bp):
         api.register_blueprint(blueprint)
-    for command in (spaces_cli, users_cli, feed_cli, poll_command, scheduler_command, demo_cli):
+    for command in (spaces_cli, users_cli, feed_cli, poll_command, scheduler_command, demo_cli,
+                    events_cli):
         app.cli.add_command(command)
 
 

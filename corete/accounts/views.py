@@ -22,7 +22,7 @@ def load_user(user_id: str):
 def _safe_next(target: str | None) -> str:
     if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
         return target
-    return url_for("core.home")
+    return url_for("home.home")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -44,4 +44,4 @@ def login():
 def logout():
     logout_user()
     flash(_("You are logged out."), "info")
-    return redirect(url_for("core.home"))
+    return redirect(url_for("home.home"))

@@ -28,12 +28,6 @@ def paginate_select(session, stmt, args, dump=lambda row: row) -> dict:
     return {"items": [dump(r) for r in rows], "total": total, "page": page, "per_page": per_page}
 
 
-def paginate_list(values: list, args, dump=lambda value: value) -> dict:
-    page, per_page = page_bounds(args)
-    chunk = values[(page - 1) * per_page: page * per_page]
-    return {"items": [dump(v) for v in chunk], "total": len(values), "page": page, "per_page": per_page}
-
-
 def page_schema(item_schema, name: str):
     """A response schema {items: [item], total, page, per_page} for the OpenAPI document."""
     return Schema.from_dict(

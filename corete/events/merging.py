@@ -19,12 +19,23 @@ import unicodedata
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select, update
 
-from corete.events.models import Event, EventSplit
-from corete.events.services import EventOccurrence, local_midnight, occurrences
+from corete.events.models import Event, EventSplit, OccurrenceRow
+from corete.events.recurrence import Occurrence
 
 REASONS = ("uid", "url", "title")  # in the order they are tried
+
+
+@dataclass(slots=True)
+class EventOccurrence:
+    event: Event
+    occurrence: Occurrence
+
+    @property
+    def id(self) -> str:
+        key = self.occurrence.key
+        return f"{self.event.id}" if key is None else f"{self.event.id}-{key}"
 
 
 @dataclass
@@ -80,87 +91,150 @@ def global_uid(uid: str) -> bool:
     return "@" in uid or uid.startswith(("http://", "https://", "urn:")) or len(uid) >= 20
 
 
-def _start_key(o: EventOccurrence):
-    start = o.occurrence.start
-    return start.astimezone(dt.timezone.utc) if isinstance(start, dt.datetime) else ("date", start)
-
-
 def split_pairs(session, event_ids) -> set[frozenset]:
     ids = list(event_ids)
-    if not ids:
-        return set()
-    rows = session.execute(
-        select(EventSplit.event_a_id, EventSplit.event_b_id).where(
-            or_(EventSplit.event_a_id.in_(ids), EventSplit.event_b_id.in_(ids))
+    pairs = set()
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        rows = session.execute(
+            select(EventSplit.event_a_id, EventSplit.event_b_id).where(
+                or_(EventSplit.event_a_id.in_(chunk), EventSplit.event_b_id.in_(chunk))
+            )
         )
-    )
-    return {frozenset(row) for row in rows}
+        pairs |= {frozenset(row) for row in rows}
+    return pairs
 
 
-def match_keys(event: Event, titles: dict[int, str]) -> list[tuple[str, str]]:
-    """The keys under which two copies starting together are the same event."""
+def match_keys(event) -> list[tuple[str, str]]:
+    """The keys under which two copies starting together are the same event (``event``
+    is an Event or a row with its id, uid, url and title)."""
     keys = []
     if global_uid(event.uid):
         keys.append(("uid", event.uid))
     url = normalised_url(event.url)
     if url:
         keys.append(("url", url))
-    title = titles.get(event.id)
-    if title is None:
-        title = titles[event.id] = normalised_title(event.title)
+    title = normalised_title(event.title)
     if title:
         keys.append(("title", title))
     return keys
 
 
+def cluster(events: list, splits: set[frozenset]) -> list[tuple[list[int], set[str]]]:
+    """Indexes of ``events`` (copies starting at one instant; each with id, feed_id, uid,
+    url, title) grouped into the same event, with why. Linear: copies meet through their
+    keys, not pair by pair. A group never holds two items of one feed (one source never
+    publishes the same event twice as far as we know) nor a pair a coordinator split."""
+    group_of = list(range(len(events)))
+    members: dict[int, list[int]] = {i: [i] for i in range(len(events))}
+    reasons: dict[int, set[str]] = {i: set() for i in range(len(events))}
+    seen: dict[tuple[str, str], list[int]] = {}
+    for i, event in enumerate(events):
+        for key in match_keys(event):
+            for j in seen.get(key, []):
+                gi, gj = group_of[i], group_of[j]
+                if gi == gj or not _compatible(events, members[gj], members[gi], splits):
+                    continue
+                for k in members[gi]:
+                    group_of[k] = gj
+                members[gj] += members.pop(gi)
+                reasons[gj] |= reasons.pop(gi) | {key[0]}
+            seen.setdefault(key, []).append(i)
+    return [(sorted(members[g]), reasons[g]) for g in sorted(members, key=lambda g: min(members[g]))]
+
+
+def _compatible(events, left: list[int], right: list[int], splits: set[frozenset]) -> bool:
+    feeds = {events[i].feed_id for i in left}
+    if any(events[i].feed_id in feeds for i in right):
+        return False
+    return not any(frozenset((events[i].id, events[j].id)) in splits for i in left for j in right)
+
+
+def _leading_first(group: list[EventOccurrence]) -> MergedOccurrence:
+    group = sorted(group, key=lambda o: (o.event.first_seen_at, o.event.id))
+    return MergedOccurrence(group[0], group[1:])
+
+
+def _start_key(o: EventOccurrence):
+    start = o.occurrence.start
+    return start.astimezone(dt.timezone.utc) if isinstance(start, dt.datetime) else ("date", start)
+
+
 def merge_duplicates(found: list[EventOccurrence], *, session) -> list[MergedOccurrence]:
     """Group the occurrences of the same event; the result keeps the input's order.
-    Linear in the occurrences: copies meet through their keys, not pair by pair."""
+    (The path for windows past the materialised horizon; within it, SQL reads the
+    groups ``regroup`` wrote.)"""
     buckets: dict = {}
     for index, o in enumerate(found):
         buckets.setdefault(_start_key(o), []).append(index)
     candidates = [idx for idx in buckets.values() if len(idx) > 1]
-    if not candidates:
-        return [MergedOccurrence(o) for o in found]
     splits = split_pairs(session, {found[i].event.id for idx in candidates for i in idx})
-    group_of = list(range(len(found)))
-    members: dict[int, list[int]] = {i: [i] for i in range(len(found))}
-    reasons: dict[int, set[str]] = {i: set() for i in range(len(found))}
-    titles: dict[int, str] = {}
+    placed: dict[int, MergedOccurrence | None] = {}  # a group sits where its first member was
     for idx in candidates:
-        seen: dict[tuple[str, str], list[int]] = {}
-        for i in idx:
-            for key in match_keys(found[i].event, titles):
-                for j in seen.get(key, []):
-                    gi, gj = group_of[i], group_of[j]
-                    if gi == gj or not _compatible(found, members[gj], members[gi], splits):
-                        continue
-                    for k in members[gi]:
-                        group_of[k] = gj
-                    members[gj] += members.pop(gi)
-                    reasons[gj] |= reasons.pop(gi) | {key[0]}
-                seen.setdefault(key, []).append(i)
+        for members, reasons in cluster([found[i].event for i in idx], splits):
+            if len(members) > 1:
+                indexes = [idx[m] for m in members]
+                merged = _leading_first([found[i] for i in indexes])
+                merged.reasons = reasons
+                placed.update(dict.fromkeys(indexes))
+                placed[min(indexes)] = merged
     result = []
-    for leader in sorted(members, key=lambda g: min(members[g])):
-        group = sorted((found[i] for i in members[leader]), key=lambda o: (o.event.first_seen_at, o.event.id))
-        result.append(MergedOccurrence(group[0], group[1:], reasons[leader]))
+    for index, o in enumerate(found):
+        if index not in placed:
+            result.append(MergedOccurrence(o))
+        elif placed[index] is not None:
+            result.append(placed[index])
     return result
 
 
-def _compatible(found, left: list[int], right: list[int], splits: set[frozenset]) -> bool:
-    feeds = {found[i].event.feed_id for i in left}
-    if any(found[i].event.feed_id in feeds for i in right):
-        return False  # one source never publishes the same event twice as far as we know
-    return not any(frozenset((found[i].event.id, found[j].event.id)) in splits for i in left for j in right)
+def assemble(members: list[EventOccurrence]) -> MergedOccurrence:
+    """One group read back from SQL: the first-seen copy leads; why they were merged."""
+    merged = _leading_first(members)
+    if len(members) > 1:
+        for _indexes, reasons in cluster([m.event for m in members], set()):
+            merged.reasons |= reasons
+    return merged
+
+
+def regroup(session, instants) -> None:
+    """Give the occurrence rows that start at these instants and are copies of one
+    event a common group_id: the row id of the copy the hub saw first."""
+    rows = []
+    ordered = sorted(instants)
+    for start in range(0, len(ordered), 500):
+        rows += session.execute(
+            select(OccurrenceRow.id.label("row_id"), OccurrenceRow.start_at, OccurrenceRow.all_day,
+                   OccurrenceRow.group_id, Event.id, Event.feed_id, Event.uid, Event.url, Event.title,
+                   Event.first_seen_at)
+            .join(Event, Event.id == OccurrenceRow.event_id)
+            .where(OccurrenceRow.start_at.in_(ordered[start:start + 500]))
+        ).all()
+    buckets: dict = {}
+    for row in rows:
+        buckets.setdefault((row.start_at, row.all_day), []).append(row)
+    splits = split_pairs(session, {r.id for b in buckets.values() if len(b) > 1 for r in b})
+    changes = []
+    for bucket in buckets.values():
+        groups = cluster(bucket, splits) if len(bucket) > 1 else [([0], set())]
+        for members, _reasons in groups:
+            leader = min((bucket[m] for m in members), key=lambda r: (r.first_seen_at, r.id, r.row_id))
+            changes += [{"match_id": bucket[m].row_id, "group": leader.row_id}
+                        for m in members if bucket[m].group_id != leader.row_id]
+    if changes:
+        table = OccurrenceRow.__table__
+        session.execute(update(table).where(table.c.id == bindparam("match_id"))
+                        .values(group_id=bindparam("group")), changes)
 
 
 def split(session, a: Event, b: Event, by: str) -> None:
-    """Record that ``a`` and ``b`` are different events. Flushes."""
+    """Record that ``a`` and ``b`` are different events, and regroup where they meet. Flushes."""
     low, high = sorted((a.id, b.id))
     exists = session.scalar(select(EventSplit.id).where(EventSplit.event_a_id == low, EventSplit.event_b_id == high))
     if exists is None:
         session.add(EventSplit(event_a_id=low, event_b_id=high, created_by=by))
         session.flush()
+        regroup(session, set(session.scalars(select(OccurrenceRow.start_at).where(
+            OccurrenceRow.event_id.in_((low, high))))))
 
 
 def exported_events(merged: list[MergedOccurrence]) -> list[Event]:
@@ -173,17 +247,3 @@ def exported_events(merged: list[MergedOccurrence]) -> list[Event]:
             if other.event.is_series:
                 chosen.setdefault(other.event.id, other.event)
     return list(chosen.values())
-
-
-def group_of(found: EventOccurrence, *, session) -> MergedOccurrence:
-    """The merged group an occurrence belongs to (itself alone if none)."""
-    start = found.occurrence.start
-    if isinstance(start, dt.datetime):
-        lo, hi = start, start + dt.timedelta(minutes=1)
-    else:
-        lo = local_midnight(start)
-        hi = lo + dt.timedelta(days=1)
-    for merged in merge_duplicates(occurrences(lo, hi, session=session), session=session):
-        if any(m.event.id == found.event.id and m.occurrence.key == found.occurrence.key for m in merged.members):
-            return merged
-    return MergedOccurrence(found)

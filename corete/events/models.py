@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from corete.core.models import FeedItemRow, UTCDateTime, utcnow
@@ -39,6 +39,9 @@ class Event(FeedItemRow, db.Model):
     # The end of a series' last occurrence; None when it never ends (or is very long).
     # Lets a window skip the series that ended before it without expanding them.
     series_end_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # For a series that goes on past the materialisation horizon: how far its
+    # occurrences are written in events_occurrence. None: all of them are.
+    materialised_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
     rdates: Mapped[list] = mapped_column(JSON, default=list)
     exdates: Mapped[list] = mapped_column(JSON, default=list)
     location: Mapped[dict | None] = mapped_column(JSON)
@@ -60,3 +63,47 @@ class EventSplit(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (UniqueConstraint("event_a_id", "event_b_id"),)
+
+
+class OccurrenceRow(db.Model):
+    """One occurrence of an event as the calendar shows it, written at ingestion so that
+    pages, the API and the exports ask SQL instead of expanding series on every request.
+
+    A single event has one row (key None); a series has one per occurrence, up to the
+    horizon of ``Event.materialised_until``. Rows that start at the same instant and are
+    copies of the same event share a ``group_id`` (see merging.py). ``first_day`` and
+    ``last_day`` are the days of the network's zone it is shown on (all-day events: their
+    own dates); ``reach_at`` is the end, or the start plus a microsecond when there is none.
+    """
+
+    __tablename__ = "events_occurrence"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events_event.id", ondelete="CASCADE"), index=True)
+    space_id: Mapped[int] = mapped_column(Integer)
+    key: Mapped[str | None] = mapped_column(String(40))
+    all_day: Mapped[bool] = mapped_column(Boolean, default=False)
+    start_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    end_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    reach_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    first_day: Mapped[dt.date] = mapped_column(Date, index=True)
+    last_day: Mapped[dt.date] = mapped_column(Date)
+    multi_day: Mapped[bool] = mapped_column(Boolean, default=False)
+    group_id: Mapped[int | None] = mapped_column(Integer, index=True)
+
+    __table_args__ = (
+        # Multi-day occurrences that reach into a window from before it: few, found by their last day.
+        Index("ix_events_occurrence_multi_last", "multi_day", "last_day"),
+        {"sqlite_autoincrement": True},  # group ids are row ids: never reused
+    )
+
+
+class EventTag(db.Model):
+    """An event's tags, casefolded, one per row: what the tag filter asks SQL for."""
+
+    __tablename__ = "events_tag"
+
+    event_id: Mapped[int] = mapped_column(ForeignKey("events_event.id", ondelete="CASCADE"), primary_key=True)
+    tag: Mapped[str] = mapped_column(String(100), primary_key=True)
+
+    __table_args__ = (Index("ix_events_tag_tag", "tag"),)

@@ -11,10 +11,12 @@ from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rruleset, rrulestr
 
-from corete.core.handover import occurrence_key
+from corete.core.handover import NETWORK_ZONE, occurrence_key
 
 UTC = dt.timezone.utc
+NETWORK_TZ = ZoneInfo(NETWORK_ZONE)  # the calendar's days are days of this zone
 MAX_OCCURRENCES = 1000  # per series and per request
+MAX_MATERIALISED = 5000  # occurrences of one series written in events_occurrence
 
 
 def parse_key(key: str) -> dt.datetime | dt.date:
@@ -28,6 +30,10 @@ class Occurrence:
     start: dt.datetime | dt.date
     end: dt.datetime | dt.date | None
     key: str | None  # None for a single, non-recurring event
+
+
+def local_midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), tzinfo=NETWORK_TZ)
 
 
 def zone(name: str | None):
@@ -117,3 +123,43 @@ def expand(
         if occ.key not in overridden:
             found.append(occ)
     return found
+
+
+def materialisable(
+    *,
+    all_day: bool,
+    start: dt.datetime | dt.date,
+    end: dt.datetime | dt.date | None,
+    timezone: str | None,
+    rrule: str | None,
+    rdates: list[str],
+    exdates: list[str],
+    until: dt.datetime,
+    overridden: set[str] = frozenset(),
+) -> tuple[list[Occurrence], dt.datetime | None]:
+    """Every occurrence of a series that starts before ``until`` (RDATEs before DTSTART
+    included), at most MAX_MATERIALISED of them, and the instant before which that list
+    is complete: None when it holds the whole series."""
+    if all_day:
+        first = dt.datetime.combine(start, dt.time())
+        length = (end - start) if end else dt.timedelta(days=1)
+        limit = dt.datetime.combine(until.astimezone(UTC).date(), dt.time())
+    else:
+        first = start.astimezone(zone(timezone))
+        length = (end - start) if end else dt.timedelta(0)
+        limit = until
+    found: list[Occurrence] = []
+    complete_until = None
+    for n, when in enumerate(build_set(rrule, first, rdates, exdates)):
+        if when >= limit or n >= MAX_MATERIALISED:
+            complete_until = until if when >= limit else (
+                dt.datetime.combine(when.date(), dt.time(), tzinfo=UTC) if all_day else when.astimezone(UTC))
+            break
+        if all_day:
+            day = when.date()
+            occ = Occurrence(day, day + length, occurrence_key(day))
+        else:
+            occ = Occurrence(when.astimezone(UTC), (when + length).astimezone(UTC), occurrence_key(when))
+        if occ.key not in overridden:
+            found.append(occ)
+    return found, complete_until

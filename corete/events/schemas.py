@@ -57,7 +57,7 @@ class CalendarArgs(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    view = fields.String(load_default="list", validate=validate.OneOf(("list", "week", "month")))
+    view = fields.String(load_default="list", validate=validate.OneOf(("day", "list", "week", "month")))
     date = fields.Date(load_default=None)
     space = fields.String(validate=validate.Length(max=80))
     city = fields.String(validate=validate.Length(max=120))

@@ -1,20 +1,36 @@
-"""Events: receiving them from the federation, and reading them back as occurrences."""
+"""Events: receiving them from the federation, and reading them back as occurrences.
+
+Reads ask SQL for the occurrence rows written at ingestion (materialise.py): counts
+and pages are computed by the database. A window that ends past the materialised
+horizon is answered by expanding series on the fly instead (``expanded``), which is
+slower but never incomplete.
+"""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-from zoneinfo import ZoneInfo
+from dataclasses import dataclass, field
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import contains_eager
 
 from corete.core.handler import RowHandler
-from corete.core.handover import EventData
-from corete.events.models import Event
-from corete.core.handover import NETWORK_ZONE, occurrence_key
-from corete.events.recurrence import UTC, Occurrence, expand, parse_key, series_end, zone
+from corete.core.handover import EventData, occurrence_key
+from corete.events import materialise
+from corete.events.merging import EventOccurrence, MergedOccurrence, assemble, merge_duplicates
+from corete.events.models import Event, EventTag, OccurrenceRow
+from corete.events.recurrence import (
+    NETWORK_TZ,
+    UTC,
+    Occurrence,
+    expand,
+    local_midnight,
+    parse_key,
+    series_end,
+    zone,
+)
 from corete.spaces.models import Space
 
+__all__ = ["NETWORK_TZ", "local_midnight"]
 MAX_WINDOW = dt.timedelta(days=400)
 
 
@@ -65,18 +81,34 @@ def event_columns(data: EventData) -> dict:
     )
 
 
-handler = RowHandler("event", Event, event_columns)
+class EventHandler(RowHandler):
+    """Writes events like any room's rows, then their occurrence rows and groups."""
+
+    def _ids(self, session, feed_id: int, source_ids) -> set[int]:
+        ids = set()
+        source_ids = list(source_ids)
+        for start in range(0, len(source_ids), materialise.CHUNK):
+            ids |= set(session.scalars(select(Event.id).where(
+                Event.feed_id == feed_id, Event.source_id.in_(source_ids[start:start + materialise.CHUNK]))))
+        return ids
+
+    def add(self, session, feed_id, space_id, items):
+        super().add(session, feed_id, space_id, items)
+        materialise.refresh(session, self._ids(session, feed_id, (i.source_id for i in items)))
+
+    def replace(self, session, feed_id, space_id, items):
+        super().replace(session, feed_id, space_id, items)
+        materialise.refresh(session, self._ids(session, feed_id, (i.source_id for i in items)))
+
+    def remove(self, session, feed_id, source_ids):
+        ids = self._ids(session, feed_id, source_ids)
+        masters = materialise.masters_of_overrides(session, ids) - ids
+        touched = materialise.forget(session, ids)
+        super().remove(session, feed_id, source_ids)
+        materialise.refresh(session, masters, touched=touched)
 
 
-@dataclass(slots=True)
-class EventOccurrence:
-    event: Event
-    occurrence: Occurrence
-
-    @property
-    def id(self) -> str:
-        key = self.occurrence.key
-        return f"{self.event.id}" if key is None else f"{self.event.id}-{key}"
+handler = EventHandler("event", Event, event_columns)
 
 
 def _filtered(stmt, *, space=None, city=None, q=None):
@@ -93,7 +125,7 @@ def _filtered(stmt, *, space=None, city=None, q=None):
     return stmt
 
 
-def occurrences(
+def expanded(
     window_start: dt.datetime,
     window_end: dt.datetime,
     *,
@@ -103,7 +135,8 @@ def occurrences(
     tag: str | None = None,
     q: str | None = None,
 ) -> list[EventOccurrence]:
-    """Every occurrence overlapping the window, recurring series expanded, by start."""
+    """Every occurrence overlapping the window, recurring series expanded here, by start:
+    the path for windows past the materialised horizon."""
     if window_end - window_start > MAX_WINDOW:
         window_end = window_start + MAX_WINDOW
     filters = dict(space=space, city=city, q=q)
@@ -120,7 +153,7 @@ def occurrences(
         **filters,
     )
     result = [
-        EventOccurrence(ev, Occurrence(*_bounds(ev), ev.recurrence_id))
+        EventOccurrence(ev, Occurrence(*_bounds(ev), None))
         for ev in session.scalars(single)
     ]
     series = session.scalars(
@@ -129,7 +162,7 @@ def occurrences(
             or_(Event.series_end_at.is_(None), Event.series_end_at > window_start),
         ), **filters)
     ).all()
-    overrides = _override_keys(session, series)
+    overrides = materialise.overridden_keys(session, series)
     for ev in series:
         start, end = _bounds(ev)
         try:
@@ -155,21 +188,6 @@ def _bounds(ev: Event):
 
 def _sort_instant(value) -> dt.datetime:
     return value if isinstance(value, dt.datetime) else _midnight(value)
-
-
-def _override_keys(session, masters: list[Event]) -> dict[tuple[int, str], set[str]]:
-    if not masters:
-        return {}
-    uids = {m.uid for m in masters}
-    rows = session.execute(
-        select(Event.feed_id, Event.uid, Event.recurrence_id).where(
-            Event.uid.in_(uids), Event.recurrence_id.is_not(None)
-        )
-    )
-    keys: dict[tuple[int, str], set[str]] = {}
-    for feed_id, uid, rid in rows:
-        keys.setdefault((feed_id, uid), set()).add(rid)
-    return keys
 
 
 def occurrence_bounds(o: EventOccurrence) -> tuple[str, str | None]:
@@ -203,46 +221,221 @@ def with_overrides(events: list[Event], *, session) -> list[Event]:
 
 
 def first_announced(*, session, space=None, city=None, tag=None, q=None, limit=50) -> list[Event]:
-    """Events by when the hub first saw them, newest first (overrides are not news)."""
+    """Events by when the hub first saw them, newest first. Overrides are not news, and
+    neither is a copy of an event another source announced first."""
     stmt = _filtered(select(Event).where(Event.recurrence_id.is_(None)), space=space, city=city, q=q)
-    stmt = stmt.order_by(Event.first_seen_at.desc(), Event.id.desc())
+    stmt = _tagged(stmt, tag).order_by(Event.first_seen_at.desc(), Event.id.desc())
+    found, offset = [], 0
+    while len(found) < limit:
+        batch = session.scalars(stmt.offset(offset).limit(limit * 2)).all()
+        if not batch:
+            break
+        offset += len(batch)
+        copies = _copies(session, [e.id for e in batch], space=space, city=city, tag=tag, q=q)
+        found += [e for e in batch if e.id not in copies]
+    return found[:limit]
+
+
+def _copies(session, event_ids: list[int], **filters) -> set[int]:
+    """Those of the events whose every occurrence is led by another event that the
+    same filters show: copies of something already announced."""
+    leader_row = OccurrenceRow.__table__.alias("leader_row")
+    rows = session.execute(
+        select(OccurrenceRow.event_id, leader_row.c.event_id)
+        .join(leader_row, leader_row.c.id == OccurrenceRow.group_id)
+        .where(OccurrenceRow.event_id.in_(event_ids))
+    ).all()
+    leaders: dict[int, set[int]] = {}
+    for event_id, leader in rows:
+        leaders.setdefault(event_id, set()).add(leader)
+    followers = {e: ls for e, ls in leaders.items() if e not in ls}
+    if not followers:
+        return set()
+    shown = set(session.scalars(_tagged(_filtered(
+        select(Event.id).where(Event.id.in_(set().union(*followers.values()))), **{
+            k: v for k, v in filters.items() if k != "tag"}), filters.get("tag"))))
+    return {e for e, ls in followers.items() if ls & shown}
+
+
+# --- Reading the materialised occurrences -------------------------------------------------
+
+def _tagged(stmt, tag: str | None):
     if tag:
-        wanted = tag.casefold()
-        rows = [e for e in session.scalars(stmt.limit(limit * 20)) if any(t.casefold() == wanted for t in e.tags or [])]
-        return rows[:limit]
-    return list(session.scalars(stmt.limit(limit)))
+        stmt = stmt.where(exists().where(EventTag.event_id == Event.id, EventTag.tag == tag.casefold()[:100]))
+    return stmt
 
 
-NETWORK_TZ = ZoneInfo(NETWORK_ZONE)  # day boundaries of the calendar pages
+def materialised_until(session) -> dt.datetime | None:
+    """Before when every series' occurrences are in events_occurrence (None: all of them)."""
+    return session.scalar(select(func.min(Event.materialised_until)))
 
 
-def local_midnight(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(), tzinfo=NETWORK_TZ)
+def servable(session, window_end: dt.datetime) -> bool:
+    until = materialised_until(session)
+    return until is None or window_end <= until
 
 
-def calendar_days(first: dt.date, last: dt.date, *, session, group=None, **filters) -> dict[dt.date, list]:
-    """Every day from ``first`` to ``last`` (inclusive, days of the network's zone) with
-    the occurrences on it; an event spanning several days is listed on each. ``group``
-    (merging duplicates, say) is applied once to the whole window before."""
-    days: dict[dt.date, list] = {first + dt.timedelta(days=n): [] for n in range((last - first).days + 1)}
-    found = occurrences(local_midnight(first), local_midnight(last + dt.timedelta(days=1)), session=session, **filters)
-    for o in (group(found) if group else found):
+def _rows(condition, *, space=None, city=None, tag=None, q=None, columns=None):
+    """A select of occurrence rows meeting ``condition`` and the filters (of active spaces)."""
+    stmt = select(*(columns or (OccurrenceRow,))).join(Space, Space.id == OccurrenceRow.space_id)
+    stmt = stmt.where(condition, Space.active.is_(True))
+    if space:
+        stmt = stmt.where(Space.slug == space)
+    if city:
+        stmt = stmt.where(Space.city.ilike(city))
+    if q or tag:
+        stmt = stmt.join(Event, Event.id == OccurrenceRow.event_id)
+        if q:
+            like = f"%{q}%"
+            stmt = stmt.where(or_(Event.title.ilike(like), Event.description_html.ilike(like)))
+        stmt = _tagged(stmt, tag)
+    return stmt
+
+
+def overlapping(window_start: dt.datetime, window_end: dt.datetime):
+    """Occurrence rows overlapping [window_start, window_end), in three ranges indexes
+    serve: starting in it; started the same day (or the day before, for all-day
+    events kept at midnight UTC) and still going; multi-day and still going."""
+    day = window_start.astimezone(NETWORK_TZ).date()
+    still_going = and_(OccurrenceRow.start_at < window_start, OccurrenceRow.reach_at > window_start)
+    return or_(
+        and_(OccurrenceRow.start_at >= window_start, OccurrenceRow.start_at < window_end),
+        and_(OccurrenceRow.first_day.between(day - dt.timedelta(days=1), day), still_going),
+        and_(OccurrenceRow.multi_day.is_(True), OccurrenceRow.last_day >= day - dt.timedelta(days=1), still_going),
+    )
+
+
+def _occurrence(row: OccurrenceRow, event: Event) -> EventOccurrence:
+    if row.all_day:
+        return EventOccurrence(event, Occurrence(row.first_day, row.last_day + dt.timedelta(days=1), row.key))
+    return EventOccurrence(event, Occurrence(row.start_at, row.end_at, row.key))
+
+
+def _groups(session, condition, group_ids, filters) -> dict[int, MergedOccurrence]:
+    """The merged occurrences of these groups, their members limited to the filters."""
+    members: dict[int, list[EventOccurrence]] = {}
+    ids = list(group_ids)
+    for start in range(0, len(ids), materialise.CHUNK):
+        stmt = _rows(and_(condition, OccurrenceRow.group_id.in_(ids[start:start + materialise.CHUNK])), **filters,
+                     columns=(OccurrenceRow, Event))
+        if not (filters.get("q") or filters.get("tag")):
+            stmt = stmt.join(Event, Event.id == OccurrenceRow.event_id)
+        stmt = stmt.options(contains_eager(Event.space))
+        for row, event in session.execute(stmt):
+            members.setdefault(row.group_id, []).append(_occurrence(row, event))
+    return {g: assemble(m) for g, m in members.items()}
+
+
+def window_page(window_start, window_end, *, session, offset: int = 0, limit: int | None = None,
+                **filters) -> tuple[int, list[MergedOccurrence]]:
+    """(how many, the page): the occurrences overlapping the window, copies merged, by
+    start. Counted and paged by the database."""
+    if window_end - window_start > MAX_WINDOW:
+        window_end = window_start + MAX_WINDOW
+    if not servable(session, window_end):
+        found = merge_duplicates(expanded(window_start, window_end, session=session, **filters), session=session)
+        return len(found), found[offset:None if limit is None else offset + limit]
+    condition = overlapping(window_start, window_end)
+    groups = _rows(condition, **filters, columns=(OccurrenceRow.group_id, func.min(OccurrenceRow.start_at).label("s")))
+    groups = groups.group_by(OccurrenceRow.group_id)
+    total = session.scalar(select(func.count()).select_from(groups.subquery()))
+    page = session.execute(groups.order_by("s", OccurrenceRow.group_id).offset(offset).limit(limit)).all()
+    merged = _groups(session, condition, [g for g, _ in page], filters)
+    return total, [merged[g] for g, _ in page if g in merged]
+
+
+def upcoming(window_start, window_end, *, session, limit=None, **filters) -> list[MergedOccurrence]:
+    return window_page(window_start, window_end, session=session, limit=limit, **filters)[1]
+
+
+@dataclass
+class Day:
+    """One day of the calendar: the occurrences shown (at most the cap) and how many."""
+
+    items: list = field(default_factory=list)
+    total: int = 0
+
+    @property
+    def hidden(self) -> int:
+        return self.total - len(self.items)
+
+
+def _sort_key(m: MergedOccurrence):
+    return (_sort_instant(m.occurrence.start), m.event.id)
+
+
+def calendar_days(first: dt.date, last: dt.date, *, session, per_day: int | None = None,
+                  **filters) -> dict[dt.date, Day]:
+    """Every day from ``first`` to ``last`` (inclusive, days of the network's zone), with
+    the first ``per_day`` occurrences on it (all if None) and how many there are; an
+    event spanning several days is listed on each."""
+    days = {first + dt.timedelta(days=n): Day() for n in range((last - first).days + 1)}
+    if not servable(session, local_midnight(last + dt.timedelta(days=1))):
+        return _expanded_days(days, first, last, session=session, per_day=per_day, **filters)
+    in_view = OccurrenceRow.first_day.between(first, last)
+    # Multi-day occurrences are few: read whole and spread in Python.
+    multi = and_(OccurrenceRow.multi_day.is_(True), OccurrenceRow.last_day >= first, OccurrenceRow.first_day <= last)
+    spans: dict[int, tuple[dt.date, dt.date]] = {}
+    for group_id, first_day, last_day in session.execute(_rows(multi, **filters, columns=(
+            OccurrenceRow.group_id, OccurrenceRow.first_day, OccurrenceRow.last_day))):
+        lo, hi = spans.get(group_id, (first_day, last_day))
+        spans[group_id] = (min(lo, first_day), max(hi, last_day))
+    single = and_(in_view, OccurrenceRow.multi_day.is_(False))
+    if spans:
+        single = and_(single, OccurrenceRow.group_id.not_in(list(spans)))
+    counted = _rows(single, **filters, columns=(OccurrenceRow.first_day, func.count(OccurrenceRow.group_id.distinct())))
+    for day, count in session.execute(counted.group_by(OccurrenceRow.first_day)):
+        days[day].total += count
+    shown_by_day: dict[dt.date, list[int]] = {}
+    for group_id, (lo, hi) in spans.items():
+        day = max(lo, first)
+        while day <= min(hi, last):
+            days[day].total += 1
+            shown_by_day.setdefault(day, []).append(group_id)
+            day += dt.timedelta(days=1)
+    distinct = _rows(single, **filters, columns=(OccurrenceRow.first_day, OccurrenceRow.group_id,
+                                                 func.min(OccurrenceRow.start_at).label("s")))
+    distinct = distinct.group_by(OccurrenceRow.first_day, OccurrenceRow.group_id)
+    if per_day is not None:
+        inner = distinct.subquery()
+        ranked = select(inner.c.first_day, inner.c.group_id, func.row_number().over(
+            partition_by=inner.c.first_day, order_by=(inner.c.s, inner.c.group_id)).label("n")).subquery()
+        distinct = select(ranked.c.first_day, ranked.c.group_id).where(ranked.c.n <= per_day)
+    else:
+        distinct = select(distinct.subquery().c.first_day, distinct.subquery().c.group_id)
+    for day, group_id in session.execute(distinct):
+        shown_by_day.setdefault(day, []).append(group_id)
+    wanted = {g for ids in shown_by_day.values() for g in ids}
+    merged = _groups(session, or_(in_view, multi), wanted, filters)
+    for day, ids in shown_by_day.items():
+        items = sorted((merged[g] for g in set(ids) if g in merged), key=_sort_key)
+        days[day].items = items if per_day is None else items[:per_day]
+    return days
+
+
+def _expanded_days(days, first, last, *, session, per_day, **filters) -> dict[dt.date, Day]:
+    found = expanded(local_midnight(first), local_midnight(last + dt.timedelta(days=1)), session=session, **filters)
+    for o in merge_duplicates(found, session=session):
         start, end = o.occurrence.start, o.occurrence.end
         if o.event.all_day:
             day, stop = start, (end or start + dt.timedelta(days=1))
         else:
             day = start.astimezone(NETWORK_TZ).date()
-            stop = (end - dt.timedelta(microseconds=1)).astimezone(NETWORK_TZ).date() + dt.timedelta(days=1) if end and end > start else day + dt.timedelta(days=1)
+            stop = (end - dt.timedelta(microseconds=1)).astimezone(NETWORK_TZ).date() + dt.timedelta(days=1) \
+                if end and end > start else day + dt.timedelta(days=1)
         while day < stop:
             if day in days:
-                days[day].append(o)
+                days[day].total += 1
+                if per_day is None or len(days[day].items) < per_day:
+                    days[day].items.append(o)
             day += dt.timedelta(days=1)
     return days
 
 
 def find_occurrence(occurrence_id: str, *, session) -> EventOccurrence | None:
     """The occurrence behind an id of the API and the pages: "42" for an event, or
-    "42-20261201T170000Z" / "42-20261201" for one occurrence of a series."""
+    "42-20261201T170000Z" / "42-20261201" for one occurrence of a series. A series
+    without a key stands for its next occurrence (its last one once it has ended)."""
     event_id, _, key = occurrence_id.partition("-")
     if not event_id.isdigit():
         return None
@@ -251,10 +444,11 @@ def find_occurrence(occurrence_id: str, *, session) -> EventOccurrence | None:
         return None
     start, end = _bounds(event)
     if not key:
-        if event.is_series:  # the series as a whole: its first occurrence
-            key = occurrence_key(start)
-        else:
-            return EventOccurrence(event, Occurrence(start, end, event.recurrence_id))
+        if not event.is_series:
+            return EventOccurrence(event, Occurrence(start, end, None))
+        key = _next_key(session, event)
+        if key is None:
+            return None
     if not event.is_series:
         return None
     try:
@@ -267,8 +461,34 @@ def find_occurrence(occurrence_id: str, *, session) -> EventOccurrence | None:
     found = expand(all_day=event.all_day, start=start, end=end, timezone=event.timezone, rrule=event.rrule,
                    rdates=event.rdates or [], exdates=event.exdates or [], window_start=lo,
                    window_end=lo + dt.timedelta(days=1),
-                   overridden=_override_keys(session, [event]).get((event.feed_id, event.uid), set()))
+                   overridden=materialise.overridden_keys(session, [event]).get((event.feed_id, event.uid), set()))
     for occ in found:
         if occ.key == key:
             return EventOccurrence(event, occ)
     return None
+
+
+def _next_key(session, event: Event) -> str | None:
+    now = dt.datetime.now(UTC)
+    rows = OccurrenceRow.event_id == event.id
+    key = session.scalar(select(OccurrenceRow.key).where(rows, OccurrenceRow.reach_at > now)
+                         .order_by(OccurrenceRow.start_at).limit(1))
+    if key is None:
+        key = session.scalar(select(OccurrenceRow.key).where(rows).order_by(OccurrenceRow.start_at.desc()).limit(1))
+    return key
+
+
+def group_of(found: EventOccurrence, *, session) -> MergedOccurrence:
+    """The merged group an occurrence belongs to (itself alone if none)."""
+    key = OccurrenceRow.key.is_(None) if found.occurrence.key is None else OccurrenceRow.key == found.occurrence.key
+    group_id = session.scalar(select(OccurrenceRow.group_id).where(OccurrenceRow.event_id == found.event.id, key))
+    if group_id is None:  # past the horizon: look at what starts with it
+        start = found.occurrence.start
+        lo = start if isinstance(start, dt.datetime) else local_midnight(start)
+        hi = lo + (dt.timedelta(minutes=1) if isinstance(start, dt.datetime) else dt.timedelta(days=1))
+        for merged in merge_duplicates(expanded(lo, hi, session=session), session=session):
+            if any(m.event.id == found.event.id and m.occurrence.key == found.occurrence.key for m in merged.members):
+                return merged
+        return MergedOccurrence(found)
+    merged = _groups(session, OccurrenceRow.group_id == group_id, [group_id], {}).get(group_id)
+    return merged or MergedOccurrence(found)

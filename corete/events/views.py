@@ -14,24 +14,26 @@ from flask_smorest import Blueprint
 from marshmallow import ValidationError
 from sqlalchemy import select
 
-from corete.core.api import paginate_list
+from corete.core.api import page_bounds
 from corete.core.caching import conditional, data_etag
 from corete.core.models import utcnow
 from corete.core.permissions import role_required
 from corete.events.exports import atom_document, event_json_ld, export_uid, icalendar_document, occurrence_summary
 from corete.events.schemas import CalendarArgs, EventListArgs, EventPageOut
+from corete.events.merging import MergedOccurrence, exported_events, split
 from corete.events.services import (
     NETWORK_TZ,
     calendar_days,
     export_window,
     find_occurrence,
     first_announced,
+    group_of,
     local_midnight,
     occurrence_bounds,
-    occurrences,
+    upcoming,
+    window_page,
     with_overrides,
 )
-from corete.events.merging import MergedOccurrence, exported_events, group_of, merge_duplicates, split
 from corete.events.models import Event
 from corete.extensions import db
 from corete.spaces.models import Space
@@ -73,9 +75,10 @@ def window(args) -> tuple[dt.datetime, dt.datetime]:
 def list_events(args):
     """Events and occurrences overlapping the window, by start."""
     start, end = window(args)
-    found = occurrences(start, end, session=db.session, space=args.get("space"), city=args.get("city"),
-                        tag=args.get("tag"), q=args.get("q"))
-    return paginate_list(merge_duplicates(found, session=db.session), args, dump_occurrence)
+    page, per_page = page_bounds(args)
+    total, found = window_page(start, end, session=db.session, offset=(page - 1) * per_page, limit=per_page,
+                               **{k: args.get(k) for k in ("space", "city", "tag", "q")})
+    return {"items": [dump_occurrence(o) for o in found], "total": total, "page": page, "per_page": per_page}
 
 
 # --- Subscribable exports: iCalendar and Atom, filterable, cacheable ----------------------
@@ -108,9 +111,9 @@ def _calendar_name(f: dict) -> str:
 
 
 def _ics_response(f: dict) -> Response:
-    found = occurrences(f["start"], f["end"], session=db.session, space=f["space"], city=f["city"],
-                        tag=f["tag"], q=f["q"])
-    events = with_overrides(exported_events(merge_duplicates(found, session=db.session)), session=db.session)
+    found = upcoming(f["start"], f["end"], session=db.session, space=f["space"], city=f["city"], tag=f["tag"],
+                     q=f["q"])
+    events = with_overrides(exported_events(found), session=db.session)
     etag = data_etag("ics", sorted(f.items(), key=str), [(e.id, e.updated_at.isoformat()) for e in events])
     last = max((e.updated_at for e in events), default=None)
 
@@ -141,10 +144,10 @@ def space_ics(slug):
 
 def _atom_response(kind: str, f: dict) -> Response:
     if kind == "upcoming":
-        found = merge_duplicates(occurrences(utcnow(), utcnow() + DEFAULT_WINDOW * 4, session=db.session,
-                                             space=f["space"], city=f["city"], tag=f["tag"], q=f["q"]),
-                                 session=db.session)[:ATOM_LIMIT]
-        items = [(o.event, o.occurrence.start, o.occurrence.end, o.occurrence.key or "") for o in found]
+        found = upcoming(utcnow(), utcnow() + DEFAULT_WINDOW * 4, session=db.session, limit=ATOM_LIMIT,
+                         space=f["space"], city=f["city"], tag=f["tag"], q=f["q"])
+        items = [(o.event, o.occurrence.start, o.occurrence.end, o.occurrence.key or o.event.recurrence_id or "")
+                 for o in found]
         title = _("Upcoming events") + " · " + _calendar_name(f)
     else:
         events = first_announced(session=db.session, space=f["space"], city=f["city"], tag=f["tag"], q=f["q"],
@@ -165,7 +168,7 @@ def _atom_response(kind: str, f: dict) -> Response:
             "summary": occurrence_summary(e, start, end),
             "content": e.description_html, "categories": e.tags or [],
         } for e, start, end, key in items]
-        body = atom_document(title=title, self_url=request.url, alternate_url=url_for("core.home", _external=True),
+        body = atom_document(title=title, self_url=request.url, alternate_url=url_for("home.home", _external=True),
                              entries=entries, updated=last or utcnow(), feed_id=f"tag:corete,2026:{kind}")
         return Response(body, mimetype="application/atom+xml")
 
@@ -189,7 +192,8 @@ def new_atom():
 _calendar_args = CalendarArgs()
 LIST_DAYS = 30
 SPACE_PICKER_MAX = 200  # beyond this many spaces, the filter is a text field
-MONTH_CELL = 5  # events shown in a day of the month grid; "+N more" links to that day
+# Events shown in a day of each view; "+N more" links to the day view, which shows all.
+PER_DAY = {"month": 5, "week": 25, "list": 25, "day": None}
 EMBED_LIMIT = 20
 
 
@@ -215,6 +219,8 @@ def _range(view: str, anchor: dt.date) -> tuple[dt.date, dt.date, dt.date, dt.da
         last += dt.timedelta(days=6 - last.weekday())
         previous = (first_of_month - dt.timedelta(days=1)).replace(day=1)
         return first, last, previous, next_month
+    if view == "day":
+        return anchor, anchor, anchor - dt.timedelta(days=1), anchor + dt.timedelta(days=1)
     if view == "week":
         monday = anchor - dt.timedelta(days=anchor.weekday())
         return monday, monday + dt.timedelta(days=6), monday - dt.timedelta(days=7), monday + dt.timedelta(days=7)
@@ -229,9 +235,7 @@ def calendar_page():
     anchor = args.get("date") or today
     first, last, previous, following = _range(args["view"], anchor)
     filters = {k: args.get(k) for k in ("space", "city", "tag", "q")}
-    days = calendar_days(first, last, session=db.session,
-                         group=lambda found: merge_duplicates(found, session=db.session), **filters)
-    found = [o for day in days.values() for o in day]
+    days = calendar_days(first, last, session=db.session, per_day=PER_DAY[args["view"]], **filters)
 
     def render():
         spaces = db.session.scalars(select(Space).where(Space.active.is_(True)).order_by(Space.name)
@@ -243,10 +247,12 @@ def calendar_page():
         return Response(render_template(
             "events/calendar.html", view=args["view"], days=days, weeks=weeks, today=today, anchor=anchor,
             first=first, last=last, previous=previous, following=following, filters=filters, spaces=spaces,
-            cities=cities, query=_query_without("view", "date"), month_cell=MONTH_CELL,
+            cities=cities, query=_query_without("view", "date"),
         ))
 
-    return conditional(render, etag=_page_etag("calendar", found), last_modified=None, max_age=60)
+    shown = [o for day in days.values() for o in day.items]
+    etag = data_etag(_page_etag("calendar", shown), [day.total for day in days.values()])
+    return conditional(render, etag=etag, last_modified=None, max_age=60)
 
 
 def _query_without(*names) -> dict:
@@ -311,8 +317,8 @@ def embed_calendar():
     args = _calendar_filters()
     today = utcnow().astimezone(NETWORK_TZ).date()
     filters = {k: args.get(k) for k in ("space", "city", "tag", "q")}
-    found = merge_duplicates(occurrences(utcnow(), local_midnight(today + dt.timedelta(days=90)), session=db.session,
-                                         **filters), session=db.session)[:EMBED_LIMIT]
+    found = upcoming(utcnow(), local_midnight(today + dt.timedelta(days=90)), session=db.session, limit=EMBED_LIMIT,
+                     **filters)
 
     def render():
         return Response(render_template("events/embed.html", found=found, filters=filters,

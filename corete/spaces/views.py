@@ -59,4 +59,4 @@ def set_accredited(slug):
     space.accredited = request.form.get("accredited") == "1"
     db.session.commit()
     flash(_("%(name)s: accreditation saved.", name=space.name), "info")
-    return redirect(url_for("core.home"))
+    return redirect(url_for("home.home"))

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from corete.events.models import Event
-from corete.events.services import occurrences
+from corete.events.services import upcoming
 from corete.federation.models import Feed, Poll
 from tests.conftest import make_space, poll
 
@@ -36,7 +36,7 @@ def events(session):
 
 
 def starts(session, start, end):
-    return [(o.occurrence.start, o.event.title) for o in occurrences(start, end, session=session)]
+    return [(o.occurrence.start, o.event.title) for o in upcoming(start, end, session=session)]
 
 
 @pytest.mark.parametrize("name", FILES)

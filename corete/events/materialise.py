@@ -1,0 +1,169 @@
+"""Writing events' occurrences into events_occurrence, at ingestion rather than on
+every request.
+
+Whenever the federation adds, replaces or removes events, ``refresh`` rewrites the
+occurrence rows and tags of those events (and of the series whose overrides changed),
+then regroups the copies of the same event starting at every instant it touched. A
+series that never ends is written up to a horizon (EVENTS_HORIZON_DAYS ahead) and
+``extend`` moves that horizon on every day; a window past it is served by expanding
+series on the fly (services.py), so no window is ever answered incompletely.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from itertools import islice
+
+from flask import current_app
+from sqlalchemy import bindparam, delete, exists, insert, select, update
+
+from corete.core.models import utcnow
+from corete.events.merging import regroup
+from corete.events.models import Event, EventTag, OccurrenceRow
+from corete.events.recurrence import NETWORK_TZ, UTC, Occurrence, materialisable
+
+CHUNK = 500  # ids per IN (...)
+TINY = dt.timedelta(microseconds=1)
+
+
+def _chunks(values, size=CHUNK):
+    it = iter(values)
+    while chunk := list(islice(it, size)):
+        yield chunk
+
+
+def horizon(now: dt.datetime | None = None) -> dt.datetime:
+    """Until when series are written: EVENTS_HORIZON_DAYS after today (midnight UTC)."""
+    days = int(current_app.config.get("EVENTS_HORIZON_DAYS", 730))
+    today = (now or utcnow()).astimezone(UTC).date()
+    return dt.datetime.combine(today + dt.timedelta(days=days), dt.time(), tzinfo=UTC)
+
+
+def row_values(event, occ: Occurrence) -> dict:
+    """The columns of one occurrence row."""
+    if event.all_day:
+        first_day = occ.start
+        last_day = max(first_day, (occ.end or first_day + dt.timedelta(days=1)) - dt.timedelta(days=1))
+        start_at = dt.datetime.combine(occ.start, dt.time(), tzinfo=UTC)
+        end_at = dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time(), tzinfo=UTC)
+        reach_at = end_at
+    else:
+        start_at, end_at = occ.start, occ.end
+        first_day = start_at.astimezone(NETWORK_TZ).date()
+        if end_at is not None and end_at > start_at:
+            last_day, reach_at = (end_at - TINY).astimezone(NETWORK_TZ).date(), end_at
+        else:
+            last_day, reach_at = first_day, start_at + TINY
+    return dict(event_id=event.id, space_id=event.space_id, key=occ.key, all_day=event.all_day,
+                start_at=start_at, end_at=end_at, reach_at=reach_at, first_day=first_day, last_day=last_day,
+                multi_day=last_day > first_day, group_id=None)
+
+
+def occurrences_of(event, overridden: set[str], until: dt.datetime) -> tuple[list[Occurrence], dt.datetime | None]:
+    """An event's occurrences up to ``until`` and how far that list is complete."""
+    start, end = (event.start_date, event.end_date) if event.all_day else (event.start_at, event.end_at)
+    if not event.is_series:
+        return [Occurrence(start, end, None)], None
+    try:
+        return materialisable(all_day=event.all_day, start=start, end=end, timezone=event.timezone,
+                              rrule=event.rrule, rdates=event.rdates or [], exdates=event.exdates or [],
+                              until=until, overridden=overridden)
+    except (ValueError, TypeError):
+        return [], None  # validated at ingestion; a rule dateutil still refuses shows nothing
+
+
+def overridden_keys(session, series: list) -> dict[tuple[int, str], set[str]]:
+    """(feed, uid) of each series -> the keys of its occurrences that have an override."""
+    keys: dict[tuple[int, str], set[str]] = {}
+    wanted = {(e.feed_id, e.uid) for e in series}
+    for chunk in _chunks({uid for _, uid in wanted}):
+        rows = session.execute(select(Event.feed_id, Event.uid, Event.recurrence_id).where(
+            Event.uid.in_(chunk), Event.recurrence_id.is_not(None)))
+        for feed_id, uid, rid in rows:
+            if (feed_id, uid) in wanted:
+                keys.setdefault((feed_id, uid), set()).add(rid)
+    return keys
+
+
+def forget(session, event_ids) -> set:
+    """Delete the occurrence rows and tags of these events; return the instants they
+    started at (their neighbours there must be regrouped)."""
+    instants = set()
+    for chunk in _chunks(event_ids):
+        instants |= set(session.scalars(select(OccurrenceRow.start_at).where(OccurrenceRow.event_id.in_(chunk))))
+        session.execute(delete(OccurrenceRow).where(OccurrenceRow.event_id.in_(chunk)))
+        session.execute(delete(EventTag).where(EventTag.event_id.in_(chunk)))
+    return instants
+
+
+def write(session, event_ids, *, until: dt.datetime | None = None) -> set:
+    """(Re)write the occurrence rows and tags of these events; return the instants of
+    the new rows. Does not regroup."""
+    until = until or horizon()
+    events = []
+    for chunk in _chunks(event_ids):
+        # populate_existing: the handler's Core UPDATE has just changed rows the session may hold.
+        events += session.scalars(select(Event).where(Event.id.in_(chunk))
+                                  .execution_options(populate_existing=True)).all()
+    overrides = overridden_keys(session, [e for e in events if e.is_series])
+    rows, tags, reached, instants = [], [], [], set()
+    for event in events:
+        found, complete_until = occurrences_of(event, overrides.get((event.feed_id, event.uid), set()), until)
+        if event.is_series:
+            reached.append({"match_id": event.id, "until": complete_until})
+        for occ in found:
+            values = row_values(event, occ)
+            rows.append(values)
+            instants.add(values["start_at"])
+        tags += [{"event_id": event.id, "tag": t} for t in {t.casefold()[:100] for t in event.tags or []}]
+    for chunk in _chunks(rows, 5000):
+        session.execute(insert(OccurrenceRow.__table__), chunk)
+    if tags:
+        session.execute(insert(EventTag.__table__), tags)
+    if reached:
+        table = Event.__table__
+        session.execute(update(table).where(table.c.id == bindparam("match_id"))
+                        .values(materialised_until=bindparam("until")), reached)
+    return instants
+
+
+def masters_of_overrides(session, event_ids) -> set[int]:
+    """The series whose overrides are among these events: their occurrences change too."""
+    pairs = set()
+    for chunk in _chunks(event_ids):
+        pairs |= set(session.execute(select(Event.feed_id, Event.uid).where(
+            Event.id.in_(chunk), Event.recurrence_id.is_not(None))).all())
+    masters = set()
+    for chunk in _chunks({uid for _, uid in pairs}):
+        for event_id, feed_id, uid in session.execute(select(Event.id, Event.feed_id, Event.uid).where(
+                Event.uid.in_(chunk), Event.is_series.is_(True))):
+            if (feed_id, uid) in pairs:
+                masters.add(event_id)
+    return masters
+
+
+def refresh(session, event_ids, *, touched=()) -> None:
+    """After events were added or replaced: rewrite their occurrences (and those of the
+    series they override), then regroup every instant touched, ``touched`` included."""
+    ids = set(event_ids)
+    ids |= masters_of_overrides(session, ids)
+    instants = set(touched) | forget(session, ids)
+    instants |= write(session, ids)
+    regroup(session, instants)
+
+
+def extend(session, now: dt.datetime | None = None) -> int:
+    """Daily: move every open series' horizon forward, and write the events that have no
+    rows yet (after an upgrade, say). Returns how many events were rewritten."""
+    target = horizon(now)
+    due = dt.timedelta(days=30)
+    stale = set(session.scalars(select(Event.id).where(
+        Event.materialised_until.is_not(None), Event.materialised_until < target - due)))
+    missing = set(session.scalars(select(Event.id).where(
+        ~exists().where(OccurrenceRow.event_id == Event.id), Event.materialised_until.is_(None))))
+    ids = stale | missing
+    for chunk in _chunks(sorted(ids), 2000):
+        touched = forget(session, chunk)
+        touched |= write(session, chunk, until=target)
+        regroup(session, touched)
+        session.commit()
+    return len(ids)

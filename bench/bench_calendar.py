@@ -2,8 +2,8 @@
 
 Measures, through the app (Flask's test client: the time the hub spends, without a
 network in between), the median and 90th percentile of:
-- the month view of the calendar page (unfiltered and by city),
-- the filtered events API for a month,
+- the month view of the calendar page (unfiltered and by city), the week view,
+- the events API for a month (unfiltered and by city),
 - the filtered iCalendar export of three months.
 
 The events are written straight into the database (a read benchmark; the poller has
@@ -74,6 +74,13 @@ def populate(session, n_events: int, n_spaces: int, today: dt.date) -> None:
     session.commit()
 
 
+def materialise(session) -> int:
+    """What ingestion does for each feed, for all events at once: occurrence rows and groups."""
+    from corete.events.materialise import extend
+
+    return extend(session)
+
+
 def timed(client, url: str, runs: int) -> dict:
     client.get(url)  # warm
     times = []
@@ -112,10 +119,20 @@ def main() -> None:
         t0 = time.perf_counter()
         populate(db.session, args.events, args.spaces, today)
         print(f"{args.events} events in {args.spaces} spaces written in {time.perf_counter() - t0:.1f} s")
+        t0 = time.perf_counter()
+        materialise(db.session)
+        from sqlalchemy import func, select
+
+        from corete.events.models import OccurrenceRow
+        results["occurrence_rows"] = db.session.scalar(select(func.count()).select_from(OccurrenceRow))
+        results["materialise_s"] = round(time.perf_counter() - t0, 1)
+        print(f"{results['occurrence_rows']} occurrence rows written and grouped in {results['materialise_s']} s")
         client = app.test_client()
         cases = {
             "month_view": f"/calendar?view=month&date={today.isoformat()}",
             "month_view_city": f"/calendar?view=month&date={today.isoformat()}&city=Torino",
+            "week_view": f"/calendar?view=week&date={today.isoformat()}",
+            "api_month": f"/api/v1/events?from={month.isoformat()}&to={(month + dt.timedelta(days=31)).isoformat()}",
             "api_month_city": f"/api/v1/events?city=Torino&from={month.isoformat()}&to={(month + dt.timedelta(days=31)).isoformat()}",
             "ics_3_months_city": f"/calendar.ics?city=Torino&{three_months}",
         }

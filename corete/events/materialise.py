@@ -161,9 +161,10 @@ def extend(session, now: dt.datetime | None = None) -> int:
     missing = set(session.scalars(select(Event.id).where(
         ~exists().where(OccurrenceRow.event_id == Event.id), Event.materialised_until.is_(None))))
     ids = stale | missing
+    touched = set()
     for chunk in _chunks(sorted(ids), 2000):
-        touched = forget(session, chunk)
+        touched |= forget(session, chunk)
         touched |= write(session, chunk, until=target)
-        regroup(session, touched)
-        session.commit()
+    regroup(session, touched)  # once: chunks share most of their instants
+    session.commit()
     return len(ids)

@@ -83,15 +83,19 @@ class OccurrenceRow(db.Model):
     space_id: Mapped[int] = mapped_column(Integer)
     key: Mapped[str | None] = mapped_column(String(40))
     all_day: Mapped[bool] = mapped_column(Boolean, default=False)
-    start_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    start_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     end_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     reach_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
-    first_day: Mapped[dt.date] = mapped_column(Date, index=True)
+    first_day: Mapped[dt.date] = mapped_column(Date)
     last_day: Mapped[dt.date] = mapped_column(Date)
     multi_day: Mapped[bool] = mapped_column(Boolean, default=False)
     group_id: Mapped[int | None] = mapped_column(Integer, index=True)
 
     __table_args__ = (
+        # The calendar's days and the API's windows, read from the index alone (covering):
+        # counts per day, the first few of each day in order, pages of a window.
+        Index("ix_events_occurrence_day", "first_day", "start_at", "group_id", "space_id"),
+        Index("ix_events_occurrence_start", "start_at", "group_id", "space_id"),
         # Multi-day occurrences that reach into a window from before it: few, found by their last day.
         Index("ix_events_occurrence_multi_last", "multi_day", "last_day"),
         {"sqlite_autoincrement": True},  # group ids are row ids: never reused

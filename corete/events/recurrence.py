@@ -102,10 +102,12 @@ def expand(
 ) -> list[Occurrence]:
     """Occurrences of a series that overlap [window_start, window_end) (aware instants)."""
     if all_day:
+        # Days overlap a window as their midnights UTC do (as single all-day events).
         first = dt.datetime.combine(start, dt.time())
         length = (end - start) if end else dt.timedelta(days=1)
-        lo = dt.datetime.combine(window_start.date(), dt.time()) - length
-        hi = dt.datetime.combine(window_end.date(), dt.time())
+        ws, we = window_start.astimezone(UTC), window_end.astimezone(UTC)
+        lo = dt.datetime.combine(ws.date(), dt.time()) - length + dt.timedelta(days=1)
+        hi = dt.datetime.combine(we.date(), dt.time()) + (dt.timedelta(days=1) if we.time() != dt.time() else dt.timedelta())
     else:
         first = start.astimezone(zone(timezone))
         length = (end - start) if end else dt.timedelta(0)

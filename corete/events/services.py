@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, exists, func, or_, select, union_all
 from sqlalchemy.orm import contains_eager
 
 from corete.core.handler import RowHandler
@@ -275,20 +275,40 @@ def servable(session, window_end: dt.datetime) -> bool:
     return until is None or window_end <= until
 
 
-def _rows(condition, *, space=None, city=None, tag=None, q=None, columns=None):
-    """A select of occurrence rows meeting ``condition`` and the filters (of active spaces)."""
-    stmt = select(*(columns or (OccurrenceRow,))).join(Space, Space.id == OccurrenceRow.space_id)
-    stmt = stmt.where(condition, Space.active.is_(True))
+@dataclass(frozen=True)
+class Scope:
+    """The filters of a request, with the spaces resolved once to a condition on rows."""
+
+    spaces: object = None  # a condition on OccurrenceRow.space_id, or None: every space
+    tag: str | None = None
+    q: str | None = None
+
+
+def scope(session, *, space=None, city=None, tag=None, q=None) -> Scope:
+    """Resolve the spaces the filters keep once (a few hundred ids at most), so that the
+    occurrence rows are then read from their indexes alone."""
+    if not (space or city):
+        inactive = list(session.scalars(select(Space.id).where(Space.active.is_(False))))
+        return Scope(OccurrenceRow.space_id.not_in(inactive) if inactive else None, tag, q)
+    stmt = select(Space.id).where(Space.active.is_(True))
     if space:
         stmt = stmt.where(Space.slug == space)
     if city:
         stmt = stmt.where(Space.city.ilike(city))
-    if q or tag:
+    return Scope(OccurrenceRow.space_id.in_(list(session.scalars(stmt))), tag, q)
+
+
+def _rows(where: Scope, condition, columns=(OccurrenceRow,)):
+    """A select of the occurrence rows meeting ``condition`` within the scope."""
+    stmt = select(*columns).where(condition)
+    if where.spaces is not None:
+        stmt = stmt.where(where.spaces)
+    if where.q or where.tag:
         stmt = stmt.join(Event, Event.id == OccurrenceRow.event_id)
-        if q:
-            like = f"%{q}%"
+        if where.q:
+            like = f"%{where.q}%"
             stmt = stmt.where(or_(Event.title.ilike(like), Event.description_html.ilike(like)))
-        stmt = _tagged(stmt, tag)
+        stmt = _tagged(stmt, where.tag)
     return stmt
 
 
@@ -311,16 +331,16 @@ def _occurrence(row: OccurrenceRow, event: Event) -> EventOccurrence:
     return EventOccurrence(event, Occurrence(row.start_at, row.end_at, row.key))
 
 
-def _groups(session, condition, group_ids, filters) -> dict[int, MergedOccurrence]:
-    """The merged occurrences of these groups, their members limited to the filters."""
+def _groups(session, where: Scope, condition, group_ids) -> dict[int, MergedOccurrence]:
+    """The merged occurrences of these groups, their members limited to the scope."""
     members: dict[int, list[EventOccurrence]] = {}
     ids = list(group_ids)
     for start in range(0, len(ids), materialise.CHUNK):
-        stmt = _rows(and_(condition, OccurrenceRow.group_id.in_(ids[start:start + materialise.CHUNK])), **filters,
+        stmt = _rows(where, and_(condition, OccurrenceRow.group_id.in_(ids[start:start + materialise.CHUNK])),
                      columns=(OccurrenceRow, Event))
-        if not (filters.get("q") or filters.get("tag")):
+        if not (where.q or where.tag):
             stmt = stmt.join(Event, Event.id == OccurrenceRow.event_id)
-        stmt = stmt.options(contains_eager(Event.space))
+        stmt = stmt.join(Space, Space.id == Event.space_id).options(contains_eager(Event.space))
         for row, event in session.execute(stmt):
             members.setdefault(row.group_id, []).append(_occurrence(row, event))
     return {g: assemble(m) for g, m in members.items()}
@@ -335,12 +355,13 @@ def window_page(window_start, window_end, *, session, offset: int = 0, limit: in
     if not servable(session, window_end):
         found = merge_duplicates(expanded(window_start, window_end, session=session, **filters), session=session)
         return len(found), found[offset:None if limit is None else offset + limit]
+    where = scope(session, **filters)
     condition = overlapping(window_start, window_end)
-    groups = _rows(condition, **filters, columns=(OccurrenceRow.group_id, func.min(OccurrenceRow.start_at).label("s")))
+    groups = _rows(where, condition, columns=(OccurrenceRow.group_id, func.min(OccurrenceRow.start_at).label("s")))
     groups = groups.group_by(OccurrenceRow.group_id)
     total = session.scalar(select(func.count()).select_from(groups.subquery()))
     page = session.execute(groups.order_by("s", OccurrenceRow.group_id).offset(offset).limit(limit)).all()
-    merged = _groups(session, condition, [g for g, _ in page], filters)
+    merged = _groups(session, where, condition, [g for g, _ in page])
     return total, [merged[g] for g, _ in page if g in merged]
 
 
@@ -372,45 +393,66 @@ def calendar_days(first: dt.date, last: dt.date, *, session, per_day: int | None
     days = {first + dt.timedelta(days=n): Day() for n in range((last - first).days + 1)}
     if not servable(session, local_midnight(last + dt.timedelta(days=1))):
         return _expanded_days(days, first, last, session=session, per_day=per_day, **filters)
+    where = scope(session, **filters)
     in_view = OccurrenceRow.first_day.between(first, last)
-    # Multi-day occurrences are few: read whole and spread in Python.
+    # Multi-day occurrences are few: read whole and spread over their days here.
     multi = and_(OccurrenceRow.multi_day.is_(True), OccurrenceRow.last_day >= first, OccurrenceRow.first_day <= last)
     spans: dict[int, tuple[dt.date, dt.date]] = {}
-    for group_id, first_day, last_day in session.execute(_rows(multi, **filters, columns=(
+    for group_id, first_day, last_day in session.execute(_rows(where, multi, columns=(
             OccurrenceRow.group_id, OccurrenceRow.first_day, OccurrenceRow.last_day))):
         lo, hi = spans.get(group_id, (first_day, last_day))
         spans[group_id] = (min(lo, first_day), max(hi, last_day))
-    single = and_(in_view, OccurrenceRow.multi_day.is_(False))
-    if spans:
-        single = and_(single, OccurrenceRow.group_id.not_in(list(spans)))
-    counted = _rows(single, **filters, columns=(OccurrenceRow.first_day, func.count(OccurrenceRow.group_id.distinct())))
-    for day, count in session.execute(counted.group_by(OccurrenceRow.first_day)):
-        days[day].total += count
-    shown_by_day: dict[dt.date, list[int]] = {}
+    shown: dict[dt.date, list[int]] = {}
     for group_id, (lo, hi) in spans.items():
         day = max(lo, first)
         while day <= min(hi, last):
             days[day].total += 1
-            shown_by_day.setdefault(day, []).append(group_id)
+            shown.setdefault(day, []).append(group_id)
             day += dt.timedelta(days=1)
-    distinct = _rows(single, **filters, columns=(OccurrenceRow.first_day, OccurrenceRow.group_id,
-                                                 func.min(OccurrenceRow.start_at).label("s")))
-    distinct = distinct.group_by(OccurrenceRow.first_day, OccurrenceRow.group_id)
-    if per_day is not None:
-        inner = distinct.subquery()
-        ranked = select(inner.c.first_day, inner.c.group_id, func.row_number().over(
-            partition_by=inner.c.first_day, order_by=(inner.c.s, inner.c.group_id)).label("n")).subquery()
-        distinct = select(ranked.c.first_day, ranked.c.group_id).where(ranked.c.n <= per_day)
-    else:
-        distinct = select(distinct.subquery().c.first_day, distinct.subquery().c.group_id)
-    for day, group_id in session.execute(distinct):
-        shown_by_day.setdefault(day, []).append(group_id)
-    wanted = {g for ids in shown_by_day.values() for g in ids}
-    merged = _groups(session, or_(in_view, multi), wanted, filters)
-    for day, ids in shown_by_day.items():
+    # The others, counted and picked by the database. (No test of multi_day here: with
+    # it, SQLite walks the whole multi-day index.)
+    single = and_(in_view, OccurrenceRow.group_id.not_in(list(spans))) if spans else in_view
+    counted = _rows(where, single, columns=(OccurrenceRow.first_day, func.count(OccurrenceRow.group_id.distinct())))
+    for day, count in session.execute(counted.group_by(OccurrenceRow.first_day)):
+        days[day].total += count
+    busy = [day for day, cell in days.items() if cell.total]
+    for day, group_ids in _first_groups(session, where, single, busy, per_day).items():
+        shown.setdefault(day, []).extend(group_ids)
+    merged = _groups(session, where, or_(in_view, multi), {g for ids in shown.values() for g in ids})
+    for day, ids in shown.items():
         items = sorted((merged[g] for g in set(ids) if g in merged), key=_sort_key)
         days[day].items = items if per_day is None else items[:per_day]
     return days
+
+
+def _first_groups(session, where: Scope, condition, days: list[dt.date], per_day: int | None):
+    """Each day's groups, in order, at most ``per_day`` of them: a few index entries per
+    day, all days in one query (a window function over the whole view costs more than
+    the rest of the page)."""
+    columns = (OccurrenceRow.first_day, OccurrenceRow.group_id)
+    if per_day is None:
+        stmt = _rows(where, and_(condition, OccurrenceRow.first_day.in_(days)), columns=columns)
+        rows = session.execute(stmt.order_by(OccurrenceRow.start_at, OccurrenceRow.group_id)).all()
+    else:
+        rows = []
+        for start in range(0, len(days), 50):
+            parts = [_rows(where, and_(condition, OccurrenceRow.first_day == day), columns=columns)
+                     .order_by(OccurrenceRow.start_at, OccurrenceRow.group_id).limit(per_day * 2).subquery()
+                     for day in days[start:start + 50]]
+            rows += session.execute(union_all(*(select(p.c.first_day, p.c.group_id) for p in parts))).all()
+    by_day: dict[dt.date, list[int]] = {}
+    read: dict[dt.date, int] = {}
+    for day, group_id in rows:
+        read[day] = read.get(day, 0) + 1
+        if group_id not in by_day.setdefault(day, []):
+            by_day[day].append(group_id)
+    if per_day is not None:
+        for day, groups in by_day.items():
+            if len(groups) < per_day and read[day] == per_day * 2:  # copies filled the rows read
+                stmt = _rows(where, and_(condition, OccurrenceRow.first_day == day), columns=(OccurrenceRow.group_id,))
+                groups[:] = dict.fromkeys(session.scalars(stmt.order_by(OccurrenceRow.start_at, OccurrenceRow.group_id)))
+            del groups[per_day:]
+    return by_day
 
 
 def _expanded_days(days, first, last, *, session, per_day, **filters) -> dict[dt.date, Day]:
@@ -490,5 +532,5 @@ def group_of(found: EventOccurrence, *, session) -> MergedOccurrence:
             if any(m.event.id == found.event.id and m.occurrence.key == found.occurrence.key for m in merged.members):
                 return merged
         return MergedOccurrence(found)
-    merged = _groups(session, OccurrenceRow.group_id == group_id, [group_id], {}).get(group_id)
+    merged = _groups(session, Scope(), OccurrenceRow.group_id == group_id, [group_id]).get(group_id)
     return merged or MergedOccurrence(found)

@@ -40,10 +40,10 @@ def upgrade():
     )
     with op.batch_alter_table('events_occurrence', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_events_occurrence_event_id'), ['event_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_events_occurrence_first_day'), ['first_day'], unique=False)
+        batch_op.create_index('ix_events_occurrence_day', ['first_day', 'start_at', 'group_id', 'space_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_events_occurrence_group_id'), ['group_id'], unique=False)
         batch_op.create_index('ix_events_occurrence_multi_last', ['multi_day', 'last_day'], unique=False)
-        batch_op.create_index(batch_op.f('ix_events_occurrence_start_at'), ['start_at'], unique=False)
+        batch_op.create_index('ix_events_occurrence_start', ['start_at', 'group_id', 'space_id'], unique=False)
 
     op.create_table('events_tag',
     sa.Column('event_id', sa.Integer(), nullable=False),
@@ -72,10 +72,10 @@ def downgrade():
 
     op.drop_table('events_tag')
     with op.batch_alter_table('events_occurrence', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_events_occurrence_start_at'))
+        batch_op.drop_index('ix_events_occurrence_start')
         batch_op.drop_index('ix_events_occurrence_multi_last')
         batch_op.drop_index(batch_op.f('ix_events_occurrence_group_id'))
-        batch_op.drop_index(batch_op.f('ix_events_occurrence_first_day'))
+        batch_op.drop_index('ix_events_occurrence_day')
         batch_op.drop_index(batch_op.f('ix_events_occurrence_event_id'))
 
     op.drop_table('events_occurrence')

@@ -7,8 +7,10 @@ same instant (the same date for all-day events), and have:
 - or the same title, once case, accents, punctuation and spacing are set aside.
 
 This is deliberately conservative: merging two different events is worse than
-showing a duplicate. A group never holds two items of the same feed, and never joins
-two events a coordinator has split. The item the hub saw first leads the group (its
+showing a duplicate. A group never holds two items of the same feed (but for an
+orphan override: an occurrence a calendar app published under a UID whose series the
+feed does not carry, as Google does with birthdays), and never joins two events a
+coordinator has split. The item the hub saw first leads the group (its
 UID is the one exported), and every host and source is listed.
 """
 from __future__ import annotations
@@ -19,7 +21,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
 
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import and_, bindparam, exists, or_, select, update
+from sqlalchemy.orm import aliased
 
 from corete.events.models import Event, EventSplit, OccurrenceRow
 from corete.events.recurrence import Occurrence
@@ -120,7 +123,7 @@ def match_keys(event) -> list[tuple[str, str]]:
     return keys
 
 
-def cluster(events: list, splits: set[frozenset]) -> list[tuple[list[int], set[str]]]:
+def cluster(events: list, splits: set[frozenset], orphans=frozenset()) -> list[tuple[list[int], set[str]]]:
     """Indexes of ``events`` (copies starting at one instant; each with id, feed_id, uid,
     url, title) grouped into the same event, with why. Linear: copies meet through their
     keys, not pair by pair. A group never holds two items of one feed (one source never
@@ -133,7 +136,7 @@ def cluster(events: list, splits: set[frozenset]) -> list[tuple[list[int], set[s
         for key in match_keys(event):
             for j in seen.get(key, []):
                 gi, gj = group_of[i], group_of[j]
-                if gi == gj or not _compatible(events, members[gj], members[gi], splits):
+                if gi == gj or not _compatible(events, members[gj], members[gi], splits, orphans):
                     continue
                 for k in members[gi]:
                     group_of[k] = gj
@@ -143,9 +146,9 @@ def cluster(events: list, splits: set[frozenset]) -> list[tuple[list[int], set[s
     return [(sorted(members[g]), reasons[g]) for g in sorted(members, key=lambda g: min(members[g]))]
 
 
-def _compatible(events, left: list[int], right: list[int], splits: set[frozenset]) -> bool:
-    feeds = {events[i].feed_id for i in left}
-    if any(events[i].feed_id in feeds for i in right):
+def _compatible(events, left: list[int], right: list[int], splits: set[frozenset], orphans) -> bool:
+    feeds = {events[i].feed_id for i in left if events[i].id not in orphans}
+    if any(events[i].feed_id in feeds for i in right if events[i].id not in orphans):
         return False
     return not any(frozenset((events[i].id, events[j].id)) in splits for i in left for j in right)
 
@@ -169,9 +172,10 @@ def merge_duplicates(found: list[EventOccurrence], *, session) -> list[MergedOcc
         buckets.setdefault(_start_key(o), []).append(index)
     candidates = [idx for idx in buckets.values() if len(idx) > 1]
     splits = split_pairs(session, {found[i].event.id for idx in candidates for i in idx})
+    orphans = orphan_overrides(session, [found[i].event for idx in candidates for i in idx])
     placed: dict[int, MergedOccurrence | None] = {}  # a group sits where its first member was
     for idx in candidates:
-        for members, reasons in cluster([found[i].event for i in idx], splits):
+        for members, reasons in cluster([found[i].event for i in idx], splits, orphans):
             if len(members) > 1:
                 indexes = [idx[m] for m in members]
                 merged = _leading_first([found[i] for i in indexes])
@@ -196,6 +200,21 @@ def assemble(members: list[EventOccurrence]) -> MergedOccurrence:
     return merged
 
 
+def _orphan():
+    """SQL: this event overrides an occurrence of a series its feed does not carry."""
+    master = aliased(Event)
+    return and_(Event.recurrence_id.is_not(None), ~exists().where(
+        master.feed_id == Event.feed_id, master.uid == Event.uid, master.is_series.is_(True)))
+
+
+def orphan_overrides(session, events) -> set[int]:
+    ids = [e.id for e in events if e.recurrence_id is not None]
+    orphans = set()
+    for start in range(0, len(ids), 500):
+        orphans |= set(session.scalars(select(Event.id).where(Event.id.in_(ids[start:start + 500]), _orphan())))
+    return orphans
+
+
 def regroup(session, instants) -> None:
     """Give the occurrence rows that start at these instants and are copies of one
     event a common group_id: the row id of the copy the hub saw first."""
@@ -205,7 +224,7 @@ def regroup(session, instants) -> None:
         rows += session.execute(
             select(OccurrenceRow.id.label("row_id"), OccurrenceRow.start_at, OccurrenceRow.all_day,
                    OccurrenceRow.group_id, Event.id, Event.feed_id, Event.uid, Event.url, Event.title,
-                   Event.first_seen_at)
+                   Event.first_seen_at, _orphan().label("orphan"))
             .join(Event, Event.id == OccurrenceRow.event_id)
             .where(OccurrenceRow.start_at.in_(ordered[start:start + 500]))
         ).all()
@@ -213,9 +232,10 @@ def regroup(session, instants) -> None:
     for row in rows:
         buckets.setdefault((row.start_at, row.all_day), []).append(row)
     splits = split_pairs(session, {r.id for b in buckets.values() if len(b) > 1 for r in b})
+    orphans = {r.id for r in rows if r.orphan}
     changes = []
     for bucket in buckets.values():
-        groups = cluster(bucket, splits) if len(bucket) > 1 else [([0], set())]
+        groups = cluster(bucket, splits, orphans) if len(bucket) > 1 else [([0], set())]
         for members, _reasons in groups:
             leader = min((bucket[m] for m in members), key=lambda r: (r.first_seen_at, r.id, r.row_id))
             changes += [{"match_id": bucket[m].row_id, "group": leader.row_id}

@@ -251,9 +251,10 @@ def _copies(session, event_ids: list[int], **filters) -> set[int]:
     followers = {e: ls for e, ls in leaders.items() if e not in ls}
     if not followers:
         return set()
-    shown = set(session.scalars(_tagged(_filtered(
-        select(Event.id).where(Event.id.in_(set().union(*followers.values()))), **{
-            k: v for k, v in filters.items() if k != "tag"}), filters.get("tag"))))
+    leaders_shown = _tagged(_filtered(select(Event).where(Event.id.in_(set().union(*followers.values()))),
+                                      space=filters.get("space"), city=filters.get("city"), q=filters.get("q")),
+                            filters.get("tag"))
+    shown = {e.id for e in session.scalars(leaders_shown)}
     return {e for e, ls in followers.items() if ls & shown}
 
 

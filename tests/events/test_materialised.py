@@ -221,3 +221,18 @@ def test_crowded_days_link_to_a_day_view_with_everything(app, client, session):
     whole = client.get(link).get_data(as_text=True)
     assert [int(n) for n in re.findall(r"Incontro (\d\d)", whole)] == list(range(8))
 
+
+
+def test_a_series_page_without_a_key_shows_the_next_occurrence(app, client, session):
+    space = make_space(session, "http://feeds.test/a.json")
+    first = (dt.datetime.now(ROME) - dt.timedelta(days=14, hours=3)).replace(second=0, microsecond=0)
+    handler.add(session, space.feeds[0].id, space.id, [
+        item("yoga", title="Yoga", start=first, end=first + dt.timedelta(hours=1), rrule="FREQ=WEEKLY;COUNT=5"),
+        item("old", title="Finito", start=first - dt.timedelta(days=30), end=first - dt.timedelta(days=30, hours=-1),
+             rrule="FREQ=DAILY;COUNT=2")])
+    session.commit()
+    yoga, old = (session.scalar(select(Event.id).where(Event.source_id == s)) for s in ("yoga", "old"))
+    page = client.get(f"/events/{yoga}").get_data(as_text=True)
+    assert (first + dt.timedelta(weeks=3)).isoformat() in page  # not the first, long gone
+    page = client.get(f"/events/{old}").get_data(as_text=True)
+    assert (first - dt.timedelta(days=29)).isoformat() in page  # an ended series: its last

@@ -130,3 +130,15 @@ def test_a_split_is_not_undone_through_a_third_source(app, runner, session, http
 def test_title_normalisation():
     assert normalised_title("Caffè  & Co.") == normalised_title("CAFFE & co")
     assert normalised_title("Caffè") != normalised_title("Caffè lungo")
+
+
+def test_newly_announced_lists_a_copy_once(app, client, session, httpserver):
+    import feedparser
+
+    publish(app, session, httpserver, "Millepiani", [ev("a", "Barcamp della Garbatella")])
+    publish(app, session, httpserver, "Lab121", [ev("b", "Barcamp della Garbatella"), ev("c", "Cena sociale")])
+    entries = feedparser.parse(client.get("/calendar/new.atom").data).entries
+    assert sorted(e.title for e in entries) == ["Barcamp della Garbatella", "Cena sociale"]
+    # Seen from Lab121 alone, its copy is its own news.
+    alone = feedparser.parse(client.get("/calendar/new.atom?space=lab121").data).entries
+    assert sorted(e.title for e in alone) == ["Barcamp della Garbatella", "Cena sociale"]

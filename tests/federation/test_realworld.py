@@ -115,8 +115,10 @@ def test_06_rrule_with_overrides_rdates_and_exdates(app, session, httpserver):
 def test_07_google_allday_birthday_with_broken_rdate(app, session, httpserver):
     summary = ingest(app, session, httpserver, "07_icaljs_google_allday_yearly.ics")
     assert any("RDATE" in w.reason for w in summary.warnings)
-    days = {s for year in (2012, 2013, 2014) for s, _ in starts(session, Z(year, 1, 1), Z(year + 1, 1, 1))}
-    assert days == {dt.date(2012, 12, 10), dt.date(2013, 12, 10), dt.date(2014, 12, 10)}
+    # Each year's birthday once: the 2014 override sits under another UID than its series
+    # (so it is an orphan override of this feed) and is merged with the series' 2014 date.
+    days = [s for year in (2012, 2013, 2014) for s, _ in starts(session, Z(year, 1, 1), Z(year + 1, 1, 1))]
+    assert days == [dt.date(2012, 12, 10), dt.date(2013, 12, 10), dt.date(2014, 12, 10)]
 
 
 def test_08_allday_without_dtend_is_one_day(app, session, httpserver):

@@ -35,6 +35,9 @@ OPENAPI_VERSION = "3.0.3"
 OPENAPI_URL_PREFIX = "/api/v1"
 OPENAPI_JSON_PATH = "openapi.json"
 API_PAGE_SIZE = 50
+# Occurrences of never-ending series are written this many days ahead (and moved on
+# daily by the scheduler); windows past it are expanded on request, more slowly.
+EVENTS_HORIZON_DAYS = 730
 API_MAX_PAGE_SIZE = 500
 
 # --- Fetching member feeds (all of it lives in corete/federation/fetch.py) --------------

@@ -141,12 +141,28 @@ def masters_of_overrides(session, event_ids) -> set[int]:
     return masters
 
 
+def override_instants(session, event_ids) -> set:
+    """Where the overrides of these series start: a series arriving or leaving changes
+    whether they are orphans, and so how they group."""
+    pairs = set()
+    for chunk in _chunks(event_ids):
+        pairs |= set(session.execute(select(Event.feed_id, Event.uid).where(
+            Event.id.in_(chunk), Event.is_series.is_(True))).all())
+    instants = set()
+    for chunk in _chunks({uid for _, uid in pairs}):
+        rows = session.execute(select(Event.feed_id, Event.uid, OccurrenceRow.start_at)
+                               .join(OccurrenceRow, OccurrenceRow.event_id == Event.id)
+                               .where(Event.uid.in_(chunk), Event.recurrence_id.is_not(None)))
+        instants |= {start for feed_id, uid, start in rows if (feed_id, uid) in pairs}
+    return instants
+
+
 def refresh(session, event_ids, *, touched=()) -> None:
     """After events were added or replaced: rewrite their occurrences (and those of the
     series they override), then regroup every instant touched, ``touched`` included."""
     ids = set(event_ids)
     ids |= masters_of_overrides(session, ids)
-    instants = set(touched) | forget(session, ids)
+    instants = set(touched) | forget(session, ids) | override_instants(session, ids)
     instants |= write(session, ids)
     regroup(session, instants)
 

@@ -224,7 +224,7 @@ def regroup(session, instants) -> None:
         rows += session.execute(
             select(OccurrenceRow.id.label("row_id"), OccurrenceRow.start_at, OccurrenceRow.all_day,
                    OccurrenceRow.group_id, Event.id, Event.feed_id, Event.uid, Event.url, Event.title,
-                   Event.first_seen_at, _orphan().label("orphan"))
+                   Event.first_seen_at, Event.recurrence_id)
             .join(Event, Event.id == OccurrenceRow.event_id)
             .where(OccurrenceRow.start_at.in_(ordered[start:start + 500]))
         ).all()
@@ -232,7 +232,7 @@ def regroup(session, instants) -> None:
     for row in rows:
         buckets.setdefault((row.start_at, row.all_day), []).append(row)
     splits = split_pairs(session, {r.id for b in buckets.values() if len(b) > 1 for r in b})
-    orphans = {r.id for r in rows if r.orphan}
+    orphans = orphan_overrides(session, [r for b in buckets.values() if len(b) > 1 for r in b])
     changes = []
     for bucket in buckets.values():
         groups = cluster(bucket, splits, orphans) if len(bucket) > 1 else [([0], set())]

@@ -14,7 +14,7 @@ from sqlalchemy import and_, exists, func, or_, select, union_all
 from sqlalchemy.orm import contains_eager
 
 from corete.core.handler import RowHandler
-from corete.core.handover import EventData, occurrence_key
+from corete.core.handover import EventData
 from corete.events import materialise
 from corete.events.merging import EventOccurrence, MergedOccurrence, assemble, merge_duplicates
 from corete.events.models import Event, EventTag, OccurrenceRow
@@ -103,7 +103,7 @@ class EventHandler(RowHandler):
     def remove(self, session, feed_id, source_ids):
         ids = self._ids(session, feed_id, source_ids)
         masters = materialise.masters_of_overrides(session, ids) - ids
-        touched = materialise.forget(session, ids)
+        touched = materialise.forget(session, ids) | materialise.override_instants(session, ids)
         super().remove(session, feed_id, source_ids)
         materialise.refresh(session, masters, touched=touched)
 

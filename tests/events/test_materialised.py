@@ -236,3 +236,22 @@ def test_a_series_page_without_a_key_shows_the_next_occurrence(app, client, sess
     assert (first + dt.timedelta(weeks=3)).isoformat() in page  # not the first, long gone
     page = client.get(f"/events/{old}").get_data(as_text=True)
     assert (first - dt.timedelta(days=29)).isoformat() in page  # an ended series: its last
+
+
+def test_an_orphan_override_stops_merging_when_its_series_arrives(app, session):
+    space = make_space(session, "http://feeds.test/a.json")
+    feed = space.feeds[0]
+    day = TODAY + dt.timedelta(days=3)
+    birthday = dict(start=day, end=day + dt.timedelta(days=1), all_day=True, timezone=None)
+    handler.add(session, feed.id, space.id, [
+        item("2026_BDAY@google.com", title="Compleanno di Anna", rrule="FREQ=YEARLY;COUNT=2", **birthday),
+        item("BDAY-2026", uid="BDAY@google.com", title="Compleanno di Anna", recurrence_id=occurrence_key(day),
+             **birthday)])
+    window = (local_midnight(day), local_midnight(day + dt.timedelta(days=1)))
+    assert window_page(*window, session=session)[0] == 1  # the orphan is merged with the series' date
+    handler.add(session, feed.id, space.id, [
+        item("BDAY", uid="BDAY@google.com", title="Compleanno di Anna", rrule="FREQ=YEARLY;COUNT=3",
+             **{**birthday, "start": day - dt.timedelta(days=365), "end": day - dt.timedelta(days=364)})])
+    # Now the override belongs to a series of its own: two series, shown apart.
+    assert window_page(*window, session=session)[0] == 2
+    assert window_page(*window, session=session)[0] == len(_expanding(session, *window))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from itertools import islice
 
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
@@ -56,3 +57,13 @@ class FeedItemRow:
     @declared_attr.directive
     def __table_args__(cls):
         return (UniqueConstraint("feed_id", "source_id"),)
+
+
+IN_CHUNK = 500  # values per IN (...): well under every database's limit on parameters
+
+
+def chunks(values, size: int = IN_CHUNK):
+    """Lists of at most ``size`` of ``values``, for IN (...) lists and bulk inserts."""
+    it = iter(values)
+    while chunk := list(islice(it, size)):
+        yield chunk

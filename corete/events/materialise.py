@@ -11,24 +11,16 @@ series on the fly (services.py), so no window is ever answered incompletely.
 from __future__ import annotations
 
 import datetime as dt
-from itertools import islice
 
 from flask import current_app
 from sqlalchemy import bindparam, delete, exists, insert, select, update
 
-from corete.core.models import utcnow
+from corete.core.models import chunks, utcnow
 from corete.events.merging import regroup
 from corete.events.models import Event, EventTag, OccurrenceRow
 from corete.events.recurrence import NETWORK_TZ, UTC, Occurrence, materialisable
 
-CHUNK = 500  # ids per IN (...)
 TINY = dt.timedelta(microseconds=1)
-
-
-def _chunks(values, size=CHUNK):
-    it = iter(values)
-    while chunk := list(islice(it, size)):
-        yield chunk
 
 
 def horizon(now: dt.datetime | None = None) -> dt.datetime:
@@ -71,16 +63,29 @@ def occurrences_of(event, overridden: set[str], until: dt.datetime) -> tuple[lis
         return [], None  # validated at ingestion; a rule dateutil still refuses shows nothing
 
 
+def _feed_uids(session, event_ids, which) -> set[tuple[int, str]]:
+    """(feed, uid) of those of these events that ``which`` keeps."""
+    pairs = set()
+    for chunk in chunks(event_ids):
+        pairs |= set(session.execute(select(Event.feed_id, Event.uid).where(Event.id.in_(chunk), which)).all())
+    return pairs
+
+
+def _same_series(session, pairs: set[tuple[int, str]], stmt):
+    """Rows of ``stmt`` (a select of Event.feed_id, Event.uid, then other columns) for
+    the events with one of these (feed, uid): a UID is only unique within its feed."""
+    for chunk in chunks({uid for _, uid in pairs}):
+        for feed_id, uid, *rest in session.execute(stmt.where(Event.uid.in_(chunk))):
+            if (feed_id, uid) in pairs:
+                yield (feed_id, uid), rest
+
+
 def overridden_keys(session, series: list) -> dict[tuple[int, str], set[str]]:
     """(feed, uid) of each series -> the keys of its occurrences that have an override."""
     keys: dict[tuple[int, str], set[str]] = {}
-    wanted = {(e.feed_id, e.uid) for e in series}
-    for chunk in _chunks({uid for _, uid in wanted}):
-        rows = session.execute(select(Event.feed_id, Event.uid, Event.recurrence_id).where(
-            Event.uid.in_(chunk), Event.recurrence_id.is_not(None)))
-        for feed_id, uid, rid in rows:
-            if (feed_id, uid) in wanted:
-                keys.setdefault((feed_id, uid), set()).add(rid)
+    stmt = select(Event.feed_id, Event.uid, Event.recurrence_id).where(Event.recurrence_id.is_not(None))
+    for pair, (rid,) in _same_series(session, {(e.feed_id, e.uid) for e in series}, stmt):
+        keys.setdefault(pair, set()).add(rid)
     return keys
 
 
@@ -88,7 +93,7 @@ def forget(session, event_ids) -> set:
     """Delete the occurrence rows and tags of these events; return the instants they
     started at (their neighbours there must be regrouped)."""
     instants = set()
-    for chunk in _chunks(event_ids):
+    for chunk in chunks(event_ids):
         instants |= set(session.scalars(select(OccurrenceRow.start_at).where(OccurrenceRow.event_id.in_(chunk))))
         session.execute(delete(OccurrenceRow).where(OccurrenceRow.event_id.in_(chunk)))
         session.execute(delete(EventTag).where(EventTag.event_id.in_(chunk)))
@@ -100,7 +105,7 @@ def write(session, event_ids, *, until: dt.datetime | None = None) -> set:
     the new rows. Does not regroup."""
     until = until or horizon()
     events = []
-    for chunk in _chunks(event_ids):
+    for chunk in chunks(event_ids):
         # populate_existing: the handler's Core UPDATE has just changed rows the session may hold.
         events += session.scalars(select(Event).where(Event.id.in_(chunk))
                                   .execution_options(populate_existing=True)).all()
@@ -115,7 +120,7 @@ def write(session, event_ids, *, until: dt.datetime | None = None) -> set:
             rows.append(values)
             instants.add(values["start_at"])
         tags += [{"event_id": event.id, "tag": t} for t in {t.casefold()[:100] for t in event.tags or []}]
-    for chunk in _chunks(rows, 5000):
+    for chunk in chunks(rows, 5000):
         session.execute(insert(OccurrenceRow.__table__), chunk)
     if tags:
         session.execute(insert(EventTag.__table__), tags)
@@ -128,33 +133,18 @@ def write(session, event_ids, *, until: dt.datetime | None = None) -> set:
 
 def masters_of_overrides(session, event_ids) -> set[int]:
     """The series whose overrides are among these events: their occurrences change too."""
-    pairs = set()
-    for chunk in _chunks(event_ids):
-        pairs |= set(session.execute(select(Event.feed_id, Event.uid).where(
-            Event.id.in_(chunk), Event.recurrence_id.is_not(None))).all())
-    masters = set()
-    for chunk in _chunks({uid for _, uid in pairs}):
-        for event_id, feed_id, uid in session.execute(select(Event.id, Event.feed_id, Event.uid).where(
-                Event.uid.in_(chunk), Event.is_series.is_(True))):
-            if (feed_id, uid) in pairs:
-                masters.add(event_id)
-    return masters
+    pairs = _feed_uids(session, event_ids, Event.recurrence_id.is_not(None))
+    stmt = select(Event.feed_id, Event.uid, Event.id).where(Event.is_series.is_(True))
+    return {event_id for _, (event_id,) in _same_series(session, pairs, stmt)}
 
 
 def override_instants(session, event_ids) -> set:
     """Where the overrides of these series start: a series arriving or leaving changes
     whether they are orphans, and so how they group."""
-    pairs = set()
-    for chunk in _chunks(event_ids):
-        pairs |= set(session.execute(select(Event.feed_id, Event.uid).where(
-            Event.id.in_(chunk), Event.is_series.is_(True))).all())
-    instants = set()
-    for chunk in _chunks({uid for _, uid in pairs}):
-        rows = session.execute(select(Event.feed_id, Event.uid, OccurrenceRow.start_at)
-                               .join(OccurrenceRow, OccurrenceRow.event_id == Event.id)
-                               .where(Event.uid.in_(chunk), Event.recurrence_id.is_not(None)))
-        instants |= {start for feed_id, uid, start in rows if (feed_id, uid) in pairs}
-    return instants
+    pairs = _feed_uids(session, event_ids, Event.is_series.is_(True))
+    stmt = (select(Event.feed_id, Event.uid, OccurrenceRow.start_at)
+            .join(OccurrenceRow, OccurrenceRow.event_id == Event.id).where(Event.recurrence_id.is_not(None)))
+    return {start for _, (start,) in _same_series(session, pairs, stmt)}
 
 
 def refresh(session, event_ids, *, touched=()) -> None:
@@ -178,7 +168,7 @@ def extend(session, now: dt.datetime | None = None) -> int:
         ~exists().where(OccurrenceRow.event_id == Event.id), Event.materialised_until.is_(None))))
     ids = stale | missing
     touched = set()
-    for chunk in _chunks(sorted(ids), 2000):
+    for chunk in chunks(sorted(ids), 2000):
         touched |= forget(session, chunk)
         touched |= write(session, chunk, until=target)
     regroup(session, touched)  # once: chunks share most of their instants

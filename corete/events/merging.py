@@ -24,6 +24,7 @@ from urllib.parse import urlsplit, urlunsplit
 from sqlalchemy import and_, bindparam, exists, or_, select, update
 from sqlalchemy.orm import aliased
 
+from corete.core.models import chunks
 from corete.events.models import Event, EventSplit, OccurrenceRow
 from corete.events.recurrence import Occurrence
 
@@ -95,10 +96,8 @@ def global_uid(uid: str) -> bool:
 
 
 def split_pairs(session, event_ids) -> set[frozenset]:
-    ids = list(event_ids)
     pairs = set()
-    for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
+    for chunk in chunks(event_ids):
         rows = session.execute(
             select(EventSplit.event_a_id, EventSplit.event_b_id).where(
                 or_(EventSplit.event_a_id.in_(chunk), EventSplit.event_b_id.in_(chunk))
@@ -210,8 +209,8 @@ def _orphan():
 def orphan_overrides(session, events) -> set[int]:
     ids = [e.id for e in events if e.recurrence_id is not None]
     orphans = set()
-    for start in range(0, len(ids), 500):
-        orphans |= set(session.scalars(select(Event.id).where(Event.id.in_(ids[start:start + 500]), _orphan())))
+    for chunk in chunks(ids):
+        orphans |= set(session.scalars(select(Event.id).where(Event.id.in_(chunk), _orphan())))
     return orphans
 
 
@@ -219,14 +218,13 @@ def regroup(session, instants) -> None:
     """Give the occurrence rows that start at these instants and are copies of one
     event a common group_id: the row id of the copy the hub saw first."""
     rows = []
-    ordered = sorted(instants)
-    for start in range(0, len(ordered), 500):
+    for chunk in chunks(sorted(instants)):
         rows += session.execute(
             select(OccurrenceRow.id.label("row_id"), OccurrenceRow.start_at, OccurrenceRow.all_day,
                    OccurrenceRow.group_id, Event.id, Event.feed_id, Event.uid, Event.url, Event.title,
                    Event.first_seen_at, Event.recurrence_id)
             .join(Event, Event.id == OccurrenceRow.event_id)
-            .where(OccurrenceRow.start_at.in_(ordered[start:start + 500]))
+            .where(OccurrenceRow.start_at.in_(chunk))
         ).all()
     buckets: dict = {}
     for row in rows:

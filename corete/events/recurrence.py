@@ -64,6 +64,14 @@ def _as_set_value(value, tz):
     return dt.datetime.combine(value, dt.time())
 
 
+def _frame(all_day: bool, start, end, timezone: str | None):
+    """Where a series' rule starts (a naive midnight for all-day series, an instant in
+    the series' own zone otherwise) and how long each occurrence lasts."""
+    if all_day:
+        return dt.datetime.combine(start, dt.time()), (end - start) if end else dt.timedelta(days=1)
+    return start.astimezone(zone(timezone)), (end - start) if end else dt.timedelta(0)
+
+
 SERIES_END_SCAN = 10_000  # occurrences counted to find where a series ends
 
 
@@ -73,7 +81,7 @@ def series_end(*, all_day: bool, start, end, timezone: str | None, rrule: str | 
     all-day series), or None when the series does not end (or ends very far away)."""
     if rrule and "COUNT=" not in rrule.upper() and "UNTIL=" not in rrule.upper():
         return None
-    first = dt.datetime.combine(start, dt.time()) if all_day else start.astimezone(zone(timezone))
+    first, length = _frame(all_day, start, end, timezone)
     last = None
     for n, when in enumerate(build_set(rrule, first, rdates, exdates)):
         if n >= SERIES_END_SCAN:
@@ -82,9 +90,8 @@ def series_end(*, all_day: bool, start, end, timezone: str | None, rrule: str | 
     if last is None:
         return None
     if all_day:
-        length = (end - start) if end else dt.timedelta(days=1)
         return dt.datetime.combine(last.date() + length, dt.time(), tzinfo=UTC)
-    return (last + ((end - start) if end else dt.timedelta(0))).astimezone(UTC)
+    return (last + length).astimezone(UTC)
 
 
 def expand(
@@ -101,16 +108,13 @@ def expand(
     overridden: set[str] = frozenset(),
 ) -> list[Occurrence]:
     """Occurrences of a series that overlap [window_start, window_end) (aware instants)."""
+    first, length = _frame(all_day, start, end, timezone)
     if all_day:
         # Days overlap a window as their midnights UTC do (as single all-day events).
-        first = dt.datetime.combine(start, dt.time())
-        length = (end - start) if end else dt.timedelta(days=1)
         ws, we = window_start.astimezone(UTC), window_end.astimezone(UTC)
         lo = dt.datetime.combine(ws.date(), dt.time()) - length + dt.timedelta(days=1)
         hi = dt.datetime.combine(we.date(), dt.time()) + (dt.timedelta(days=1) if we.time() != dt.time() else dt.timedelta())
     else:
-        first = start.astimezone(zone(timezone))
-        length = (end - start) if end else dt.timedelta(0)
         lo, hi = window_start - length, window_end
     rset = build_set(rrule, first, rdates, exdates)
     found: list[Occurrence] = []
@@ -142,14 +146,8 @@ def materialisable(
     """Every occurrence of a series that starts before ``until`` (RDATEs before DTSTART
     included), at most MAX_MATERIALISED of them, and the instant before which that list
     is complete: None when it holds the whole series."""
-    if all_day:
-        first = dt.datetime.combine(start, dt.time())
-        length = (end - start) if end else dt.timedelta(days=1)
-        limit = dt.datetime.combine(until.astimezone(UTC).date(), dt.time())
-    else:
-        first = start.astimezone(zone(timezone))
-        length = (end - start) if end else dt.timedelta(0)
-        limit = until
+    first, length = _frame(all_day, start, end, timezone)
+    limit = dt.datetime.combine(until.astimezone(UTC).date(), dt.time()) if all_day else until
     found: list[Occurrence] = []
     complete_until = None
     for n, when in enumerate(build_set(rrule, first, rdates, exdates)):

@@ -15,6 +15,7 @@ from sqlalchemy.orm import contains_eager
 
 from corete.core.handler import RowHandler
 from corete.core.handover import EventData
+from corete.core.models import chunks
 from corete.events import materialise
 from corete.events.merging import EventOccurrence, MergedOccurrence, assemble, merge_duplicates
 from corete.events.models import Event, EventTag, OccurrenceRow
@@ -86,10 +87,8 @@ class EventHandler(RowHandler):
 
     def _ids(self, session, feed_id: int, source_ids) -> set[int]:
         ids = set()
-        source_ids = list(source_ids)
-        for start in range(0, len(source_ids), materialise.CHUNK):
-            ids |= set(session.scalars(select(Event.id).where(
-                Event.feed_id == feed_id, Event.source_id.in_(source_ids[start:start + materialise.CHUNK]))))
+        for chunk in chunks(source_ids):
+            ids |= set(session.scalars(select(Event.id).where(Event.feed_id == feed_id, Event.source_id.in_(chunk))))
         return ids
 
     def add(self, session, feed_id, space_id, items):
@@ -335,10 +334,8 @@ def _occurrence(row: OccurrenceRow, event: Event) -> EventOccurrence:
 def _groups(session, where: Scope, condition, group_ids) -> dict[int, MergedOccurrence]:
     """The merged occurrences of these groups, their members limited to the scope."""
     members: dict[int, list[EventOccurrence]] = {}
-    ids = list(group_ids)
-    for start in range(0, len(ids), materialise.CHUNK):
-        stmt = _rows(where, and_(condition, OccurrenceRow.group_id.in_(ids[start:start + materialise.CHUNK])),
-                     columns=(OccurrenceRow, Event))
+    for chunk in chunks(group_ids):
+        stmt = _rows(where, and_(condition, OccurrenceRow.group_id.in_(chunk)), columns=(OccurrenceRow, Event))
         if not (where.q or where.tag):
             stmt = stmt.join(Event, Event.id == OccurrenceRow.event_id)
         stmt = stmt.join(Space, Space.id == Event.space_id).options(contains_eager(Event.space))
@@ -436,10 +433,10 @@ def _first_groups(session, where: Scope, condition, days: list[dt.date], per_day
         rows = session.execute(stmt.order_by(OccurrenceRow.start_at, OccurrenceRow.group_id)).all()
     else:
         rows = []
-        for start in range(0, len(days), 50):
+        for some_days in chunks(days, 50):
             parts = [_rows(where, and_(condition, OccurrenceRow.first_day == day), columns=columns)
                      .order_by(OccurrenceRow.start_at, OccurrenceRow.group_id).limit(per_day * 2).subquery()
-                     for day in days[start:start + 50]]
+                     for day in some_days]
             rows += session.execute(union_all(*(select(p.c.first_day, p.c.group_id) for p in parts))).all()
     by_day: dict[dt.date, list[int]] = {}
     read: dict[dt.date, int] = {}

@@ -10,10 +10,15 @@ DEMO_PORT ?= 8765
 
 .PHONY: run test bench lint translations clean
 
-$(STAMP): setup.cfg pyproject.toml
+ASSETS := corete/map/assets
+
+$(STAMP): setup.cfg pyproject.toml $(ASSETS)/package-lock.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[test]'
+	@# The map's Leaflet and Leaflet.markercluster, from the npm registry: the hub serves
+	@# them itself, never from a CDN (versions pinned by package-lock.json).
+	npm ci --prefix $(ASSETS) --no-audit --no-fund --loglevel=error
 	touch $(STAMP)
 
 translations: $(STAMP)
@@ -43,4 +48,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_calendar.py
 
 clean:
-	rm -rf $(VENV) instance/*.sqlite3 .pytest_cache
+	rm -rf $(VENV) $(ASSETS)/node_modules instance/*.sqlite3 .pytest_cache

@@ -64,6 +64,7 @@ def _register_rooms(app: Flask) -> None:
     from corete.federation import views as federation_views
     from corete.federation.cli import feed_cli, poll_command
     from corete.home import views as home_views
+    from corete.map import views as map_views
     from corete.purchasing import services as purchasing_services
     from corete.purchasing import views as purchasing_views
     from corete.scheduler import scheduler_command
@@ -80,7 +81,9 @@ def _register_rooms(app: Flask) -> None:
     app.register_blueprint(federation_views.bp)
     app.register_blueprint(spaces_views.pages_bp)
     app.register_blueprint(events_views.pages_bp)
-    for blueprint in (spaces_views.api_bp, events_views.api_bp, skills_views.api_bp, purchasing_views.api_bp):
+    app.register_blueprint(map_views.pages_bp)
+    for blueprint in (spaces_views.api_bp, events_views.api_bp, skills_views.api_bp, purchasing_views.api_bp,
+                      map_views.api_bp):
         api.register_blueprint(blueprint)
     for command in (spaces_cli, users_cli, feed_cli, poll_command, scheduler_command, demo_cli,
                     events_cli):

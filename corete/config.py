@@ -23,6 +23,19 @@ RATELIMIT_HEADERS_ENABLED = True
 LOGIN_RATE_LIMIT = "10 per minute"  # failed or not: guessing passwords is slow
 VALIDATE_RATE_LIMIT = "20 per minute"  # each validation by URL makes the hub fetch it
 
+# --- The map -----------------------------------------------------------------------------------
+# A tile server for the map's background, e.g. "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+# (mind its usage policy) or your own. None: only the offline layer of Italy's regions,
+# which is always drawn beneath the tiles and shows when they cannot be reached.
+MAP_TILES_URL = None
+MAP_TILES_ATTRIBUTION = None  # HTML shown in the map's corner, e.g. '&copy; OpenStreetMap contributors'
+# Where `npm ci` put Leaflet and Leaflet.markercluster (None: corete/map/assets/node_modules).
+MAP_ASSETS_DIR = None
+MAP_EVENTS_DAYS = 60  # the venues layer shows events of the next this many days
+MAP_LIST_PAGE_SIZE = 100  # points per layer and page of the list view
+PROPOSAL_RATE_LIMIT = "5 per hour"  # proposals a client address may send
+REPORT_RATE_LIMIT = "10 per hour"  # reports of published points a client address may send
+
 # --- Languages -----------------------------------------------------------------------
 LANGUAGES = ["it", "en"]
 BABEL_DEFAULT_LOCALE = "it"

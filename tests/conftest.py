@@ -3,6 +3,7 @@ says so), the schema built by the migrations, real HTTP servers on localhost."""
 from __future__ import annotations
 
 import os
+import re
 import socket
 import threading
 
@@ -115,6 +116,22 @@ def poll(app, space=None):
 
         ids = list(db.session.scalars(db.select(Feed.id)))
     return poll_round(db.session, app.config, feed_ids=ids)
+
+
+def csrf_token(page: str) -> str:
+    """The CSRF token of the first form of a page."""
+    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+
+def login(app, runner, tmp_path, email, role):
+    """A test client logged in as a new user with this role, and its CSRF token."""
+    secret = tmp_path / f"pw-{role}"
+    secret.write_text("una-password-lunga")
+    runner.invoke(args=["users", "create", "--email", email, "--role", role, "--password-file", str(secret)])
+    client = app.test_client()
+    token = csrf_token(client.get("/login").get_data(as_text=True))
+    client.post("/login", data={"email": email, "password": "una-password-lunga", "csrf_token": token})
+    return client, token
 
 
 class RawServer:

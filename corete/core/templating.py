@@ -8,6 +8,7 @@ from flask_babel import format_currency, format_date, format_datetime, get_local
 from markupsafe import Markup
 from flask_babel import lazy_gettext as _l
 
+from corete.core.handover import NETWORK_ZONE
 from corete.core.sanitize import clean_html
 from corete.events.recurrence import zone
 
@@ -27,6 +28,12 @@ def when(value, event) -> str:
     local = value.astimezone(zone(event.timezone))
     text = format_datetime(local.replace(tzinfo=None), format="EEE d MMM y, HH:mm", rebase=False)
     return f"{text} ({event.timezone or 'UTC'})"
+
+
+def network_time(value: dt.datetime) -> str:
+    """An instant in the network's zone, where no event's own zone is at hand."""
+    local = value.astimezone(zone(NETWORK_ZONE))
+    return format_datetime(local.replace(tzinfo=None), format="EEE d MMM y, HH:mm", rebase=False)
 
 
 def when_range(o) -> str:
@@ -84,6 +91,7 @@ def normalize_number(value) -> str:
 
 def register(app) -> None:
     app.jinja_env.filters["when"] = when
+    app.jinja_env.filters["network_time"] = network_time
     app.jinja_env.filters["normalize_number"] = normalize_number
     app.jinja_env.filters["sanitized"] = sanitized
     app.jinja_env.filters["long_date"] = long_date

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from corete.core.models import FeedItemRow, UTCDateTime, utcnow
@@ -45,6 +45,9 @@ class Event(FeedItemRow, db.Model):
     rdates: Mapped[list] = mapped_column(JSON, default=list)
     exdates: Mapped[list] = mapped_column(JSON, default=list)
     location: Mapped[dict | None] = mapped_column(JSON)
+    # The venue's position when the feed gives one (copied from location for the map).
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
     online_url: Mapped[str | None] = mapped_column(String(2000))
     price: Mapped[dict | None] = mapped_column(JSON)
     tags: Mapped[list] = mapped_column(JSON, default=list)

@@ -76,10 +76,22 @@ def event_columns(data: EventData) -> dict:
         rdates=data.rdates,
         exdates=data.exdates,
         location=data.location,
+        **venue_position(data.location),
         online_url=data.online_url,
         price=data.price,
         tags=data.tags,
     )
+
+
+def venue_position(location: dict | None) -> dict:
+    """lat/lon of a venue when both are numbers inside the world (else both None)."""
+    try:
+        lat, lon = float(location["lat"]), float(location["lon"])
+    except (TypeError, KeyError, ValueError):
+        return {"lat": None, "lon": None}
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        return {"lat": None, "lon": None}
+    return {"lat": lat, "lon": lon}
 
 
 class EventHandler(RowHandler):

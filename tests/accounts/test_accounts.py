@@ -1,11 +1,11 @@
 """Coordinator accounts: the CLI, the login page, CSRF."""
 from __future__ import annotations
 
-import re
 
 from sqlalchemy import select
 
 from corete.accounts.models import User
+from tests.conftest import csrf_token, login
 
 
 def _create(runner, tmp_path, email="coord@corete.example", password="una-password-lunga"):
@@ -28,8 +28,6 @@ def test_password_prompt(runner, session):
     assert result.exit_code == 0, result.output
 
 
-def _token(page: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
 
 
 def test_login_needs_csrf_and_the_right_password(app, runner, tmp_path):
@@ -39,7 +37,7 @@ def test_login_needs_csrf_and_the_right_password(app, runner, tmp_path):
     no_token = client.post("/login", data={"email": "coord@corete.example", "password": "una-password-lunga"},
                            headers={"Accept-Language": "it"})
     assert no_token.status_code == 400 and "Il modulo è scaduto" in no_token.get_data(as_text=True)
-    token = _token(client.get("/login").get_data(as_text=True))
+    token = csrf_token(client.get("/login").get_data(as_text=True))
     wrong = client.post("/login", data={"email": "coord@corete.example", "password": "sbagliata", "csrf_token": token},
                         headers={"Accept-Language": "en"})
     assert wrong.status_code == 401 and "Wrong e-mail or password." in wrong.get_data(as_text=True)
@@ -52,14 +50,6 @@ def test_login_needs_csrf_and_the_right_password(app, runner, tmp_path):
     assert "coord@corete.example" not in client.get("/").get_data(as_text=True)
 
 
-def _login(app, runner, tmp_path, email, role):
-    secret = tmp_path / f"pw-{role}"
-    secret.write_text("una-password-lunga")
-    runner.invoke(args=["users", "create", "--email", email, "--role", role, "--password-file", str(secret)])
-    client = app.test_client()
-    token = _token(client.get("/login").get_data(as_text=True))
-    client.post("/login", data={"email": email, "password": "una-password-lunga", "csrf_token": token})
-    return client, token
 
 
 def test_only_coordinators_accredit_spaces(app, runner, session, tmp_path):
@@ -70,9 +60,9 @@ def test_only_coordinators_accredit_spaces(app, runner, session, tmp_path):
     make_space(session, "https://x.example/feed.json", name="Cowo Isola")
     anonymous = app.test_client().post("/spaces/cowo-isola/accredited", data={"accredited": "1"})
     assert anonymous.status_code in (302, 400)
-    operator, token = _login(app, runner, tmp_path, "op@corete.example", "operator")
+    operator, token = login(app, runner, tmp_path, "op@corete.example", "operator")
     assert operator.post("/spaces/cowo-isola/accredited", data={"accredited": "1", "csrf_token": token}).status_code == 403
-    coordinator, token = _login(app, runner, tmp_path, "coord@corete.example", "coordinator")
+    coordinator, token = login(app, runner, tmp_path, "coord@corete.example", "coordinator")
     assert coordinator.post("/spaces/cowo-isola/accredited", data={"accredited": "1"}).status_code == 400  # no CSRF token
     assert coordinator.post("/spaces/cowo-isola/accredited", data={"accredited": "1", "csrf_token": token}).status_code == 302
     session.expire_all()

@@ -9,7 +9,7 @@ from icalendar import Calendar
 
 from corete.demo import feeds
 from corete.events.merging import normalised_title
-from tests.accounts.test_accounts import _login
+from tests.conftest import login
 from tests.conftest import make_space, poll
 
 ROME = ZoneInfo("Europe/Rome")
@@ -93,10 +93,10 @@ def test_a_coordinator_splits_a_wrong_merge(app, runner, client, session, httpse
     [item] = events(client)
     page = client.get(f"/events/{item['id']}").get_data(as_text=True)
     assert "Lab121" in page and "split" not in page  # visitors see the sources, not the button
-    operator, token = _login(app, runner, tmp_path, "op@corete.example", "operator")
+    operator, token = login(app, runner, tmp_path, "op@corete.example", "operator")
     other = session.execute(db_select_event_id("b")).scalar()
     assert operator.post(f"/events/{item['id']}/split", data={"other": other, "csrf_token": token}).status_code == 403
-    coordinator, token = _login(app, runner, tmp_path, "coord@corete.example", "coordinator")
+    coordinator, token = login(app, runner, tmp_path, "coord@corete.example", "coordinator")
     assert "/split" in coordinator.get(f"/events/{item['id']}").get_data(as_text=True)
     assert coordinator.post(f"/events/{item['id']}/split", data={"other": other}).status_code == 400  # no CSRF
     done = coordinator.post(f"/events/{item['id']}/split", data={"other": other, "csrf_token": token})

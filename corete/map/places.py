@@ -1,0 +1,75 @@
+"""Offline positions of Italian municipalities, for spaces and proposals that give only a city.
+
+The table is ISTAT's municipalities with a centroid each (openpolis, CC-BY 4.0: see
+data/ATTRIBUTION.md). A centroid is not a town centre, so every position taken from it
+is flagged approximate. Names are matched without accents, case or punctuation, and
+bilingual names ("Bolzano/Bozen") by either part. A name several municipalities share
+("Calliano", "San Teodoro") is placed only when the province is given: "Calliano (TN)".
+"""
+from __future__ import annotations
+
+import csv
+import os
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+DATA_DIR = os.path.join(os.path.dirname(__file__), "data")
+MUNICIPALITIES_CSV = os.path.join(DATA_DIR, "comuni_italiani_centroidi.csv")
+REGIONS_GEOJSON = os.path.join(DATA_DIR, "regioni_italia_semplificate.geojson")
+ATTRIBUTION = "Confini amministrativi © ISTAT, elaborazione Openpolis (CC-BY 4.0)"
+ATTRIBUTION_URL = "https://github.com/openpolis/geojson-italy"
+
+# Italy with its islands and a margin: pins outside it are refused.
+ITALY_BOUNDS = (6.0, 35.0, 19.0, 47.5)  # min lon, min lat, max lon, max lat
+
+_PROVINCE = re.compile(r"^(?P<name>.+?)\s*\((?P<prov>[A-Za-z]{2})\)\s*$")
+
+
+@dataclass(frozen=True, slots=True)
+class Municipality:
+    istat: str
+    name: str
+    province: str
+    region: str
+    lat: float
+    lon: float
+
+
+def normalise_name(text: str) -> str:
+    """"Forlì" and "forli", "Sant'Agata" and "Sant Agata" are the same key."""
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().casefold()
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
+
+
+@lru_cache(maxsize=1)
+def _table() -> dict[str, tuple[Municipality, ...]]:
+    by_name: dict[str, list[Municipality]] = {}
+    with open(MUNICIPALITIES_CSV, encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f):
+            place = Municipality(row["istat"], row["name"], row["prov"], row["region"],
+                                 float(row["lat"]), float(row["lon"]))
+            keys = {normalise_name(row["name"])} | {normalise_name(part) for part in row["name"].split("/")}
+            for key in keys:
+                by_name.setdefault(key, []).append(place)
+    return {key: tuple(places) for key, places in by_name.items()}
+
+
+def find_municipality(city: str | None) -> Municipality | None:
+    """The municipality a city name means, or None when unknown or ambiguous."""
+    if not city:
+        return None
+    province = None
+    match = _PROVINCE.match(city.strip())
+    if match:
+        city, province = match["name"], match["prov"].upper()
+    places = _table().get(normalise_name(city), ())
+    if province:
+        places = tuple(p for p in places if p.province == province)
+    return places[0] if len(places) == 1 else None
+
+
+def in_italy(lat: float, lon: float) -> bool:
+    min_lon, min_lat, max_lon, max_lat = ITALY_BOUNDS
+    return min_lat <= lat <= max_lat and min_lon <= lon <= max_lon

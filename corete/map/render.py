@@ -1,0 +1,104 @@
+"""The only module that uses folium: it builds the maps the pages embed.
+
+folium writes the Leaflet map and its layers; the hub decides where every asset comes
+from. Its defaults load 13 files from 4 CDNs, so every element's asset list is replaced
+by the hub's own URLs (Leaflet and Leaflet.markercluster installed from npm, see
+views.ASSETS). Of the document folium would write, only the asset links, the map's
+``<div>`` and its script are kept: its header also disables pinch zoom
+(``user-scalable=no``) and makes the page's body full-screen, which the hub's pages
+must not do.
+
+Nothing from a feed or a citizen goes into what folium renders: the markers are
+fetched from the GeoJSON API and built in the browser with text nodes (static/map.js),
+and the configuration passed here is serialised with Jinja's ``tojson``, which escapes
+``<``, ``>``, ``&`` and quotes.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import folium
+from branca.element import CssLink, JavascriptLink
+from folium.elements import JSCSSMixin
+from folium.template import Template
+from markupsafe import Markup
+
+# Italy as a whole: where a map starts when nothing else says.
+ITALY_CENTER = (42.5, 12.5)
+ITALY_ZOOM = 6
+
+
+@dataclass(frozen=True)
+class Assets:
+    """The hub's URLs of the files a map needs."""
+
+    leaflet_js: str
+    leaflet_css: str
+    cluster_js: str
+    cluster_css: str
+    cluster_default_css: str
+    map_js: str
+
+
+@dataclass(frozen=True)
+class MapParts:
+    """What a page puts in its head (asset links), where the map goes, and at the end."""
+
+    head: Markup
+    html: Markup
+    script: Markup
+
+
+class HubLayers(JSCSSMixin):
+    """Hands the folium map to static/map.js, which draws the hub's layers on it."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+            CoReteMap.init({{ this._parent.get_name() }}, {{ this.config|tojson }});
+        {% endmacro %}
+    """)
+
+    def __init__(self, config: dict, assets: Assets):
+        super().__init__()
+        self._name = "HubLayers"
+        self.config = config
+        self.default_js = [("leaflet.markercluster", assets.cluster_js), ("corete_map", assets.map_js)]
+        self.default_css = [("markercluster_css", assets.cluster_css),
+                            ("markercluster_default_css", assets.cluster_default_css)]
+
+
+def _base_map(assets: Assets, *, tiles_url: str | None, tiles_attribution: str | None,
+              center=ITALY_CENTER, zoom=ITALY_ZOOM) -> folium.Map:
+    m = folium.Map(location=center, zoom_start=zoom, tiles=None, control_scale=True, max_zoom=19,
+                   width="100%", height="100%")
+    m.default_js = [("leaflet", assets.leaflet_js)]
+    m.default_css = [("leaflet_css", assets.leaflet_css)]
+    if tiles_url:
+        folium.TileLayer(tiles=tiles_url, attr=tiles_attribution or "", name="tiles", max_zoom=19,
+                         control=False).add_to(m)
+    return m
+
+
+def _parts(m: folium.Map) -> MapParts:
+    root = m.get_root()
+    root.render()
+    links = [child.render() for child in root.header._children.values()
+             if isinstance(child, (JavascriptLink, CssLink))]
+    return MapParts(Markup("\n".join(links)), Markup(root.html.render()), Markup(root.script.render()))
+
+
+def network_map(config: dict, assets: Assets, *, tiles_url: str | None = None,
+                tiles_attribution: str | None = None) -> MapParts:
+    """The network's map: the offline regions, tiles if configured, and the hub's layers
+    (spaces, event venues, proposals) fetched from ``config["features_url"]``."""
+    m = _base_map(assets, tiles_url=tiles_url, tiles_attribution=tiles_attribution)
+    HubLayers(config, assets).add_to(m)
+    return _parts(m)
+
+
+def point_map(lat: float, lon: float, config: dict, assets: Assets, *, tiles_url: str | None = None,
+              tiles_attribution: str | None = None, zoom: int = 14) -> MapParts:
+    """A small map of one place (a space's page, an event's page)."""
+    m = _base_map(assets, tiles_url=tiles_url, tiles_attribution=tiles_attribution, center=(lat, lon), zoom=zoom)
+    HubLayers(dict(config, point=[lat, lon]), assets).add_to(m)
+    return _parts(m)

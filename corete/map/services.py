@@ -1,0 +1,342 @@
+"""The map's rules: which points are on it under which filters, and the life of a
+citizen's proposal (submitted, moderated, revised, reported).
+
+Every filter narrows every layer: a point is shown only if it meets them all, so a
+filter a layer cannot meet (a space kind, for proposals; a proposal category, for
+spaces) empties that layer rather than being ignored. Views, the API and the exports
+all ask ``points()``: the map, its list view and its CSV never disagree.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, or_, select
+
+from corete.core.models import utcnow
+from corete.events.models import Event, EventTag, OccurrenceRow
+from corete.events.services import overlapping, upcoming
+from corete.map.models import (
+    PROPOSAL_CATEGORIES,
+    REPORT_REASONS,
+    REPORT_TARGETS,
+    Proposal,
+    ProposalRevision,
+    Report,
+)
+from corete.map.places import find_municipality, in_italy
+from corete.skills.models import Skill
+from corete.spaces.models import Space
+
+LAYERS = ("spaces", "events", "proposals")
+
+
+@dataclass(frozen=True)
+class MapFilters:
+    layers: tuple[str, ...] = LAYERS
+    kind: str | None = None
+    city: str | None = None
+    tag: str | None = None
+    skill: str | None = None
+    q: str | None = None
+    category: str | None = None
+    bbox: tuple[float, float, float, float] | None = None  # min lon, min lat, max lon, max lat
+
+
+@dataclass(slots=True)
+class Point:
+    """One marker: a space, the venue of upcoming events, or an approved proposal.
+    ``ref`` names what it points at (a space's slug, an event's id, a proposal's id)."""
+
+    layer: str
+    ref: str
+    lat: float
+    lon: float
+    name: str
+    approximate: bool = False
+    city: str | None = None
+    address: str | None = None
+    kind: str | None = None  # the space's kind, or the proposal's category
+    accredited: bool = False
+    space: str | None = None  # the hosting space's slug (event venues)
+    space_name: str | None = None
+    events: int = 0  # event venues: how many upcoming events
+    next_title: str | None = None
+    next_start: dt.datetime | None = None
+    tags: list[str] = field(default_factory=list)
+
+
+def _like(text: str) -> str:
+    return f"%{text}%"
+
+
+def _spaces_with_skill(skill: str):
+    like = _like(skill)
+    return select(Skill.space_id).where(or_(Skill.skill.ilike(like), Skill.category.ilike(like)))
+
+
+def position(lat, lon, city) -> tuple[float, float, bool] | None:
+    """(lat, lon, approximate): the given position, else the municipality's centroid."""
+    if lat is not None and lon is not None:
+        return lat, lon, False
+    place = find_municipality(city)
+    return (place.lat, place.lon, True) if place else None
+
+
+def space_position(space: Space) -> tuple[float, float, bool] | None:
+    return position(space.lat, space.lon, space.city)
+
+
+def space_points(session, f: MapFilters) -> tuple[list[Point], list[Space]]:
+    """The spaces on the map, and those the filters keep that have no position at all."""
+    if f.category:
+        return [], []
+    stmt = select(Space).where(Space.active.is_(True)).order_by(Space.name, Space.id)
+    if f.kind:
+        stmt = stmt.where(Space.kind == f.kind)
+    if f.city:
+        stmt = stmt.where(Space.city.ilike(f.city))
+    if f.q:
+        like = _like(f.q)
+        stmt = stmt.where(or_(Space.name.ilike(like), Space.description.ilike(like), Space.city.ilike(like),
+                              Space.address.ilike(like)))
+    if f.skill:
+        stmt = stmt.where(Space.id.in_(_spaces_with_skill(f.skill)))
+    tag = f.tag.casefold() if f.tag else None
+    points, unplaced = [], []
+    for space in session.scalars(stmt):
+        if tag and tag not in {t.casefold() for t in space.tags or []}:
+            continue
+        where = space_position(space)
+        if where is None:
+            unplaced.append(space)
+            continue
+        points.append(Point("spaces", space.slug, where[0], where[1], space.name, approximate=where[2],
+                            city=space.city, address=space.address, kind=space.kind,
+                            accredited=space.accredited, tags=list(space.tags or [])))
+    return points, unplaced
+
+
+def venue_points(session, f: MapFilters, *, now: dt.datetime, days: int) -> list[Point]:
+    """Where upcoming events happen: one point per position, with how many events and
+    the next one. Only events whose feed gives the venue's coordinates: an event at its
+    host is already on the map as the host space."""
+    if f.category:
+        return []
+    until = now + dt.timedelta(days=days)
+    upcoming = (select(OccurrenceRow.event_id, func.min(OccurrenceRow.start_at).label("next_start"))
+                .where(overlapping(now, until)).group_by(OccurrenceRow.event_id).subquery())
+    stmt = (select(Event.id, Event.title, Event.lat, Event.lon, Event.location, upcoming.c.next_start,
+                   Space.slug, Space.name, Space.city)
+            .join(upcoming, upcoming.c.event_id == Event.id)
+            .join(Space, Space.id == Event.space_id)
+            .where(Event.lat.is_not(None), Event.status != "cancelled", Space.active.is_(True)))
+    if f.kind:
+        stmt = stmt.where(Space.kind == f.kind)
+    if f.skill:
+        stmt = stmt.where(Space.id.in_(_spaces_with_skill(f.skill)))
+    if f.tag:
+        stmt = stmt.where(Event.id.in_(select(EventTag.event_id).where(EventTag.tag == f.tag.casefold())))
+    if f.q:
+        stmt = stmt.where(Event.title.ilike(_like(f.q)))
+    city = f.city.casefold() if f.city else None
+    venues: dict[tuple[float, float], Point] = {}
+    for event_id, title, lat, lon, location, next_start, slug, space_name, space_city in session.execute(
+            stmt.order_by(upcoming.c.next_start, Event.id)):
+        location = location or {}
+        venue_city = location.get("city") or space_city
+        if city and (venue_city or "").casefold() != city:
+            continue
+        key = (round(lat, 5), round(lon, 5))
+        point = venues.get(key)
+        if point is None:  # the first row is the venue's next event
+            venues[key] = point = Point(
+                "events", str(event_id), lat, lon, location.get("name") or space_name, city=venue_city,
+                address=location.get("address"), space=slug, space_name=space_name,
+                next_title=title, next_start=next_start)
+        point.events += 1
+    return list(venues.values())
+
+
+def proposal_points(session, f: MapFilters) -> list[Point]:
+    if f.kind or f.skill or f.tag:
+        return []
+    stmt = select(Proposal).where(Proposal.status == "approved").order_by(Proposal.id)
+    if f.category:
+        stmt = stmt.where(Proposal.category == f.category)
+    if f.city:
+        stmt = stmt.where(Proposal.city.ilike(f.city))
+    if f.q:
+        like = _like(f.q)
+        stmt = stmt.where(or_(Proposal.title.ilike(like), Proposal.description.ilike(like)))
+    return [Point("proposals", str(p.id), p.lat, p.lon, p.title, approximate=p.approximate, city=p.city,
+                  address=p.address, kind=p.category) for p in session.scalars(stmt)]
+
+
+@dataclass
+class MapResult:
+    points: list[Point]
+    unplaced: list[Space]  # spaces the filters keep but that have no position
+
+    def layer(self, name: str) -> list[Point]:
+        return [p for p in self.points if p.layer == name]
+
+
+def points(session, f: MapFilters, *, now: dt.datetime | None = None, event_days: int = 60) -> MapResult:
+    """Every point the filters keep, layer by layer (spaces, event venues, proposals)."""
+    now = now or utcnow()
+    found: list[Point] = []
+    unplaced: list[Space] = []
+    if "spaces" in f.layers:
+        spaces, unplaced = space_points(session, f)
+        found += spaces
+    if "events" in f.layers:
+        found += venue_points(session, f, now=now, days=event_days)
+    if "proposals" in f.layers:
+        found += proposal_points(session, f)
+    if f.bbox:
+        min_lon, min_lat, max_lon, max_lat = f.bbox
+        found = [p for p in found if min_lon <= p.lon <= max_lon and min_lat <= p.lat <= max_lat]
+    return MapResult(found, unplaced)
+
+
+def top_skills(session, space: Space, *, limit: int = 5) -> list[str]:
+    """A space's skills, those most of its members hold first."""
+    rows = session.execute(
+        select(func.min(Skill.skill), func.count()).where(Skill.space_id == space.id)
+        .group_by(func.lower(Skill.skill)).order_by(func.count().desc(), func.lower(Skill.skill)).limit(limit)).all()
+    return [name for name, _n in rows]
+
+
+def next_events(session, space: Space, *, now: dt.datetime | None = None, days: int = 60, limit: int = 3):
+    """A space's next occurrences (merged copies once), for its popup and its page."""
+    now = now or utcnow()
+    return upcoming(now, now + dt.timedelta(days=days), session=session, limit=limit, space=space.slug)
+
+
+# --- Proposals -------------------------------------------------------------------------------
+
+
+class ProposalError(ValueError):
+    """A proposal or a moderation step the hub refuses; the message is for the person."""
+
+
+def locate(*, lat: float | None, lon: float | None, city: str | None) -> tuple[float, float, bool]:
+    """A pin wins; else the municipality's centroid, flagged approximate."""
+    if lat is not None and lon is not None:
+        if not in_italy(lat, lon):
+            raise ProposalError(_l("The pin is outside Italy."))
+        return lat, lon, False
+    if not city:
+        raise ProposalError(_l("Put a pin on the map or give the municipality."))
+    place = find_municipality(city)
+    if place is None:
+        raise ProposalError(_l("Unknown municipality %(city)s: check the spelling, or add the province as in "
+                               "\"Calliano (TN)\".", city=city))
+    return place.lat, place.lon, True
+
+
+def _revise(proposal: Proposal, action: str, author: str, note: str | None = None) -> ProposalRevision:
+    number = len(proposal.revisions) + 1
+    revision = ProposalRevision(number=number, action=action, author=author, note=note, data=proposal.snapshot())
+    proposal.revisions.append(revision)
+    return revision
+
+
+def submit_proposal(session, data: dict) -> Proposal:
+    """A citizen's proposal, pending moderation. ``data`` comes from ProposalIn."""
+    lat, lon, approximate = locate(lat=data.get("lat"), lon=data.get("lon"), city=data.get("city"))
+    proposal = Proposal(category=data["category"], title=data["title"], description=data.get("description"),
+                        photo_url=data.get("photo_url"), email=data.get("email"), address=data.get("address"),
+                        city=data.get("city"), lat=lat, lon=lon, approximate=approximate, status="pending")
+    session.add(proposal)
+    _revise(proposal, "submitted", "citizen")
+    session.flush()
+    return proposal
+
+
+def edit_proposal(session, proposal: Proposal, data: dict, *, by: str) -> Proposal:
+    """A coordinator corrects a proposal; a new pin or municipality moves it."""
+    moved = any(data.get(k) != getattr(proposal, k) for k in ("lat", "lon", "city"))
+    for name in ("category", "title", "description", "photo_url", "email", "address", "city"):
+        if name in data:
+            setattr(proposal, name, data[name])
+    if moved:
+        pin = data.get("lat") is not None and data.get("lon") is not None
+        proposal.lat, proposal.lon, proposal.approximate = locate(
+            lat=data.get("lat") if pin else None, lon=data.get("lon") if pin else None, city=proposal.city)
+    _revise(proposal, "edited", by)
+    session.flush()
+    return proposal
+
+
+def moderate(session, proposal: Proposal, action: str, *, by: str, reason: str | None = None,
+             duplicate_of: int | None = None) -> Proposal:
+    """approve, reject (a reason is required) or mark as duplicate of another point."""
+    if action == "approve":
+        proposal.status, proposal.reason, proposal.duplicate_of_id = "approved", None, None
+    elif action == "reject":
+        if not (reason or "").strip():
+            raise ProposalError(_l("Say why the proposal is rejected."))
+        proposal.status, proposal.reason, proposal.duplicate_of_id = "rejected", reason.strip(), None
+    elif action == "duplicate":
+        original = session.get(Proposal, duplicate_of) if duplicate_of else None
+        if original is None or original.id == proposal.id or original.status != "approved":
+            raise ProposalError(_l("A duplicate must point at another, approved proposal."))
+        proposal.status, proposal.reason, proposal.duplicate_of_id = "duplicate", None, original.id
+    else:
+        raise ProposalError(_l("Unknown action."))
+    _revise(proposal, {"approve": "approved", "reject": "rejected", "duplicate": "duplicate"}[action], by, reason)
+    session.flush()
+    return proposal
+
+
+def restore_revision(session, proposal: Proposal, number: int, *, by: str) -> Proposal:
+    """Put a proposal back as it was after revision ``number`` (itself a new revision)."""
+    revision = next((r for r in proposal.revisions if r.number == number), None)
+    if revision is None:
+        raise ProposalError(_l("There is no such revision."))
+    for name, value in revision.data.items():
+        setattr(proposal, name, value)
+    if proposal.duplicate_of_id is not None and session.get(Proposal, proposal.duplicate_of_id) is None:
+        proposal.duplicate_of_id = None  # the original was deleted since
+    _revise(proposal, "restored", by, note=str(number))
+    session.flush()
+    return proposal
+
+
+def public_target(session, target_type: str, ref: str):
+    """The published point a report is about, or None."""
+    if target_type == "space":
+        return session.scalar(select(Space).where(Space.slug == ref, Space.active.is_(True)))
+    if target_type == "proposal" and ref.isdigit():
+        proposal = session.get(Proposal, int(ref))
+        return proposal if proposal is not None and proposal.status == "approved" else None
+    return None
+
+
+def report_point(session, target_type: str, ref: str, reason: str, comment: str | None) -> Report:
+    if target_type not in REPORT_TARGETS or reason not in REPORT_REASONS:
+        raise ProposalError(_l("Choose what is wrong with this point."))
+    if public_target(session, target_type, ref) is None:
+        raise ProposalError(_l("This point is not on the map."))
+    report = Report(target_type=target_type, target_ref=ref, reason=reason, comment=comment)
+    session.add(report)
+    session.flush()
+    return report
+
+
+def close_report(session, report: Report, *, by: str) -> Report:
+    report.open, report.closed_by, report.closed_at = False, by, utcnow()
+    session.flush()
+    return report
+
+
+def moderation_queue(session) -> tuple[list[Proposal], list[Report]]:
+    pending = session.scalars(select(Proposal).where(Proposal.status == "pending").order_by(Proposal.created_at)).all()
+    reports = session.scalars(select(Report).where(Report.open.is_(True)).order_by(Report.created_at)).all()
+    return list(pending), list(reports)
+
+
+__all__ = ["LAYERS", "PROPOSAL_CATEGORIES", "MapFilters", "Point", "points"]

@@ -1,0 +1,370 @@
+"""The map's edges: the GeoJSON/CSV API, the map and its list view, the embed, the space
+pages, the citizens' forms and the coordinators' moderation queue. Thin: the rules are
+in services.py, the documents in exports.py, the map in render.py."""
+from __future__ import annotations
+
+import os
+
+from flask import Blueprint as FlaskBlueprint
+from flask import Response, abort, current_app, flash, redirect, render_template, request, send_from_directory, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_smorest import Blueprint
+from marshmallow import ValidationError
+from sqlalchemy import select
+
+from corete.core.permissions import role_required
+from corete.core.templating import KIND_LABELS
+from corete.extensions import db, limiter
+from corete.map import exports, render, services
+from corete.map.models import PROPOSAL_CATEGORIES, Proposal, Report
+from corete.map.places import ATTRIBUTION, ATTRIBUTION_URL, DATA_DIR
+from corete.map.schemas import MapArgs, ModerationIn, ProposalIn, ReportIn
+from corete.purchasing.services import search_needs
+from corete.skills.services import search_skills
+from corete.spaces.models import Space
+from corete.spaces.services import feed_health
+
+CATEGORY_LABELS = {
+    "building": _l("Unused building to regenerate"),
+    "space": _l("Proposed new space"),
+    "service": _l("Missing service"),
+    "other": _l("Other"),
+}
+REPORT_LABELS = {
+    "missing": _l("It does not exist"),
+    "wrong": _l("The information is wrong"),
+    "duplicate": _l("It is a duplicate"),
+}
+# The npm packages' files the hub serves (corete/map/assets, installed by `make`).
+ASSETS = {
+    "leaflet.js": "leaflet/dist/leaflet.js",
+    "leaflet.css": "leaflet/dist/leaflet.css",
+    "leaflet.markercluster.js": "leaflet.markercluster/dist/leaflet.markercluster.js",
+    "MarkerCluster.css": "leaflet.markercluster/dist/MarkerCluster.css",
+    "MarkerCluster.Default.css": "leaflet.markercluster/dist/MarkerCluster.Default.css",
+}
+ASSET_IMAGES = "leaflet/dist/images"
+
+api_bp = Blueprint("map_api", __name__, url_prefix="/api/v1/map", description="The map's points")
+pages_bp = FlaskBlueprint("map", __name__, template_folder="templates", static_folder="static",
+                          static_url_path="/map/static")
+_map_args = MapArgs()
+
+
+@pages_bp.app_template_global()
+def category_label(category: str) -> str:
+    return CATEGORY_LABELS.get(category, category)
+
+
+@pages_bp.app_template_global()
+def report_label(reason: str) -> str:
+    return REPORT_LABELS.get(reason, reason)
+
+
+def _map_query() -> dict:
+    """The request's filters, or a 400 page (API: JSON) naming what is wrong."""
+    try:
+        return _map_args.load(request.args)
+    except ValidationError as e:
+        if request.path.startswith("/api/"):
+            abort(422, description=str(e.messages))
+        messages = "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in e.messages.items())
+        abort(Response(render_template("error.html", code=400, message=messages), 400))
+
+
+def _points(filters: services.MapFilters) -> services.MapResult:
+    return services.points(db.session, filters, event_days=current_app.config["MAP_EVENTS_DAYS"])
+
+
+def _links(external: bool = False) -> exports.Links:
+    marker = 987654321  # url_for once per kind of page; each point's ref replaces the marker
+    return exports.Links(*(
+        url_for(endpoint, **{name: marker}, _external=external).replace(str(marker), "{}")
+        for endpoint, name in (("map.space_page", "slug"), ("events.event_page", "occurrence_id"),
+                               ("map.proposal_page", "proposal_id"))))
+
+
+# --- API ---------------------------------------------------------------------------------------
+
+
+@api_bp.route("/features.geojson")
+@api_bp.arguments(MapArgs, location="query")
+def features_geojson(args):
+    """The map's points as a GeoJSON FeatureCollection (RFC 7946: longitude first).
+    Filters: layers (spaces,events,proposals), kind, city, tag, skill, q, category, bbox
+    (min lon,min lat,max lon,max lat)."""
+    found = _points(args["filters"])
+    return Response(exports.geojson(found.points, _links(external=True)), mimetype="application/geo+json",
+                    headers={"Cache-Control": "public, max-age=60"})
+
+
+@api_bp.route("/features.csv")
+@api_bp.arguments(MapArgs, location="query")
+def features_csv(args):
+    """The same points, same filters, as CSV (one row per point)."""
+    found = _points(args["filters"])
+    return Response(exports.csv_text(found.points, _links(external=True)), mimetype="text/csv",
+                    headers={"Content-Disposition": 'attachment; filename="corete-map.csv"'})
+
+
+@api_bp.route("/spaces/<slug>/summary")
+def space_summary(slug):
+    """What a space's popup shows once opened: next events and top skills."""
+    space = db.session.scalar(select(Space).where(Space.slug == slug, Space.active.is_(True)))
+    if space is None:
+        abort(404)
+    events = services.next_events(db.session, space)
+    return {"next_events": [{"title": o.event.title, "start": o.occurrence.start.isoformat(),
+                             "cancelled": o.event.status == "cancelled",
+                             "url": url_for("events.event_page", occurrence_id=o.id)} for o in events],
+            "skills": services.top_skills(db.session, space)}
+
+
+# --- Assets: the map's scripts, styles and base layer, from the hub itself ----------------------
+
+
+def _assets_dir() -> str:
+    return current_app.config["MAP_ASSETS_DIR"] or os.path.join(os.path.dirname(__file__), "assets", "node_modules")
+
+
+@pages_bp.route("/map/assets/<name>")
+def asset(name):
+    if name not in ASSETS:
+        abort(404)
+    folder, filename = os.path.split(ASSETS[name])
+    return send_from_directory(os.path.join(_assets_dir(), folder), filename, max_age=86400)
+
+
+@pages_bp.route("/map/assets/images/<name>")
+def asset_image(name):
+    return send_from_directory(os.path.join(_assets_dir(), ASSET_IMAGES), name, max_age=86400)
+
+
+@pages_bp.route("/map/regions.geojson")
+def regions():
+    """The offline base layer: Italy's regions (ISTAT, openpolis, CC-BY 4.0)."""
+    return send_from_directory(DATA_DIR, "regioni_italia_semplificate.geojson", max_age=86400,
+                               mimetype="application/geo+json")
+
+
+def _asset_urls() -> render.Assets:
+    return render.Assets(
+        leaflet_js=url_for("map.asset", name="leaflet.js"), leaflet_css=url_for("map.asset", name="leaflet.css"),
+        cluster_js=url_for("map.asset", name="leaflet.markercluster.js"),
+        cluster_css=url_for("map.asset", name="MarkerCluster.css"),
+        cluster_default_css=url_for("map.asset", name="MarkerCluster.Default.css"),
+        map_js=url_for("map.static", filename="map.js"))
+
+
+def _js_config(**extra) -> dict:
+    return dict(
+        lang=str(get_locale()),
+        regions_url=url_for("map.regions"),
+        regions_attribution=f'<a href="{url_for("map.credits")}">{ATTRIBUTION}</a>',
+        summary_url=url_for("map_api.space_summary", slug="__slug__"),
+        labels={
+            "kinds": {k: str(v) for k, v in KIND_LABELS.items()},
+            "categories": {k: str(v) for k, v in CATEGORY_LABELS.items()},
+            "accredited": _("accredited"), "approximate": _("Approximate position (centre of the municipality)"),
+            "n_events": _("%(n)s upcoming events", n="%d"), "next": _("Next:"), "host": _("Hosted by"),
+            "next_events": _("Next events:"), "skills": _("Skills:"), "open_page": _("Open the page"), "cancelled": _("cancelled"),
+            "loading": _("Loading…"), "shown": _("%(n)s points on the map", n="%d"),
+            "failed": _("The map's points could not be loaded: use the list view."),
+        },
+        **extra)
+
+
+def _tiles() -> dict:
+    return {"tiles_url": current_app.config["MAP_TILES_URL"],
+            "tiles_attribution": current_app.config["MAP_TILES_ATTRIBUTION"]}
+
+
+def _network_map(query: dict, *, keep_hash: bool, status_id: str | None, **extra) -> render.MapParts:
+    config = _js_config(features_url=url_for("map_api.features_geojson", **query), keep_hash=keep_hash,
+                        status_id=status_id, **extra)
+    return render.network_map(config, _asset_urls(), **_tiles())
+
+
+def point_map(lat: float, lon: float, *, approximate: bool = False) -> render.MapParts:
+    """A small map of one place, for the space and event pages."""
+    return render.point_map(lat, lon, _js_config(approximate=approximate), _asset_urls(), **_tiles())
+
+
+# --- Pages ----------------------------------------------------------------------------------------
+
+
+def _query() -> dict:
+    """The request's filters (empty ones dropped, layers joined), for links that keep them."""
+    query = {k: v for k, v in request.args.items() if v and k in _map_args.fields and k not in ("view", "page")}
+    if request.args.getlist("layers"):
+        query["layers"] = ",".join(request.args.getlist("layers"))
+    return query
+
+
+@pages_bp.route("/map")
+def map_page():
+    args = _map_query()
+    query = _query()
+    filters = args["filters"]
+    context = dict(query=query, filters=filters, view=args["view"], layers=services.LAYERS,
+                   categories=PROPOSAL_CATEGORIES, kinds=KIND_LABELS)
+    if args["view"] == "list":
+        found = _points(filters)
+        size = current_app.config["MAP_LIST_PAGE_SIZE"]
+        page = args["page"]
+        sections = {layer: found.layer(layer) for layer in services.LAYERS if layer in filters.layers}
+        pages = max([1] + [-(-len(items) // size) for items in sections.values()])
+        sections = {layer: items[(page - 1) * size: page * size] for layer, items in sections.items()}
+        totals = {layer: len(found.layer(layer)) for layer in sections}
+        return render_template("map/list.html", sections=sections, totals=totals, unplaced=found.unplaced,
+                               page=page, pages=pages, links=_links(), **context)
+    return render_template("map/map.html", map=_network_map(query, keep_hash=True, status_id="map-status"),
+                           **context)
+
+
+@pages_bp.route("/embed/map")
+def embed_map():
+    """A compact map for a member's or the municipality's site; its filters are fixed by its URL."""
+    _map_query()
+    query = _query()
+    return render_template("map/embed.html", map=_network_map(query, keep_hash=False, status_id=None),
+                           query=query)
+
+
+@pages_bp.route("/map/credits")
+def credits():
+    return render_template("map/credits.html", attribution=ATTRIBUTION, attribution_url=ATTRIBUTION_URL,
+                           tiles_attribution=current_app.config["MAP_TILES_ATTRIBUTION"])
+
+
+@pages_bp.route("/spaces/<slug>")
+def space_page(slug):
+    space = db.session.scalar(select(Space).where(Space.slug == slug))
+    if space is None or not space.active:
+        abort(404)
+    where = services.space_position(space)
+    small_map = point_map(where[0], where[1], approximate=where[2]) if where else None
+    return render_template(
+        "map/space.html", space=space, small_map=small_map, approximate=bool(where and where[2]),
+        events=services.next_events(db.session, space, limit=10), skills=db.session.scalars(
+            search_skills(space=space.slug).limit(100)).all(),
+        needs=db.session.scalars(search_needs(space=space.slug).limit(100)).all(),
+        feeds=[feed_health(f) for f in space.feeds], reasons=REPORT_LABELS)
+
+
+@pages_bp.route("/map/proposals/<int:proposal_id>")
+def proposal_page(proposal_id):
+    proposal = db.session.get(Proposal, proposal_id)
+    coordinator = current_user.is_authenticated and current_user.has_role("coordinator")
+    if proposal is None or (proposal.status != "approved" and not coordinator):
+        abort(404)
+    return render_template("map/proposal.html", proposal=proposal, reasons=REPORT_LABELS,
+                           small_map=point_map(proposal.lat, proposal.lon, approximate=proposal.approximate))
+
+
+def _form_errors(error: ValidationError) -> dict[str, str]:
+    return {field: " ".join(str(m) for m in (messages if isinstance(messages, list) else [messages]))
+            for field, messages in error.messages.items()}
+
+
+@pages_bp.route("/map/propose", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["PROPOSAL_RATE_LIMIT"], methods=["POST"])
+def propose():
+    """A citizen proposes a point, no account needed. The honeypot field ("website",
+    hidden from people) filled means a robot: it is thanked and nothing is kept."""
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        if request.form.get("website"):
+            return render_template("map/thanks.html")
+        try:
+            data = ProposalIn().load(request.form)
+            services.submit_proposal(db.session, data)
+            db.session.commit()
+            return render_template("map/thanks.html")
+        except ValidationError as e:
+            errors = _form_errors(e)
+        except services.ProposalError as e:
+            errors = {"position": str(e)}
+        db.session.rollback()
+    return render_template("map/propose.html", errors=errors, form=request.form, categories=CATEGORY_LABELS,
+                           picker=_network_map({"layers": "proposals"}, keep_hash=False, status_id=None, pick=True)), \
+        (400 if errors else 200)
+
+
+@pages_bp.route("/map/report", methods=["POST"])
+@limiter.limit(lambda: current_app.config["REPORT_RATE_LIMIT"])
+def report():
+    """A citizen says a published point is wrong (no account needed)."""
+    try:
+        data = ReportIn().load(request.form)
+        services.report_point(db.session, data["target_type"], data["target_ref"], data["reason"],
+                              data.get("comment"))
+    except ValidationError as e:
+        db.session.rollback()
+        return render_template("error.html", code=400, message=" ".join(_form_errors(e).values())), 400
+    except services.ProposalError as e:
+        db.session.rollback()
+        return render_template("error.html", code=400, message=str(e)), 400
+    db.session.commit()
+    flash(_("Thank you: the coordinators will look at your report."), "info")
+    back = (url_for("map.space_page", slug=data["target_ref"]) if data["target_type"] == "space"
+            else url_for("map.proposal_page", proposal_id=int(data["target_ref"])))
+    return redirect(back)
+
+
+# --- Moderation (coordinators) -------------------------------------------------------------------
+
+
+@pages_bp.route("/map/moderation")
+@role_required("coordinator")
+def moderation():
+    pending, reports = services.moderation_queue(db.session)
+    return render_template("map/moderation.html", pending=pending, reports=reports)
+
+
+@pages_bp.route("/map/moderation/<int:proposal_id>", methods=["GET", "POST"])
+@role_required("coordinator")
+def moderate(proposal_id):
+    proposal = db.session.get(Proposal, proposal_id)
+    if proposal is None:
+        abort(404)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            if request.form.get("action") == "edit":
+                services.edit_proposal(db.session, proposal, ProposalIn().load(request.form),
+                                       by=current_user.email)
+            else:
+                data = ModerationIn().load(request.form)
+                if data["action"] == "restore":
+                    services.restore_revision(db.session, proposal, data.get("revision") or 0,
+                                              by=current_user.email)
+                else:
+                    services.moderate(db.session, proposal, data["action"], by=current_user.email,
+                                      reason=data.get("reason"), duplicate_of=data.get("duplicate_of"))
+            db.session.commit()
+            flash(_("Saved."), "info")
+            return redirect(url_for("map.moderate", proposal_id=proposal.id))
+        except ValidationError as e:
+            errors = _form_errors(e)
+        except services.ProposalError as e:
+            errors = {"action": str(e)}
+        db.session.rollback()
+        proposal = db.session.get(Proposal, proposal_id)
+    return render_template("map/moderate.html", proposal=proposal, errors=errors, categories=CATEGORY_LABELS), \
+        (400 if errors else 200)
+
+
+@pages_bp.route("/map/reports/<int:report_id>/close", methods=["POST"])
+@role_required("coordinator")
+def close_report(report_id):
+    found = db.session.get(Report, report_id)
+    if found is None:
+        abort(404)
+    services.close_report(db.session, found, by=current_user.email)
+    db.session.commit()
+    flash(_("Report closed."), "info")
+    return redirect(url_for("map.moderation"))

@@ -1,0 +1,52 @@
+"""A small network served by a real HTTP server on localhost, polled into a real database."""
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from corete.demo import feeds
+from tests.conftest import make_space, poll
+
+ROME = ZoneInfo("Europe/Rome")
+SOON = dt.datetime.combine(dt.datetime.now(ROME).date() + dt.timedelta(days=2), dt.time(18), tzinfo=ROME)
+HOSTILE = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>'
+VENUE = {"name": "Casetta Rossa", "address": "Via Magnaghi 14", "city": "Roma", "lat": 41.8611, "lon": 12.4877}
+
+
+def serve(httpserver, app, session, path, space, items):
+    httpserver.expect_request(path).respond_with_data(
+        feeds.jsonfeed(space, items, feed_url="http://x" + path), content_type="application/feed+json")
+    return poll(app, make_space(session, httpserver.url_for(path), name=space["name"]))
+
+
+@pytest.fixture
+def network(app, session, httpserver):
+    """Millepiani (Rome, exact position, accredited later), Lab121 (Alessandria: city only,
+    so approximate), a space in a city the table does not know (no position), and a
+    space whose name and event title are hostile markup."""
+    serve(httpserver, app, session, "/millepiani.json",
+          {"name": "Millepiani", "kind": "coworking", "city": "Roma", "address": "Via Ignazio Persico 2",
+           "lat": 41.8625, "lon": 12.4883, "tags": ["Barcamp", "sociale"]},
+          [feeds.event_item("barcamp", "Barcamp della Garbatella", SOON, SOON + dt.timedelta(hours=4),
+                            location=VENUE, tags=["barcamp"]),
+           feeds.event_item("cena", "Cena sociale", SOON + dt.timedelta(days=1), location=VENUE),
+           feeds.event_item("annullato", "Evento annullato", SOON, location={"name": "Altrove", "lat": 41.9, "lon": 12.5},
+                            status="cancelled"),
+           feeds.event_item("passato", "Evento passato", SOON - dt.timedelta(days=30),
+                            location={"name": "Ieri", "lat": 41.95, "lon": 12.55}),
+           feeds.event_item("lontano", "Evento lontano", SOON + dt.timedelta(days=200),
+                            location={"name": "Domani", "lat": 41.7, "lon": 12.3}),
+           feeds.event_item("in-sede", "Riunione in sede", SOON),
+           feeds.skill_item("saldatura", "Saldatura", "Anna", category="making"),
+           feeds.skill_item("saldatura-2", "saldatura", "Bruno", category="making"),
+           feeds.skill_item("grafica", "Grafica", "Carla", category="design")])
+    serve(httpserver, app, session, "/lab121.json",
+          {"name": "Lab121", "kind": "fablab", "city": "Alessandria"},
+          [feeds.event_item("stampa", "Stampa 3D", SOON, location={"name": "Biblioteca", "city": "Alessandria",
+                                                                  "lat": 44.9126, "lon": 8.6153}, tags=["3d"])])
+    serve(httpserver, app, session, "/atlantide.json", {"name": "Spazio Atlantide", "city": "Atlantide"}, [])
+    serve(httpserver, app, session, "/hostile.json",
+          {"name": HOSTILE, "kind": "coliving", "city": "Torino", "lat": 45.07, "lon": 7.68},
+          [feeds.event_item("ostile", HOSTILE, SOON, location={"name": HOSTILE, "lat": 45.071, "lon": 7.681})])

@@ -59,9 +59,10 @@ def _schema(database_uri):
 def _fresh_request_state():
     # The fixture keeps one app context for the whole test, and Flask reuses it for the
     # test client's requests; in production every request has its own. Drop what
-    # Flask-Babel and Flask-WTF cache on it, as a new context would.
+    # Flask-Babel, Flask-WTF and Flask-Login cache on it, as a new context would.
     flask_babel.refresh()
     g.pop("csrf_token", None)
+    g.pop("_login_user", None)  # Flask-Login's user of the previous request (another client's)
 
 
 @pytest.fixture

@@ -26,6 +26,7 @@ from markupsafe import Markup
 # Italy as a whole: where a map starts when nothing else says.
 ITALY_CENTER = (42.5, 12.5)
 ITALY_ZOOM = 6
+MAX_ZOOM = 19
 
 
 @dataclass(frozen=True)
@@ -69,12 +70,14 @@ class HubLayers(JSCSSMixin):
 
 def _base_map(assets: Assets, *, tiles_url: str | None, tiles_attribution: str | None,
               center=ITALY_CENTER, zoom=ITALY_ZOOM) -> folium.Map:
-    m = folium.Map(location=center, zoom_start=zoom, tiles=None, control_scale=True, max_zoom=19,
-                   width="100%", height="100%")
+    # maxZoom goes to Leaflet itself (folium's max_zoom only reaches a tile layer, and
+    # there may be none): marker clustering refuses a map without one.
+    m = folium.Map(location=center, zoom_start=zoom, tiles=None, control_scale=True, width="100%", height="100%",
+                   maxZoom=MAX_ZOOM)
     m.default_js = [("leaflet", assets.leaflet_js)]
     m.default_css = [("leaflet_css", assets.leaflet_css)]
     if tiles_url:
-        folium.TileLayer(tiles=tiles_url, attr=tiles_attribution or "", name="tiles", max_zoom=19,
+        folium.TileLayer(tiles=tiles_url, attr=tiles_attribution or "", name="tiles", max_zoom=MAX_ZOOM,
                          control=False).add_to(m)
     return m
 

@@ -76,7 +76,7 @@ def _check(validator, value, message) -> None:
     try:
         validator(value)
     except ValidationError:
-        raise ValidationError(message) from None
+        raise ValidationError(str(message)) from None
 
 
 _required = {"required": _l("This field is required.")}

@@ -30,6 +30,7 @@ from corete.skills.models import Skill
 from corete.spaces.models import Space
 
 LAYERS = ("spaces", "events", "proposals")
+AT_HOST = 0.001  # degrees: a venue this close to its host space (about 100 m) is the space itself
 
 
 @dataclass(frozen=True)
@@ -121,14 +122,15 @@ def space_points(session, f: MapFilters) -> tuple[list[Point], list[Space]]:
 def venue_points(session, f: MapFilters, *, now: dt.datetime, days: int) -> list[Point]:
     """Where upcoming events happen: one point per position, with how many events and
     the next one. Only events whose feed gives the venue's coordinates: an event at its
-    host is already on the map as the host space."""
+    host (no coordinates, or its host's own within about 100 m) is already on the map as
+    the host space, whose popup lists its next events."""
     if f.category:
         return []
     until = now + dt.timedelta(days=days)
     upcoming = (select(OccurrenceRow.event_id, func.min(OccurrenceRow.start_at).label("next_start"))
                 .where(overlapping(now, until)).group_by(OccurrenceRow.event_id).subquery())
     stmt = (select(Event.id, Event.title, Event.lat, Event.lon, Event.location, upcoming.c.next_start,
-                   Space.slug, Space.name, Space.city)
+                   Space.slug, Space.name, Space.city, Space.lat, Space.lon)
             .join(upcoming, upcoming.c.event_id == Event.id)
             .join(Space, Space.id == Event.space_id)
             .where(Event.lat.is_not(None), Event.status != "cancelled", Space.active.is_(True)))
@@ -142,8 +144,10 @@ def venue_points(session, f: MapFilters, *, now: dt.datetime, days: int) -> list
         stmt = stmt.where(Event.title.ilike(_like(f.q)))
     city = f.city.casefold() if f.city else None
     venues: dict[tuple[float, float], Point] = {}
-    for event_id, title, lat, lon, location, next_start, slug, space_name, space_city in session.execute(
-            stmt.order_by(upcoming.c.next_start, Event.id)):
+    for event_id, title, lat, lon, location, next_start, slug, space_name, space_city, host_lat, host_lon in (
+            session.execute(stmt.order_by(upcoming.c.next_start, Event.id))):
+        if host_lat is not None and abs(lat - host_lat) < AT_HOST and abs(lon - host_lon) < AT_HOST:
+            continue
         location = location or {}
         venue_city = location.get("city") or space_city
         if city and (venue_city or "").casefold() != city:

@@ -39,6 +39,8 @@ def network(app, session, httpserver):
            feeds.event_item("lontano", "Evento lontano", SOON + dt.timedelta(days=200),
                             location={"name": "Domani", "lat": 41.7, "lon": 12.3}),
            feeds.event_item("in-sede", "Riunione in sede", SOON),
+           feeds.event_item("aperitivo", "Aperitivo in sede", SOON + dt.timedelta(days=3),
+                            location={"name": "Millepiani", "lat": 41.8626, "lon": 12.4884}),
            feeds.skill_item("saldatura", "Saldatura", "Anna", category="making"),
            feeds.skill_item("saldatura-2", "saldatura", "Bruno", category="making"),
            feeds.skill_item("grafica", "Grafica", "Carla", category="design")])

@@ -67,7 +67,7 @@ def test_geojson_has_every_layer_longitude_first(client):
     assert "Spazio Atlantide" not in by_name
     venues = {f["properties"]["name"]: f["properties"] for f in doc["features"] if f["properties"]["layer"] == "events"}
     # Two upcoming events at the same venue are one point; cancelled, past, later than
-    # the window, and events without coordinates are not venues.
+    # the window, events without coordinates and events at their host space are not venues.
     assert sorted(venues) == sorted(["Casetta Rossa", "Biblioteca", HOSTILE])
     assert venues["Casetta Rossa"]["events"] == 2
     assert venues["Casetta Rossa"]["next_title"] == "Barcamp della Garbatella"

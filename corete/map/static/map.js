@@ -133,7 +133,8 @@
           cluster.addLayers(groups[layer]);
           map.addLayer(cluster);
         });
-        if (!readHash() && bounds.isValid()) map.fitBounds(bounds.pad(0.1), {maxZoom: 13});
+        /* Without animation: the clusters are drawn for the final view before "ready". */
+        if (!readHash() && bounds.isValid()) map.fitBounds(bounds.pad(0.1), {maxZoom: 13, animate: false});
         if (status) status.textContent = cfg.labels.shown.replace("%d", data.features.length);
         document.documentElement.dataset.mapPoints = String(data.features.length);
       });
@@ -155,7 +156,7 @@
 
   function init(map, cfg) {
     var view = readHash();
-    if (view) map.setView(view.center, view.zoom);
+    if (view) map.setView(view.center, view.zoom, {animate: false});
     if (cfg.keep_hash) keepHash(map, cfg);
     var work = [regions(map, cfg)];
     if (cfg.point) {
@@ -165,7 +166,8 @@
     if (cfg.features_url) work.push(points(map, cfg));
     if (cfg.pick) pick(map);
     Promise.all(work).then(function () { document.documentElement.dataset.mapReady = "1"; },
-                           function () {
+                           function (reason) {
+                             if (window.console) console.error("CoRete map:", reason);
                              var status = cfg.status_id && document.getElementById(cfg.status_id);
                              if (status) status.textContent = cfg.labels.failed;
                              document.documentElement.dataset.mapReady = "error";

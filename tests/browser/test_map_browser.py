@@ -1,0 +1,141 @@
+"""The map as citizens and coordinators use it, in a real browser (Debian's chromium)."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.conftest import make_space
+from tests.map.conftest import HOSTILE, network  # noqa: F401  (the fixture)
+
+READY = "html[data-map-ready='1']"
+
+
+@pytest.fixture
+def rome(session, network):  # noqa: F811
+    """A second space near Millepiani: at the scale of Italy the two make a cluster."""
+    make_space(session, "http://127.0.0.1:9/unused.json", name="Cowo Ostiense", city="Roma", kind="coworking",
+               lat=41.872, lon=12.478)
+
+
+def _watch(page, live_server) -> list[str]:
+    """Every URL the page asks for, to prove none leaves the hub."""
+    seen: list[str] = []
+    page.on("request", lambda request: seen.append(request.url))
+    return seen
+
+
+def test_map_clusters_filters_list_and_nothing_leaves_localhost(browser, live_server, rome):
+    page = browser.new_page(locale="it-IT")
+    seen = _watch(page, live_server)
+    page.goto(f"{live_server}/map")
+    page.wait_for_selector(READY)
+    assert page.locator(".marker-cluster").count() >= 1  # Millepiani + Cowo Ostiense
+    assert page.locator(".leaflet-marker-icon.pin").count() >= 3
+    assert page.locator(".leaflet-regions-pane path").count() >= 20  # the offline base layer
+    shown = int(page.evaluate("document.documentElement.dataset.mapPoints"))
+    assert page.get_by_role("status").first.inner_text() == f"{shown} punti sulla mappa"
+    assert re.search(r"#\d+/-?\d+\.\d+/-?\d+\.\d+$", page.url)  # the view is in the URL
+
+    # A popup shows text, fetched details and a link to the space's page.
+    page.get_by_title("Lab121").first.dispatch_event("click")  # under the library's venue at this zoom
+    popup = page.locator(".leaflet-popup-content")
+    assert "Lab121" in popup.inner_text() and "Posizione approssimativa" in popup.inner_text()
+    assert popup.get_by_role("link", name="Apri la pagina").get_attribute("href").endswith("/spaces/lab121")
+
+    # Filters go into the URL (with the view's hash) and change the markers.
+    page.get_by_label("Tipo").select_option("fablab")
+    page.get_by_role("button", name="Filtra").click()
+    page.wait_for_selector(READY)
+    assert "kind=fablab" in page.url and "#" in page.url
+    assert page.evaluate("document.documentElement.dataset.mapPoints") == "2"  # Lab121 and its event venue
+    assert page.get_by_title("Millepiani").count() == 0
+
+    # The list view has the same points, for the same URL.
+    page.get_by_role("link", name="Elenco").click()
+    assert "view=list" in page.url and "kind=fablab" in page.url
+    assert page.locator("table.map-list tbody tr").count() == 2
+    assert all(url.startswith(live_server) for url in seen), [u for u in seen if not u.startswith(live_server)]
+
+    page.goto(f"{live_server}/map?view=list")
+    assert page.locator("table.map-list tbody tr").count() == shown
+
+
+def test_unreachable_tiles_leave_the_offline_map_working(app, browser, live_server, network):  # noqa: F811
+    app.config.update(MAP_TILES_URL="http://127.0.0.1:9/{z}/{x}/{y}.png", MAP_TILES_ATTRIBUTION="Tiles of nowhere")
+    page = browser.new_page(locale="it-IT")
+    page.goto(f"{live_server}/map")
+    page.wait_for_selector(READY)
+    assert page.locator(".leaflet-regions-pane path").count() >= 20
+    assert page.locator(".leaflet-marker-icon.pin").count() >= 3
+    assert "Tiles of nowhere" in page.locator(".leaflet-control-attribution").inner_text()
+    assert "ISTAT" in page.locator(".leaflet-control-attribution").inner_text()
+
+
+def test_injected_markup_stays_inert_on_the_map(browser, live_server, network):  # noqa: F811
+    page = browser.new_page(locale="it-IT")
+    page.goto(f"{live_server}/map")
+    page.wait_for_selector(READY)
+    for marker in page.locator(".leaflet-marker-icon.pin").all():
+        if marker.get_attribute("title") == HOSTILE:
+            marker.dispatch_event("click")  # the space and its venue nearly overlap
+            assert HOSTILE in page.locator(".leaflet-popup-content").last.inner_text()  # as text
+    assert page.evaluate("window.__pwned") is None
+    for path in ("/map?view=list", "/spaces/" + page.evaluate(
+            "fetch('/api/v1/map/features.geojson?layers=spaces&q=onerror').then(r => r.json())"
+            ".then(d => d.features[0].properties.ref)"), "/embed/map"):
+        page.goto(live_server + path)
+        page.wait_for_load_state("load")
+        assert page.evaluate("window.__pwned") is None, path
+
+
+def test_embed_works_on_a_phone(browser, live_server, network):  # noqa: F811
+    context = browser.new_context(viewport={"width": 390, "height": 700}, is_mobile=True, has_touch=True,
+                                  locale="it-IT")
+    page = context.new_page()
+    page.goto(f"{live_server}/embed/map?city=Roma")
+    page.wait_for_selector(READY)
+    viewport = page.locator("meta[name=viewport]").get_attribute("content")
+    assert "user-scalable" not in viewport and "maximum-scale" not in viewport
+    assert page.evaluate("document.documentElement.dataset.mapPoints") == "2"  # Millepiani, Casetta Rossa
+    box = page.locator(".folium-map").bounding_box()
+    assert box["width"] >= 380 and box["height"] >= 300
+    context.close()
+
+
+def test_a_citizens_proposal_goes_through_moderation_onto_the_map(app, browser, live_server, runner, tmp_path):
+    app.config["WTF_CSRF_ENABLED"] = True
+    page = browser.new_page(locale="it-IT")
+    page.goto(f"{live_server}/map/propose")
+    page.wait_for_selector(READY)
+    page.get_by_label("Edificio inutilizzato da rigenerare").check()
+    page.get_by_label("Titolo").fill('Ex caserma <img src=x onerror="window.__pwned=3">')
+    page.get_by_label("Descrizione").fill("Vuota da dieci anni.")
+    page.locator(".folium-map").click()  # the pin: the middle of the map, in Italy
+    assert page.get_by_label("Latitudine").input_value() and page.get_by_label("Longitudine").input_value()
+    page.get_by_role("button", name="Invia la proposta").click()
+    assert page.get_by_role("heading", name="Grazie").is_visible()
+
+    page.goto(f"{live_server}/map?layers=proposals")
+    page.wait_for_selector(READY)
+    assert page.evaluate("document.documentElement.dataset.mapPoints") == "0"  # waits for moderation
+
+    secret = tmp_path / "pw"
+    secret.write_text("una-password-lunga")
+    runner.invoke(args=["users", "create", "--email", "coord@corete.example", "--role", "coordinator",
+                        "--password-file", str(secret)])
+    page.goto(f"{live_server}/login")
+    page.get_by_label("E-mail").fill("coord@corete.example")
+    page.get_by_label("Password").fill("una-password-lunga")
+    page.get_by_role("button", name="Accedi").click()
+    page.get_by_role("link", name="Moderazione").click()
+    page.get_by_role("link", name=re.compile("Ex caserma")).click()
+    page.get_by_role("button", name="Approva").click()
+    assert "approved" in page.locator(".status").inner_text()
+
+    page.goto(f"{live_server}/map?layers=proposals")
+    page.wait_for_selector(READY)
+    assert page.evaluate("document.documentElement.dataset.mapPoints") == "1"
+    page.locator(".leaflet-marker-icon.pin-proposals").dispatch_event("click")
+    assert "Ex caserma" in page.locator(".leaflet-popup-content").inner_text()
+    assert page.evaluate("window.__pwned") is None

@@ -48,6 +48,7 @@ class MapParts:
     head: Markup
     html: Markup
     script: Markup
+    approximate: bool = False  # a municipality's centre, not the place itself
 
 
 class HubLayers(JSCSSMixin):
@@ -99,9 +100,12 @@ def network_map(config: dict, assets: Assets, *, tiles_url: str | None = None,
     return _parts(m)
 
 
-def point_map(lat: float, lon: float, config: dict, assets: Assets, *, tiles_url: str | None = None,
-              tiles_attribution: str | None = None, zoom: int = 14) -> MapParts:
-    """A small map of one place (a space's page, an event's page)."""
-    m = _base_map(assets, tiles_url=tiles_url, tiles_attribution=tiles_attribution, center=(lat, lon), zoom=zoom)
-    HubLayers(dict(config, point=[lat, lon]), assets).add_to(m)
-    return _parts(m)
+def point_map(lat: float, lon: float, config: dict, assets: Assets, *, approximate: bool = False,
+              tiles_url: str | None = None, tiles_attribution: str | None = None) -> MapParts:
+    """A small map of one place (a space's page, an event's page); an approximate one (a
+    municipality's centre) is shown wider, its marker dashed."""
+    m = _base_map(assets, tiles_url=tiles_url, tiles_attribution=tiles_attribution, center=(lat, lon),
+                  zoom=11 if approximate else 15)
+    HubLayers(dict(config, point=[lat, lon], approximate=approximate), assets).add_to(m)
+    parts = _parts(m)
+    return MapParts(parts.head, parts.html, parts.script, approximate=approximate)

@@ -188,9 +188,15 @@ def _network_map(query: dict, *, keep_hash: bool, status_id: str | None, **extra
     return render.network_map(config, _asset_urls(), **_tiles())
 
 
-def point_map(lat: float, lon: float, *, approximate: bool = False) -> render.MapParts:
-    """A small map of one place, for the space and event pages."""
-    return render.point_map(lat, lon, _js_config(approximate=approximate), _asset_urls(), **_tiles())
+@pages_bp.app_template_global()
+def place_map(lat=None, lon=None, city=None, approximate=False) -> render.MapParts | None:
+    """A small map of a position, else of the municipality's centre (approximate), else
+    None: for the space, proposal and event pages (any room's template may call it)."""
+    where = services.position(lat, lon, city)
+    if where is None:
+        return None
+    return render.point_map(where[0], where[1], _js_config(), _asset_urls(), approximate=where[2] or approximate,
+                            **_tiles())
 
 
 # --- Pages ----------------------------------------------------------------------------------------
@@ -245,10 +251,8 @@ def space_page(slug):
     space = db.session.scalar(select(Space).where(Space.slug == slug))
     if space is None or not space.active:
         abort(404)
-    where = services.space_position(space)
-    small_map = point_map(where[0], where[1], approximate=where[2]) if where else None
     return render_template(
-        "map/space.html", space=space, small_map=small_map, approximate=bool(where and where[2]),
+        "map/space.html", space=space, small_map=place_map(space.lat, space.lon, space.city),
         events=services.next_events(db.session, space, limit=10), skills=db.session.scalars(
             search_skills(space=space.slug).limit(100)).all(),
         needs=db.session.scalars(search_needs(space=space.slug).limit(100)).all(),
@@ -262,7 +266,7 @@ def proposal_page(proposal_id):
     if proposal is None or (proposal.status != "approved" and not coordinator):
         abort(404)
     return render_template("map/proposal.html", proposal=proposal, reasons=REPORT_LABELS,
-                           small_map=point_map(proposal.lat, proposal.lon, approximate=proposal.approximate))
+                           small_map=place_map(proposal.lat, proposal.lon, approximate=proposal.approximate))
 
 
 def _form_errors(error: ValidationError) -> dict[str, str]:

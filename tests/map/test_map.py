@@ -8,6 +8,7 @@ import re
 import pytest
 from sqlalchemy import select
 
+from corete.events.models import Event
 from corete.map.places import find_municipality, normalise_name
 from corete.spaces.models import Space
 from tests.map.conftest import HOSTILE
@@ -134,8 +135,22 @@ def test_list_view_shows_what_the_map_shows_and_escapes_it(client):
     assert "/api/v1/map/features.csv?kind=fablab&amp;layers=spaces,events" in narrowed.replace("%2C", ",")
 
 
-def test_map_page_loads_nothing_from_elsewhere_and_keeps_pinch_zoom(client):
-    for path in ("/map", "/embed/map?city=Roma", "/spaces/millepiani", "/map/propose"):
+def _event_path(session, title):
+    return f"/events/{session.scalar(select(Event.id).where(Event.title == title))}"
+
+
+def test_event_pages_have_a_small_map_of_the_venue_or_the_host(client, session):
+    venue = client.get(_event_path(session, "Barcamp della Garbatella"), headers={"Accept-Language": "it"})
+    assert "folium-map" in venue.get_data(as_text=True) and "[41.8611, 12.4877]" in venue.get_data(as_text=True)
+    at_host = client.get(_event_path(session, "Riunione in sede")).get_data(as_text=True)
+    assert "folium-map" in at_host and "[41.8625, 12.4883]" in at_host  # Millepiani's own position
+    approximate = client.get(_event_path(session, "Stampa 3D"), headers={"Accept-Language": "it"})
+    assert "<em>Posizione approssimativa" not in approximate.get_data(as_text=True)  # the venue gives coordinates
+
+
+def test_map_page_loads_nothing_from_elsewhere_and_keeps_pinch_zoom(client, session):
+    for path in ("/map", "/embed/map?city=Roma", "/spaces/millepiani", "/map/propose",
+                 _event_path(session, "Barcamp della Garbatella")):
         page = client.get(path).get_data(as_text=True)
         sources = re.findall(r'(?:src|href)="([^"]+)"', page)
         scripts = [s for s in sources if s.endswith((".js", ".css"))]
@@ -165,7 +180,7 @@ def test_space_page_has_profile_map_events_skills_needs_and_feed_status(client):
                  "Stato dei feed", "folium-map", "Segnala un problema"):
         assert text in page, text
     approximate = client.get("/spaces/lab121", headers={"Accept-Language": "it"}).get_data(as_text=True)
-    assert "Posizione approssimativa" in approximate
+    assert "<em>Posizione approssimativa" in approximate
     nowhere = client.get("/spaces/spazio-atlantide", headers={"Accept-Language": "it"}).get_data(as_text=True)
     assert "non pubblica una posizione" in nowhere
     assert client.get("/spaces/nessuno").status_code == 404

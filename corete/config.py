@@ -31,6 +31,10 @@ MAP_TILES_URL = None
 MAP_TILES_ATTRIBUTION = None  # HTML shown in the map's corner, e.g. '&copy; OpenStreetMap contributors'
 # Where `npm ci` put Leaflet and Leaflet.markercluster (None: corete/map/assets/node_modules).
 MAP_ASSETS_DIR = None
+# The GeoJSON and CSV documents are kept this long per filter combination (and are
+# cacheable by browsers as long): 25,000 points take about half a second to build.
+# Moderation clears them at once; new feed data shows within this delay. 0: never kept.
+MAP_CACHE_SECONDS = 60
 MAP_EVENTS_DAYS = 60  # the venues layer shows events of the next this many days
 MAP_LIST_PAGE_SIZE = 100  # points per layer and page of the list view
 PROPOSAL_RATE_LIMIT = "5 per hour"  # proposals a client address may send

@@ -30,8 +30,11 @@ def when(value, event) -> str:
     return f"{text} ({event.timezone or 'UTC'})"
 
 
-def network_time(value: dt.datetime) -> str:
-    """An instant in the network's zone, where no event's own zone is at hand."""
+def network_time(value: dt.datetime | str) -> str:
+    """An instant (aware, or ISO 8601 text) in the network's zone, where no event's own
+    zone is at hand."""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
     local = value.astimezone(zone(NETWORK_ZONE))
     return format_datetime(local.replace(tzinfo=None), format="EEE d MMM y, HH:mm", rebase=False)
 

@@ -45,9 +45,13 @@ class Event(FeedItemRow, db.Model):
     rdates: Mapped[list] = mapped_column(JSON, default=list)
     exdates: Mapped[list] = mapped_column(JSON, default=list)
     location: Mapped[dict | None] = mapped_column(JSON)
-    # The venue's position when the feed gives one (copied from location for the map).
+    # The venue as the map reads it, copied from location: SQL filters on the city the
+    # same way on every database, and reading 20,000 venues decodes no JSON.
     lat: Mapped[float | None] = mapped_column(Float)
     lon: Mapped[float | None] = mapped_column(Float)
+    venue_name: Mapped[str | None] = mapped_column(String(300))
+    venue_address: Mapped[str | None] = mapped_column(String(300))
+    venue_city: Mapped[str | None] = mapped_column(String(300))
     online_url: Mapped[str | None] = mapped_column(String(2000))
     price: Mapped[dict | None] = mapped_column(JSON)
     tags: Mapped[list] = mapped_column(JSON, default=list)

@@ -76,22 +76,26 @@ def event_columns(data: EventData) -> dict:
         rdates=data.rdates,
         exdates=data.exdates,
         location=data.location,
-        **venue_position(data.location),
+        **venue_columns(data.location),
         online_url=data.online_url,
         price=data.price,
         tags=data.tags,
     )
 
 
-def venue_position(location: dict | None) -> dict:
-    """lat/lon of a venue when both are numbers inside the world (else both None)."""
+def venue_columns(location: dict | None) -> dict:
+    """The venue's name, address, city, and its lat/lon when both are numbers inside the
+    world (else None)."""
+    location = location or {}
+    columns = {"lat": None, "lon": None, "venue_name": location.get("name"),
+               "venue_address": location.get("address"), "venue_city": location.get("city")}
     try:
         lat, lon = float(location["lat"]), float(location["lon"])
     except (TypeError, KeyError, ValueError):
-        return {"lat": None, "lon": None}
-    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        return {"lat": None, "lon": None}
-    return {"lat": lat, "lon": lon}
+        return columns
+    if -90 <= lat <= 90 and -180 <= lon <= 180:
+        columns.update(lat=lat, lon=lon)
+    return columns
 
 
 class EventHandler(RowHandler):

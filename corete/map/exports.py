@@ -8,40 +8,46 @@ from __future__ import annotations
 import csv
 import io
 import json
-from dataclasses import dataclass
 
 from corete.map.services import Point
 
 
-@dataclass(frozen=True)
 class Links:
-    """Templates of the hub's pages a point links to; ``{}`` is replaced by the point's ref."""
+    """The hub's page each point links to, from one template per layer ("{}": the ref)."""
 
-    space: str
-    event: str
-    proposal: str
+    def __init__(self, space: str, event: str, proposal: str):
+        self._parts = {layer: tuple(template.split("{}", 1)) for layer, template in
+                       (("spaces", space), ("events", event), ("proposals", proposal))}
 
     def of(self, p: Point) -> str:
-        template = {"spaces": self.space, "events": self.event, "proposals": self.proposal}[p.layer]
-        return template.replace("{}", p.ref)
+        before, after = self._parts[p.layer]
+        return before + p.ref + after
 
 
 def properties(p: Point, links: Links) -> dict:
-    props = {"layer": p.layer, "ref": p.ref, "name": p.name, "kind": p.kind, "city": p.city,
-             "address": p.address, "approximate": p.approximate, "url": links.of(p)}
+    """A point's properties; keys without a value are left out (a missing key: unknown)."""
+    props = {"layer": p.layer, "ref": p.ref, "name": p.name, "url": links.of(p)}
+    for key, value in (("kind", p.kind), ("city", p.city), ("address", p.address)):
+        if value:
+            props[key] = value
+    if p.approximate:
+        props["approximate"] = True
     if p.layer == "spaces":
-        props["accredited"] = p.accredited
-        props["tags"] = p.tags
+        if p.accredited:
+            props["accredited"] = True
+        if p.tags:
+            props["tags"] = p.tags
     elif p.layer == "events":
-        props.update(events=p.events, next_title=p.next_title, next_start=p.next_start.isoformat(),
-                     next_url=links.event.replace("{}", p.ref), space=p.space, space_name=p.space_name)
+        props.update(events=p.events, next_title=p.next_title, next_start=p.next_start, space=p.space,
+                     space_name=p.space_name)
     return props
 
 
 def geojson(found: list[Point], links: Links) -> str:
-    """A FeatureCollection of Points, longitude first (RFC 7946 section 3.1.1), WGS84."""
+    """A FeatureCollection of Points, longitude first (RFC 7946 section 3.1.1), WGS84, five
+    decimals (about a metre)."""
     features = [{"type": "Feature", "id": f"{p.layer}/{p.ref}",
-                 "geometry": {"type": "Point", "coordinates": [round(p.lon, 6), round(p.lat, 6)]},
+                 "geometry": {"type": "Point", "coordinates": [round(p.lon, 5), round(p.lat, 5)]},
                  "properties": properties(p, links)} for p in found]
     return json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False,
                       separators=(",", ":"))
@@ -70,6 +76,6 @@ def csv_text(found: list[Point], links: Links) -> str:
                "accredited": p.accredited if p.layer == "spaces" else None, "approximate": p.approximate,
                "lat": f"{p.lat:.6f}", "lon": f"{p.lon:.6f}", "address": p.address, "city": p.city,
                "events": p.events if p.layer == "events" else None, "next_title": p.next_title,
-               "next_start": p.next_start.isoformat() if p.next_start else None, "url": links.of(p)}
+               "next_start": p.next_start, "url": links.of(p)}
         writer.writerow([_cell(row[c]) if c not in ("lat", "lon") else row[c] for c in CSV_COLUMNS])
     return out.getvalue()

@@ -2,8 +2,7 @@
 
 folium writes the Leaflet map and its layers; the hub decides where every asset comes
 from. Its defaults load 13 files from 4 CDNs, so every element's asset list is replaced
-by the hub's own URLs (Leaflet and Leaflet.markercluster installed from npm, see
-views.ASSETS). Of the document folium would write, only the asset links, the map's
+by the hub's own URLs (Leaflet and supercluster installed from npm, see views.ASSETS). Of the document folium would write, only the asset links, the map's
 ``<div>`` and its script are kept: its header also disables pinch zoom
 (``user-scalable=no``) and makes the page's body full-screen, which the hub's pages
 must not do.
@@ -27,6 +26,7 @@ from markupsafe import Markup
 ITALY_CENTER = (42.5, 12.5)
 ITALY_ZOOM = 6
 MAX_ZOOM = 19
+MIN_ZOOM = 5  # all of Italy: wider shows nothing of the network's
 
 
 @dataclass(frozen=True)
@@ -36,8 +36,6 @@ class Assets:
     leaflet_js: str
     leaflet_css: str
     cluster_js: str
-    cluster_css: str
-    cluster_default_css: str
     map_js: str
 
 
@@ -64,9 +62,8 @@ class HubLayers(JSCSSMixin):
         super().__init__()
         self._name = "HubLayers"
         self.config = config
-        self.default_js = [("leaflet.markercluster", assets.cluster_js), ("corete_map", assets.map_js)]
-        self.default_css = [("markercluster_css", assets.cluster_css),
-                            ("markercluster_default_css", assets.cluster_default_css)]
+        self.default_js = [("supercluster", assets.cluster_js), ("corete_map", assets.map_js)]
+        self.default_css = []
 
 
 def _base_map(assets: Assets, *, tiles_url: str | None, tiles_attribution: str | None,
@@ -74,7 +71,7 @@ def _base_map(assets: Assets, *, tiles_url: str | None, tiles_attribution: str |
     # maxZoom goes to Leaflet itself (folium's max_zoom only reaches a tile layer, and
     # there may be none): marker clustering refuses a map without one.
     m = folium.Map(location=center, zoom_start=zoom, tiles=None, control_scale=True, width="100%", height="100%",
-                   maxZoom=MAX_ZOOM)
+                   maxZoom=MAX_ZOOM, minZoom=MIN_ZOOM)
     m.default_js = [("leaflet", assets.leaflet_js)]
     m.default_css = [("leaflet_css", assets.leaflet_css)]
     if tiles_url:

@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select
+from sqlalchemy import String, func, or_, select, type_coerce
 
 from corete.core.models import utcnow
 from corete.events.models import Event, EventTag, OccurrenceRow
@@ -64,7 +64,7 @@ class Point:
     space_name: str | None = None
     events: int = 0  # event venues: how many upcoming events
     next_title: str | None = None
-    next_start: dt.datetime | None = None
+    next_start: str | None = None  # ISO 8601, UTC
     tags: list[str] = field(default_factory=list)
 
 
@@ -89,11 +89,13 @@ def space_position(space: Space) -> tuple[float, float, bool] | None:
     return position(space.lat, space.lon, space.city)
 
 
-def space_points(session, f: MapFilters) -> tuple[list[Point], list[Space]]:
+def space_points(session, f: MapFilters) -> tuple[list[Point], list]:
     """The spaces on the map, and those the filters keep that have no position at all."""
     if f.category:
         return [], []
-    stmt = select(Space).where(Space.active.is_(True)).order_by(Space.name, Space.id)
+    # Columns, not Space objects: a tenth of the time for thousands of spaces.
+    stmt = (select(Space.slug, Space.name, Space.kind, Space.accredited, Space.city, Space.address, Space.lat,
+                   Space.lon, Space.tags).where(Space.active.is_(True)).order_by(Space.name, Space.id))
     if f.kind:
         stmt = stmt.where(Space.kind == f.kind)
     if f.city:
@@ -106,16 +108,16 @@ def space_points(session, f: MapFilters) -> tuple[list[Point], list[Space]]:
         stmt = stmt.where(Space.id.in_(_spaces_with_skill(f.skill)))
     tag = f.tag.casefold() if f.tag else None
     points, unplaced = [], []
-    for space in session.scalars(stmt):
+    for space in session.execute(stmt):
         if tag and tag not in {t.casefold() for t in space.tags or []}:
             continue
-        where = space_position(space)
+        where = position(space.lat, space.lon, space.city)
         if where is None:
             unplaced.append(space)
             continue
         points.append(Point("spaces", space.slug, where[0], where[1], space.name, approximate=where[2],
                             city=space.city, address=space.address, kind=space.kind,
-                            accredited=space.accredited, tags=list(space.tags or [])))
+                            accredited=space.accredited, tags=space.tags or []))
     return points, unplaced
 
 
@@ -127,40 +129,51 @@ def venue_points(session, f: MapFilters, *, now: dt.datetime, days: int) -> list
     if f.category:
         return []
     until = now + dt.timedelta(days=days)
-    upcoming = (select(OccurrenceRow.event_id, func.min(OccurrenceRow.start_at).label("next_start"))
-                .where(overlapping(now, until)).group_by(OccurrenceRow.event_id).subquery())
-    stmt = (select(Event.id, Event.title, Event.lat, Event.lon, Event.location, upcoming.c.next_start,
-                   Space.slug, Space.name, Space.city, Space.lat, Space.lon)
-            .join(upcoming, upcoming.c.event_id == Event.id)
+    # The start as the database stores it: parsing 20,000 datetimes cost more than the query.
+    start_text = type_coerce(OccurrenceRow.start_at, String)
+    stmt = (select(OccurrenceRow.event_id, start_text, Event.title, Event.lat, Event.lon, Event.venue_name,
+                   Event.venue_address, Event.venue_city, Space.slug, Space.name, Space.city, Space.lat, Space.lon)
+            .join(Event, Event.id == OccurrenceRow.event_id)
             .join(Space, Space.id == Event.space_id)
-            .where(Event.lat.is_not(None), Event.status != "cancelled", Space.active.is_(True)))
+            .where(overlapping(now, until), Event.lat.is_not(None), Event.status != "cancelled",
+                   Space.active.is_(True)))
     if f.kind:
         stmt = stmt.where(Space.kind == f.kind)
+    if f.city:
+        stmt = stmt.where(func.coalesce(Event.venue_city, Space.city).ilike(f.city))
     if f.skill:
         stmt = stmt.where(Space.id.in_(_spaces_with_skill(f.skill)))
     if f.tag:
         stmt = stmt.where(Event.id.in_(select(EventTag.event_id).where(EventTag.tag == f.tag.casefold())))
     if f.q:
         stmt = stmt.where(Event.title.ilike(_like(f.q)))
-    city = f.city.casefold() if f.city else None
     venues: dict[tuple[float, float], Point] = {}
-    for event_id, title, lat, lon, location, next_start, slug, space_name, space_city, host_lat, host_lon in (
-            session.execute(stmt.order_by(upcoming.c.next_start, Event.id))):
+    seen: set[int] = set()
+    # By start: the first occurrence met at a venue is its next event.
+    for (event_id, start, title, lat, lon, venue_name, venue_address, venue_city, slug, space_name, space_city,
+         host_lat, host_lon) in session.execute(stmt.order_by(OccurrenceRow.start_at, OccurrenceRow.event_id)):
+        if event_id in seen:
+            continue
+        seen.add(event_id)
         if host_lat is not None and abs(lat - host_lat) < AT_HOST and abs(lon - host_lon) < AT_HOST:
             continue
-        location = location or {}
-        venue_city = location.get("city") or space_city
-        if city and (venue_city or "").casefold() != city:
-            continue
-        key = (round(lat, 5), round(lon, 5))
+        key = (lat, lon)  # the same venue is published with the same coordinates
         point = venues.get(key)
-        if point is None:  # the first row is the venue's next event
+        if point is None:
             venues[key] = point = Point(
-                "events", str(event_id), lat, lon, location.get("name") or space_name, city=venue_city,
-                address=location.get("address"), space=slug, space_name=space_name,
-                next_title=title, next_start=next_start)
+                "events", str(event_id), lat, lon, venue_name or space_name, city=venue_city or space_city,
+                address=venue_address, space=slug, space_name=space_name, next_title=title,
+                next_start=utc_text(start))
         point.events += 1
     return list(venues.values())
+
+
+def utc_text(value) -> str:
+    """An instant as ISO 8601 in UTC ("2026-12-01T17:00:00Z"), from what the database gave:
+    a datetime (PostgreSQL), or the text of a naive UTC instant (SQLite)."""
+    if isinstance(value, dt.datetime):
+        return value.replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
+    return value[:19].replace(" ", "T") + "Z"
 
 
 def proposal_points(session, f: MapFilters) -> list[Point]:
@@ -181,7 +194,7 @@ def proposal_points(session, f: MapFilters) -> list[Point]:
 @dataclass
 class MapResult:
     points: list[Point]
-    unplaced: list[Space]  # spaces the filters keep but that have no position
+    unplaced: list  # spaces (slug, name, city...) the filters keep but that have no position
 
     def layer(self, name: str) -> list[Point]:
         return [p for p in self.points if p.layer == name]
@@ -191,7 +204,7 @@ def points(session, f: MapFilters, *, now: dt.datetime | None = None, event_days
     """Every point the filters keep, layer by layer (spaces, event venues, proposals)."""
     now = now or utcnow()
     found: list[Point] = []
-    unplaced: list[Space] = []
+    unplaced: list = []
     if "spaces" in f.layers:
         spaces, unplaced = space_points(session, f)
         found += spaces

@@ -15,6 +15,8 @@ from flask_smorest import Blueprint
 from marshmallow import ValidationError
 from sqlalchemy import select
 
+from corete.core.api import gc_paused
+from corete.core.caching import DocumentCache, conditional
 from corete.core.permissions import role_required
 from corete.core.templating import KIND_LABELS
 from corete.extensions import db, limiter
@@ -42,9 +44,7 @@ REPORT_LABELS = {
 ASSETS = {
     "leaflet.js": "leaflet/dist/leaflet.js",
     "leaflet.css": "leaflet/dist/leaflet.css",
-    "leaflet.markercluster.js": "leaflet.markercluster/dist/leaflet.markercluster.js",
-    "MarkerCluster.css": "leaflet.markercluster/dist/MarkerCluster.css",
-    "MarkerCluster.Default.css": "leaflet.markercluster/dist/MarkerCluster.Default.css",
+    "supercluster.js": "supercluster/dist/supercluster.min.js",
 }
 ASSET_IMAGES = "leaflet/dist/images"
 
@@ -90,24 +90,43 @@ def _links(external: bool = False) -> exports.Links:
 # --- API ---------------------------------------------------------------------------------------
 
 
+def documents() -> DocumentCache:
+    """This app's cache of GeoJSON and CSV documents (see MAP_CACHE_SECONDS)."""
+    return current_app.extensions.setdefault("corete_map_documents", DocumentCache())
+
+
+def _document(kind: str, filters: services.MapFilters, write) -> Response:
+    """The points as a document, from the cache when it was built in the last
+    MAP_CACHE_SECONDS for the same filters and host; ETag and 304 for repeat requests."""
+    ttl = current_app.config["MAP_CACHE_SECONDS"]
+
+    def build() -> str:
+        with gc_paused():
+            return write(_points(filters).points, _links(external=True))
+
+    body, etag = documents().get_or_build(f"{kind}\x1f{request.host_url}\x1f{filters!r}", ttl, build)
+    mimetype = {"geojson": "application/geo+json", "csv": "text/csv"}[kind]
+    response = conditional(lambda: Response(body, mimetype=mimetype), etag=etag, last_modified=None,
+                           max_age=ttl)
+    if kind == "csv":
+        response.headers["Content-Disposition"] = 'attachment; filename="corete-map.csv"'
+    return response
+
+
 @api_bp.route("/features.geojson")
 @api_bp.arguments(MapArgs, location="query")
 def features_geojson(args):
     """The map's points as a GeoJSON FeatureCollection (RFC 7946: longitude first).
     Filters: layers (spaces,events,proposals), kind, city, tag, skill, q, category, bbox
     (min lon,min lat,max lon,max lat)."""
-    found = _points(args["filters"])
-    return Response(exports.geojson(found.points, _links(external=True)), mimetype="application/geo+json",
-                    headers={"Cache-Control": "public, max-age=60"})
+    return _document("geojson", args["filters"], exports.geojson)
 
 
 @api_bp.route("/features.csv")
 @api_bp.arguments(MapArgs, location="query")
 def features_csv(args):
     """The same points, same filters, as CSV (one row per point)."""
-    found = _points(args["filters"])
-    return Response(exports.csv_text(found.points, _links(external=True)), mimetype="text/csv",
-                    headers={"Content-Disposition": 'attachment; filename="corete-map.csv"'})
+    return _document("csv", args["filters"], exports.csv_text)
 
 
 @api_bp.route("/spaces/<slug>/summary")
@@ -153,9 +172,7 @@ def regions():
 def _asset_urls() -> render.Assets:
     return render.Assets(
         leaflet_js=url_for("map.asset", name="leaflet.js"), leaflet_css=url_for("map.asset", name="leaflet.css"),
-        cluster_js=url_for("map.asset", name="leaflet.markercluster.js"),
-        cluster_css=url_for("map.asset", name="MarkerCluster.css"),
-        cluster_default_css=url_for("map.asset", name="MarkerCluster.Default.css"),
+        cluster_js=url_for("map.asset", name="supercluster.js"),
         map_js=url_for("map.static", filename="map.js"))
 
 
@@ -173,6 +190,7 @@ def _js_config(**extra) -> dict:
             "next_events": _("Next events:"), "skills": _("Skills:"), "open_page": _("Open the page"), "cancelled": _("cancelled"),
             "loading": _("Loading…"), "shown": _("%(n)s points on the map", n="%d"),
             "failed": _("The map's points could not be loaded: use the list view."),
+            "cluster": _("%(n)s points here: zoom in", n="%d"),
         },
         **extra)
 
@@ -350,6 +368,7 @@ def moderate(proposal_id):
                     services.moderate(db.session, proposal, data["action"], by=current_user.email,
                                       reason=data.get("reason"), duplicate_of=data.get("duplicate_of"))
             db.session.commit()
+            documents().clear()  # the map shows the change at once (in this process)
             flash(_("Saved."), "info")
             return redirect(url_for("map.moderate", proposal_id=proposal.id))
         except ValidationError as e:

@@ -30,7 +30,8 @@ def test_map_clusters_filters_list_and_nothing_leaves_localhost(browser, live_se
     seen = _watch(page, live_server)
     page.goto(f"{live_server}/map")
     page.wait_for_selector(READY)
-    assert page.locator(".marker-cluster").count() >= 1  # Millepiani + Cowo Ostiense
+    assert page.locator(".pin-cluster").count() >= 1  # Millepiani + Cowo Ostiense
+    assert page.get_by_title("2 punti qui: ingrandisci").count() >= 1
     assert page.locator(".leaflet-marker-icon.pin").count() >= 3
     assert page.locator(".leaflet-regions-pane path").count() >= 20  # the offline base layer
     shown = int(page.evaluate("document.documentElement.dataset.mapPoints"))

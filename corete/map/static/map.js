@@ -27,14 +27,21 @@
     } catch (e) { return iso; }
   }
 
+  var icons = {};
+
   function icon(p) {
+    /* One icon per look, shared by every marker that has it (25,000 markers, a few dozen icons). */
     var kind = p.kind || p.layer;
     var classes = "pin pin-" + p.layer + " pin-" + kind + (p.approximate ? " pin-approx" : "") +
                   (p.accredited ? " pin-accredited" : "");
-    var letter = p.layer === "events" ? String(p.events) : (KIND_LETTER[kind] || "•");
-    /* The letter is the hub's own (a kind, or a count): filtered anyway before it goes in as HTML. */
-    return L.divIcon({className: classes, iconSize: [28, 28], iconAnchor: [14, 14], popupAnchor: [0, -12],
-                      html: "<span aria-hidden=\"true\">" + letter.replace(/[^0-9A-Z•?]/g, "") + "</span>"});
+    var letter = p.layer === "events" ? (p.events > 9 ? "9+" : String(p.events)) : (KIND_LETTER[kind] || "•");
+    var key = classes + "|" + letter;
+    if (!icons[key]) {
+      /* The letter is the hub's own (a kind, or a count): filtered anyway before it goes in as HTML. */
+      icons[key] = L.divIcon({className: classes, iconSize: [28, 28], iconAnchor: [14, 14], popupAnchor: [0, -12],
+                              html: "<span aria-hidden=\"true\">" + letter.replace(/[^0-9A-Z•?+]/g, "") + "</span>"});
+    }
+    return icons[key];
   }
 
   function popup(p, cfg) {
@@ -49,7 +56,7 @@
     if (p.layer === "events") {
       box.appendChild(el("div", t.n_events.replace("%d", p.events)));
       var next = el("div", t.next + " ");
-      next.appendChild(link(p.next_url, p.next_title));
+      next.appendChild(link(p.url, p.next_title));
       next.appendChild(document.createTextNode(" · " + formatDate(p.next_start, cfg.lang)));
       box.appendChild(next);
       if (p.space_name) box.appendChild(el("div", t.host + " " + p.space_name));
@@ -112,29 +119,62 @@
     });
   }
 
+  function clusterIcon(layer, count) {
+    var size = count < 10 ? 30 : count < 100 ? 36 : count < 1000 ? 42 : 48;
+    var text = count < 1000 ? String(count) : Math.floor(count / 1000) + "k";
+    return L.divIcon({className: "pin-cluster pin-cluster-" + layer, iconSize: [size, size],
+                      html: "<span aria-hidden=\"true\">" + text + "</span>"});
+  }
+
   function points(map, cfg) {
+    /* Clustering by supercluster: each layer's points indexed once, and only what the view
+       shows drawn (clusters or single markers) after every move. */
     var status = cfg.status_id && document.getElementById(cfg.status_id);
     if (status) status.textContent = cfg.labels.loading;
     return fetch(cfg.features_url, {headers: {Accept: "application/geo+json"}})
       .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
       .then(function (data) {
-        var groups = {}, bounds = L.latLngBounds([]);
+        performance.mark("corete-points-parsed");  /* bench/bench_map.py reports these steps */
+        var byLayer = {}, layers = {}, bounds = L.latLngBounds([]);
         data.features.forEach(function (f) {
-          var p = f.properties, lon = f.geometry.coordinates[0], lat = f.geometry.coordinates[1];
-          if (!groups[p.layer]) groups[p.layer] = [];
-          var marker = L.marker([lat, lon], {icon: icon(p), title: p.name, alt: p.name, keyboard: true});
-          marker.bindPopup(function () { return popup(p, cfg); });
-          groups[p.layer].push(marker);
-          bounds.extend([lat, lon]);
+          (byLayer[f.properties.layer] = byLayer[f.properties.layer] || []).push(f);
+          bounds.extend([f.geometry.coordinates[1], f.geometry.coordinates[0]]);
         });
-        Object.keys(groups).forEach(function (layer) {
-          var cluster = L.markerClusterGroup({showCoverageOnHover: false, maxClusterRadius: 50,
-                                              clusterPane: "markerPane"});
-          cluster.addLayers(groups[layer]);
-          map.addLayer(cluster);
+        Object.keys(byLayer).forEach(function (layer) {
+          layers[layer] = {index: new Supercluster({radius: 60, maxZoom: 16}).load(byLayer[layer]),
+                           group: L.layerGroup().addTo(map)};
         });
-        /* Without animation: the clusters are drawn for the final view before "ready". */
+        performance.mark("corete-indexed");
+
+        function draw() {
+          var b = map.getBounds(), zoom = Math.round(map.getZoom());
+          var box = [Math.max(b.getWest(), -180), Math.max(b.getSouth(), -85), Math.min(b.getEast(), 180),
+                     Math.min(b.getNorth(), 85)];
+          Object.keys(layers).forEach(function (layer) {
+            var l = layers[layer];
+            l.group.clearLayers();
+            l.index.getClusters(box, zoom).forEach(function (f) {
+              var c = f.geometry.coordinates, at = [c[1], c[0]], p = f.properties, marker;
+              if (p.cluster) {
+                var label = cfg.labels.cluster.replace("%d", p.point_count);
+                marker = L.marker(at, {icon: clusterIcon(layer, p.point_count), title: label, alt: label});
+                marker.on("click", function () { map.setView(at, l.index.getClusterExpansionZoom(p.cluster_id)); });
+              } else {
+                marker = L.marker(at, {icon: icon(p), title: p.name, alt: p.name});
+                marker.on("click", function () {
+                  L.popup({offset: [0, -12]}).setLatLng(at).setContent(popup(p, cfg)).openOn(map);
+                });
+              }
+              l.group.addLayer(marker);
+            });
+          });
+        }
+
+        map.on("moveend", draw);
+        /* Without animation: drawn for the final view before "ready". */
         if (!readHash() && bounds.isValid()) map.fitBounds(bounds.pad(0.1), {maxZoom: 13, animate: false});
+        draw();
+        performance.mark("corete-drawn");
         if (status) status.textContent = cfg.labels.shown.replace("%d", data.features.length);
         document.documentElement.dataset.mapPoints = String(data.features.length);
       });

@@ -46,6 +46,7 @@ test: $(STAMP) translations
 bench: $(STAMP)
 	$(BIN)/python bench/bench_poll.py $(BENCH_ARGS)
 	$(BIN)/python bench/bench_calendar.py
+	$(BIN)/python bench/bench_map.py
 
 clean:
 	rm -rf $(VENV) $(ASSETS)/node_modules instance/*.sqlite3 .pytest_cache

@@ -48,7 +48,7 @@ class DocumentCache:
         """(the document, its ETag): built by ``build()`` unless one younger than ``ttl`` is kept."""
         now = time.monotonic()
         with self._lock:
-            entry = self._entries.get(key)
+            entry = self._entries.get(key) if ttl > 0 else None
             if entry is not None and entry[0] > now:
                 self._entries.move_to_end(key)
                 return entry[1], entry[2]

@@ -184,3 +184,16 @@ def test_space_page_has_profile_map_events_skills_needs_and_feed_status(client):
     nowhere = client.get("/spaces/spazio-atlantide", headers={"Accept-Language": "it"}).get_data(as_text=True)
     assert "non pubblica una posizione" in nowhere
     assert client.get("/spaces/nessuno").status_code == 404
+
+
+def test_documents_carry_an_etag_and_are_kept_for_a_minute(client, session):
+    first = client.get("/api/v1/map/features.geojson")
+    assert first.headers["Cache-Control"] == "public, max-age=60"
+    again = client.get("/api/v1/map/features.geojson", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304
+    session.scalar(select(Space).where(Space.slug == "lab121")).name = "Lab121 rinominato"
+    session.commit()
+    # Kept: new feed data shows within MAP_CACHE_SECONDS (moderation clears it at once).
+    assert "Lab121 rinominato" not in client.get("/api/v1/map/features.geojson").get_data(as_text=True)
+    client.application.config["MAP_CACHE_SECONDS"] = 0
+    assert "Lab121 rinominato" in client.get("/api/v1/map/features.geojson").get_data(as_text=True)

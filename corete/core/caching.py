@@ -41,10 +41,10 @@ class DocumentCache:
 
     def __init__(self, max_bytes: int = 64 * 1024 * 1024):
         self.max_bytes = max_bytes
-        self._entries: OrderedDict[str, tuple[float, str, str]] = OrderedDict()
+        self._entries: OrderedDict[str, tuple[float, str | bytes, str]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get_or_build(self, key: str, ttl: float, build) -> tuple[str, str]:
+    def get_or_build(self, key: str, ttl: float, build) -> tuple[str | bytes, str]:
         """(the document, its ETag): built by ``build()`` unless one younger than ``ttl`` is kept."""
         now = time.monotonic()
         with self._lock:
@@ -53,7 +53,8 @@ class DocumentCache:
                 self._entries.move_to_end(key)
                 return entry[1], entry[2]
         body = build()
-        etag = data_etag(key, body)
+        raw = body if isinstance(body, bytes) else body.encode()
+        etag = hashlib.blake2b(key.encode() + b"\x1f" + raw, digest_size=16).hexdigest()
         if ttl > 0:
             with self._lock:
                 self._entries[key] = (now + ttl, body, etag)

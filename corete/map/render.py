@@ -41,10 +41,12 @@ class Assets:
 
 @dataclass(frozen=True)
 class MapParts:
-    """What a page puts in its head (asset links), where the map goes, and at the end."""
+    """What a page puts in its head (style sheets), where the map goes, and at the end of
+    its body (scripts, then the map's own): the page shows before the scripts load."""
 
-    head: Markup
+    css: Markup
     html: Markup
+    js: Markup
     script: Markup
     approximate: bool = False  # a municipality's centre, not the place itself
 
@@ -83,9 +85,11 @@ def _base_map(assets: Assets, *, tiles_url: str | None, tiles_attribution: str |
 def _parts(m: folium.Map) -> MapParts:
     root = m.get_root()
     root.render()
-    links = [child.render() for child in root.header._children.values()
-             if isinstance(child, (JavascriptLink, CssLink))]
-    return MapParts(Markup("\n".join(links)), Markup(root.html.render()), Markup(root.script.render()))
+    children = list(root.header._children.values())
+    css = [child.render() for child in children if isinstance(child, CssLink)]
+    js = [child.render() for child in children if isinstance(child, JavascriptLink)]
+    return MapParts(Markup("\n".join(css)), Markup(root.html.render()), Markup("\n".join(js)),
+                    Markup(root.script.render()))
 
 
 def network_map(config: dict, assets: Assets, *, tiles_url: str | None = None,
@@ -105,4 +109,4 @@ def point_map(lat: float, lon: float, config: dict, assets: Assets, *, approxima
                   zoom=11 if approximate else 15)
     HubLayers(dict(config, point=[lat, lon], approximate=approximate), assets).add_to(m)
     parts = _parts(m)
-    return MapParts(parts.head, parts.html, parts.script, approximate=approximate)
+    return MapParts(parts.css, parts.html, parts.js, parts.script, approximate=approximate)

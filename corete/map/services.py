@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import String, func, or_, select, type_coerce
+from sqlalchemy import String, and_, func, or_, select, type_coerce
 
 from corete.core.models import utcnow
 from corete.events.models import Event, EventTag, OccurrenceRow
@@ -72,6 +72,13 @@ def _like(text: str) -> str:
     return f"%{text}%"
 
 
+def _in_box(lat, lon, bbox):
+    """The SQL condition of a bounding box on two columns (points() checks again after
+    positions are resolved; this spares reading what is far away)."""
+    min_lon, min_lat, max_lon, max_lat = bbox
+    return and_(lat.between(min_lat, max_lat), lon.between(min_lon, max_lon))
+
+
 def _spaces_with_skill(skill: str):
     like = _like(skill)
     return select(Skill.space_id).where(or_(Skill.skill.ilike(like), Skill.category.ilike(like)))
@@ -106,6 +113,8 @@ def space_points(session, f: MapFilters) -> tuple[list[Point], list]:
                               Space.address.ilike(like)))
     if f.skill:
         stmt = stmt.where(Space.id.in_(_spaces_with_skill(f.skill)))
+    if f.bbox:  # spaces without coordinates are placed by their city, after the query
+        stmt = stmt.where(or_(Space.lat.is_(None), Space.lon.is_(None), _in_box(Space.lat, Space.lon, f.bbox)))
     tag = f.tag.casefold() if f.tag else None
     points, unplaced = [], []
     for space in session.execute(stmt):
@@ -147,6 +156,8 @@ def venue_points(session, f: MapFilters, *, now: dt.datetime, days: int) -> list
         stmt = stmt.where(Event.id.in_(select(EventTag.event_id).where(EventTag.tag == f.tag.casefold())))
     if f.q:
         stmt = stmt.where(Event.title.ilike(_like(f.q)))
+    if f.bbox:
+        stmt = stmt.where(_in_box(Event.lat, Event.lon, f.bbox))
     venues: dict[tuple[float, float], Point] = {}
     seen: set[int] = set()
     # By start: the first occurrence met at a venue is its next event.
@@ -187,6 +198,8 @@ def proposal_points(session, f: MapFilters) -> list[Point]:
     if f.q:
         like = _like(f.q)
         stmt = stmt.where(or_(Proposal.title.ilike(like), Proposal.description.ilike(like)))
+    if f.bbox:
+        stmt = stmt.where(_in_box(Proposal.lat, Proposal.lon, f.bbox))
     return [Point("proposals", str(p.id), p.lat, p.lon, p.title, approximate=p.approximate, city=p.city,
                   address=p.address, kind=p.category) for p in session.scalars(stmt)]
 

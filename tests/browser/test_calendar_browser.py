@@ -51,6 +51,7 @@ def test_calendar_views_filters_event_and_subscription(browser, live_server, net
     assert page.get_by_role("link", name="Barcamp della Garbatella").count() == 0
 
     page.get_by_role("link", name="Stampa 3D per tutti").click()
+    page.wait_for_load_state("load")  # the event page now loads its small map's scripts
     assert page.get_by_role("heading", name="Stampa 3D per tutti").is_visible()
     assert "18:00–20:00 (Europe/Rome)" in page.locator("time").first.inner_text()
 

@@ -54,7 +54,7 @@
     if (where) box.appendChild(el("div", where));
     if (p.approximate) box.appendChild(el("div", t.approximate, "popup-approx"));
     if (p.layer === "events") {
-      box.appendChild(el("div", t.n_events.replace("%d", p.events)));
+      box.appendChild(el("div", p.events === 1 ? t.one_event : t.n_events.replace("%d", p.events)));
       var next = el("div", t.next + " ");
       next.appendChild(link(p.url, p.next_title));
       next.appendChild(document.createTextNode(" · " + formatDate(p.next_start, cfg.lang)));

@@ -32,7 +32,7 @@ MAP_TILES_ATTRIBUTION = None  # HTML shown in the map's corner, e.g. '&copy; Ope
 # Where `npm ci` put Leaflet and Leaflet.markercluster (None: corete/map/assets/node_modules).
 MAP_ASSETS_DIR = None
 # The GeoJSON and CSV documents are kept this long per filter combination (and are
-# cacheable by browsers as long): 25,000 points take about half a second to build.
+# cacheable by browsers as long): 25,000 points take 0.35-0.5 s to build (bench_map.py).
 # Moderation clears them at once; new feed data shows within this delay. 0: never kept.
 MAP_CACHE_SECONDS = 60
 MAP_EVENTS_DAYS = 60  # the venues layer shows events of the next this many days

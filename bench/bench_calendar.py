@@ -17,7 +17,6 @@ import argparse
 import datetime as dt
 import json
 import random
-import statistics
 import sys
 import tempfile
 import time
@@ -25,6 +24,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from timing import timed  # noqa: E402  (bench/, the script's own folder)
 
 ROME = ZoneInfo("Europe/Rome")
 UTC = dt.timezone.utc
@@ -81,19 +82,6 @@ def materialise(session) -> int:
     return extend(session)
 
 
-def timed(client, url: str, runs: int) -> dict:
-    client.get(url)  # warm
-    times = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        response = client.get(url)
-        times.append((time.perf_counter() - t0) * 1000)
-        assert response.status_code == 200, (url, response.status_code)
-    times.sort()
-    return {"median_ms": round(statistics.median(times), 1), "p90_ms": round(times[int(len(times) * 0.9) - 1], 1),
-            "bytes": len(response.data)}
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--events", type=int, default=100_000)
@@ -137,7 +125,7 @@ def main() -> None:
             "ics_3_months_city": f"/calendar.ics?city=Torino&{three_months}",
         }
         for name, url in cases.items():
-            results[name] = timed(client, url, args.runs)
+            results[name] = timed(client, url, args.runs)[0]
             print(f"{name:<20} median {results[name]['median_ms']:>8} ms   p90 {results[name]['p90_ms']:>8} ms   "
                   f"{results[name]['bytes']:>9} bytes   {url}")
     out = Path(__file__).parent / "results"

@@ -33,6 +33,8 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from timing import summary, timed  # noqa: E402  (bench/, the script's own folder)
+
 ROME = ZoneInfo("Europe/Rome")
 UTC = dt.timezone.utc
 CHROMIUM = "/usr/bin/chromium"
@@ -97,22 +99,9 @@ def populate(session, n_spaces: int, n_venues: int) -> None:
             conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
 
 
-def summary(times: list[float]) -> dict:
-    times = sorted(times)
-    return {"median_ms": round(statistics.median(times), 1), "p90_ms": round(times[int(len(times) * 0.9) - 1], 1),
-            "min_ms": round(times[0], 1)}
-
-
 def time_api(client, url: str, runs: int) -> dict:
-    client.get(url)  # warm
-    times = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        response = client.get(url)
-        times.append((time.perf_counter() - t0) * 1000)
-        assert response.status_code == 200, (url, response.status_code)
-    result = summary(times)
-    result.update(bytes=len(response.data), features=len(response.get_json()["features"]))
+    result, response = timed(client, url, runs)
+    result["features"] = len(response.get_json()["features"])
     return result
 
 
@@ -182,16 +171,8 @@ def main() -> None:
             "csv_all": "/api/v1/map/features.csv",
         }
         for name, url in cases.items():
-            if name.startswith("csv"):
-                client.get(url)
-                times = []
-                for _ in range(args.runs):
-                    t0 = time.perf_counter()
-                    response = client.get(url)
-                    times.append((time.perf_counter() - t0) * 1000)
-                results[name] = dict(summary(times), bytes=len(response.data))
-            else:
-                results[name] = time_api(client, url, args.runs)
+            results[name] = (timed(client, url, args.runs)[0] if name.startswith("csv")
+                             else time_api(client, url, args.runs))
             print(f"{name:<14} median {results[name]['median_ms']:>8} ms   p90 {results[name]['p90_ms']:>8} ms   "
                   f"{results[name]['bytes']:>9} bytes   {url}")
         app.config["MAP_CACHE_SECONDS"] = 60  # the default: built once a minute per filter combination

@@ -18,7 +18,6 @@ from corete.core.models import utcnow
 from corete.events.models import Event, EventTag, OccurrenceRow
 from corete.events.services import overlapping, upcoming
 from corete.map.models import (
-    PROPOSAL_CATEGORIES,
     REPORT_REASONS,
     REPORT_TARGETS,
     Proposal,
@@ -365,4 +364,4 @@ def moderation_queue(session) -> tuple[list[Proposal], list[Report]]:
     return list(pending), list(reports)
 
 
-__all__ = ["LAYERS", "PROPOSAL_CATEGORIES", "MapFilters", "Point", "points"]
+__all__ = ["LAYERS", "MapFilters", "Point", "points"]

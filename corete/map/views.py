@@ -240,10 +240,10 @@ def map_page():
         found = _points(filters)
         size = current_app.config["MAP_LIST_PAGE_SIZE"]
         page = args["page"]
-        sections = {layer: found.layer(layer) for layer in services.LAYERS if layer in filters.layers}
-        pages = max([1] + [-(-len(items) // size) for items in sections.values()])
-        sections = {layer: items[(page - 1) * size: page * size] for layer, items in sections.items()}
-        totals = {layer: len(found.layer(layer)) for layer in sections}
+        every = {layer: found.layer(layer) for layer in services.LAYERS if layer in filters.layers}
+        pages = max([1] + [-(-len(items) // size) for items in every.values()])
+        sections = {layer: items[(page - 1) * size: page * size] for layer, items in every.items()}
+        totals = {layer: len(items) for layer, items in every.items()}
         return render_template("map/list.html", sections=sections, totals=totals, unplaced=found.unplaced,
                                page=page, pages=pages, links=_links(), **context)
     return render_template("map/map.html", map=_network_map(query, keep_hash=True, status_id="map-status"),

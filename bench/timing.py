@@ -1,0 +1,25 @@
+"""What the benchmarks share: timing requests through the app's test client."""
+from __future__ import annotations
+
+import statistics
+import time
+
+
+def summary(times: list[float]) -> dict:
+    """Median, 90th percentile and fastest of a list of milliseconds."""
+    times = sorted(times)
+    return {"median_ms": round(statistics.median(times), 1), "p90_ms": round(times[int(len(times) * 0.9) - 1], 1),
+            "min_ms": round(times[0], 1)}
+
+
+def timed(client, url: str, runs: int) -> tuple[dict, object]:
+    """``runs`` requests after a warm-up one: their summary (with the body's size) and the
+    last response."""
+    client.get(url)
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        response = client.get(url)
+        times.append((time.perf_counter() - t0) * 1000)
+        assert response.status_code == 200, (url, response.status_code)
+    return dict(summary(times), bytes=len(response.data)), response

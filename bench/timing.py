@@ -8,8 +8,8 @@ import time
 def summary(times: list[float]) -> dict:
     """Median, 90th percentile and fastest of a list of milliseconds."""
     times = sorted(times)
-    return {"median_ms": round(statistics.median(times), 1), "p90_ms": round(times[int(len(times) * 0.9) - 1], 1),
-            "min_ms": round(times[0], 1)}
+    p90 = statistics.quantiles(times, n=10, method="inclusive")[-1] if len(times) > 1 else times[0]
+    return {"median_ms": round(statistics.median(times), 1), "p90_ms": round(p90, 1), "min_ms": round(times[0], 1)}
 
 
 def timed(client, url: str, runs: int) -> tuple[dict, object]:

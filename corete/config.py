@@ -29,12 +29,16 @@ VALIDATE_RATE_LIMIT = "20 per minute"  # each validation by URL makes the hub fe
 # which is always drawn beneath the tiles and shows when they cannot be reached.
 MAP_TILES_URL = None
 MAP_TILES_ATTRIBUTION = None  # HTML shown in the map's corner, e.g. '&copy; OpenStreetMap contributors'
-# Where `npm ci` put Leaflet and Leaflet.markercluster (None: corete/map/assets/node_modules).
+# Where `npm ci` put Leaflet and supercluster (None: corete/map/assets/node_modules).
 MAP_ASSETS_DIR = None
 # The GeoJSON and CSV documents are kept this long per filter combination (and are
-# cacheable by browsers as long): 25,000 points take 0.35-0.5 s to build (bench_map.py).
-# Moderation clears them at once; new feed data shows within this delay. 0: never kept.
+# cacheable by browsers as long): 25,000 points take about 0.3 s to build (bench_map.py).
+# Moderation clears them at once. 0: never kept, every request builds its document.
 MAP_CACHE_SECONDS = 60
+# For this many seconds more an expired document is still answered while one background
+# thread builds the next, so past the first build no visitor waits for one; new feed data
+# shows on the request after that build. 0: the request that finds it expired builds it.
+MAP_CACHE_STALE_SECONDS = 300
 MAP_EVENTS_DAYS = 60  # the venues layer shows events of the next this many days
 MAP_LIST_PAGE_SIZE = 100  # points per layer and page of the list view
 PROPOSAL_RATE_LIMIT = "5 per hour"  # proposals a client address may send

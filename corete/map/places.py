@@ -56,8 +56,10 @@ def _table() -> dict[str, tuple[Municipality, ...]]:
     return {key: tuple(places) for key, places in by_name.items()}
 
 
+@lru_cache(maxsize=8192)
 def find_municipality(city: str | None) -> Municipality | None:
-    """The municipality a city name means, or None when unknown or ambiguous."""
+    """The municipality a city name means, or None when unknown or ambiguous. Kept per
+    name: the map places every city-only space on each build (bench_map.py)."""
     if not city:
         return None
     province = None

@@ -155,9 +155,11 @@ def venue_points(session, f: MapFilters, *, now: dt.datetime, days: int) -> list
         stmt = stmt.where(_in_box(Event.lat, Event.lon, f.bbox))
     venues: dict[tuple[float, float], Point] = {}
     seen: set[int] = set()
-    # By start: the first occurrence met at a venue is its next event.
+    # By start: the first occurrence met at a venue is its next event. Core rows, not the
+    # ORM's: a tenth of the query's time for 20,000 rows (bench_map.py).
+    rows = session.connection().execute(stmt.order_by(OccurrenceRow.start_at, OccurrenceRow.event_id))
     for (event_id, start, title, lat, lon, venue_name, venue_address, venue_city, slug, space_name, space_city,
-         host_lat, host_lon) in session.execute(stmt.order_by(OccurrenceRow.start_at, OccurrenceRow.event_id)):
+         host_lat, host_lon) in rows:
         if event_id in seen:
             continue
         seen.add(event_id)

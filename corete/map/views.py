@@ -16,7 +16,7 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 
 from corete.core.api import gc_paused
-from corete.core.caching import DocumentCache, conditional
+from corete.core.caching import DocumentCache, conditional, in_background
 from corete.core.permissions import role_required
 from corete.core.templating import KIND_LABELS
 from corete.extensions import db, limiter
@@ -97,14 +97,19 @@ def documents() -> DocumentCache:
 
 def _document(kind: str, filters: services.MapFilters, write) -> Response:
     """The points as a document, from the cache when it was built in the last
-    MAP_CACHE_SECONDS for the same filters and host; ETag and 304 for repeat requests."""
-    ttl = current_app.config["MAP_CACHE_SECONDS"]
+    MAP_CACHE_SECONDS for the same filters and host (and for MAP_CACHE_STALE_SECONDS more
+    while its successor is built in the background); ETag and 304 for repeat requests."""
+    config = current_app.config
+    ttl = config["MAP_CACHE_SECONDS"]
+    links = _links(external=True)
 
-    def build() -> str:
+    def build() -> bytes | str:
         with gc_paused():
-            return write(_points(filters).points, _links(external=True))
+            return write(_points(filters).points, links)
 
-    body, etag = documents().get_or_build(f"{kind}\x1f{request.host_url}\x1f{filters!r}", ttl, build)
+    body, etag = documents().get_or_build(
+        f"{kind}\x1f{request.host_url}\x1f{filters!r}", ttl, build, stale=config["MAP_CACHE_STALE_SECONDS"],
+        rebuild=in_background(current_app._get_current_object(), build))
     mimetype = {"geojson": "application/geo+json", "csv": "text/csv"}[kind]
     response = conditional(lambda: Response(body, mimetype=mimetype), etag=etag, last_modified=None,
                            max_age=ttl)

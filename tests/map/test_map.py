@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import time
 
 import pytest
 from sqlalchemy import select
@@ -197,3 +198,17 @@ def test_documents_carry_an_etag_and_are_kept_for_a_minute(client, session):
     assert "Lab121 rinominato" not in client.get("/api/v1/map/features.geojson").get_data(as_text=True)
     client.application.config["MAP_CACHE_SECONDS"] = 0
     assert "Lab121 rinominato" in client.get("/api/v1/map/features.geojson").get_data(as_text=True)
+
+
+def test_an_expired_document_is_answered_while_the_next_is_built_in_the_background(client, session):
+    client.application.config["MAP_CACHE_SECONDS"] = 0.2
+    first = client.get("/api/v1/map/features.geojson")
+    session.scalar(select(Space).where(Space.slug == "lab121")).name = "Lab121 rinominato"
+    session.commit()
+    time.sleep(0.25)
+    stale = client.get("/api/v1/map/features.geojson")  # expired: answered at once, rebuilt behind it
+    assert stale.headers["ETag"] == first.headers["ETag"] and b"Lab121 rinominato" not in stale.data
+    deadline = time.monotonic() + 10
+    while b"Lab121 rinominato" not in client.get("/api/v1/map/features.geojson").data:
+        assert time.monotonic() < deadline, "the background build never landed"
+        time.sleep(0.05)

@@ -77,10 +77,12 @@ def test_injected_markup_stays_inert_on_the_map(browser, live_server, network): 
     page = browser.new_page(locale="it-IT")
     page.goto(f"{live_server}/map")
     page.wait_for_selector(READY)
-    for marker in page.locator(".leaflet-marker-icon.pin").all():
-        if marker.get_attribute("title") == HOSTILE:
-            marker.dispatch_event("click")  # the space and its venue nearly overlap
-            assert HOSTILE in page.locator(".leaflet-popup-content").last.inner_text()  # as text
+    # Located afresh at each click: opening a popup pans the map, which redraws its markers.
+    hostile = page.locator(".leaflet-marker-icon.pin").and_(page.get_by_title(HOSTILE, exact=True))
+    assert hostile.count() == 2  # the hostile space and the venue of its hostile event
+    for n in range(hostile.count()):
+        hostile.nth(n).dispatch_event("click")  # the space and its venue nearly overlap
+        assert HOSTILE in page.locator(".leaflet-popup-content").last.inner_text()  # as text
     assert page.evaluate("window.__pwned") is None
     for path in ("/map?view=list", "/spaces/" + page.evaluate(
             "fetch('/api/v1/map/features.geojson?layers=spaces&q=onerror').then(r => r.json())"

@@ -16,7 +16,7 @@ $(STAMP): setup.cfg pyproject.toml $(ASSETS)/package-lock.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[test]'
-	@# The map's Leaflet and Leaflet.markercluster, from the npm registry: the hub serves
+	@# The map's Leaflet and supercluster, from the npm registry: the hub serves
 	@# them itself, never from a CDN (versions pinned by package-lock.json).
 	npm ci --prefix $(ASSETS) --no-audit --no-fund --loglevel=error
 	touch $(STAMP)
@@ -47,6 +47,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_poll.py $(BENCH_ARGS)
 	$(BIN)/python bench/bench_calendar.py
 	$(BIN)/python bench/bench_map.py
+	$(BIN)/python bench/bench_purchasing.py
 
 clean:
 	rm -rf $(VENV) $(ASSETS)/node_modules instance/*.sqlite3 .pytest_cache

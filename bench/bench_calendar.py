@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import random
 import sys
 import tempfile
@@ -25,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from timing import timed  # noqa: E402  (bench/, the script's own folder)
+from timing import save, timed  # noqa: E402  (bench/, the script's own folder)
 
 ROME = ZoneInfo("Europe/Rome")
 UTC = dt.timezone.utc
@@ -128,9 +127,7 @@ def main() -> None:
             results[name] = timed(client, url, args.runs)[0]
             print(f"{name:<20} median {results[name]['median_ms']:>8} ms   p90 {results[name]['p90_ms']:>8} ms   "
                   f"{results[name]['bytes']:>9} bytes   {url}")
-    out = Path(__file__).parent / "results"
-    out.mkdir(exist_ok=True)
-    (out / f"calendar-{dt.datetime.now():%Y%m%d-%H%M%S}.json").write_text(json.dumps(results, indent=2))
+    save("calendar", results)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
-import json
 import random
 import statistics
 import sys
@@ -34,7 +33,7 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from timing import summary, timed  # noqa: E402  (bench/, the script's own folder)
+from timing import save, summary, timed  # noqa: E402  (bench/, the script's own folder)
 
 ROME = ZoneInfo("Europe/Rome")
 UTC = dt.timezone.utc
@@ -203,9 +202,7 @@ def main() -> None:
         print(f"{name:<14} median {results[name]['median_ms']:>8} ms   p90 {results[name]['p90_ms']:>8} ms   "
               f"{results[name]['points']:>6} points   {path}  (Chromium, navigation to all points drawn)")
     server.shutdown()
-    out = Path(__file__).parent / "results"
-    out.mkdir(exist_ok=True)
-    (out / f"map-{dt.datetime.now():%Y%m%d-%H%M%S}.json").write_text(json.dumps(results, indent=2))
+    save("map", results)
 
 
 if __name__ == "__main__":

@@ -30,6 +30,7 @@ from zoneinfo import ZoneInfo
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from corete.demo import feeds  # noqa: E402
+from timing import save  # noqa: E402  (bench/, the script's own folder)
 
 ROME = ZoneInfo("Europe/Rome")
 HOSTS = [f"127.0.0.{i}" for i in range(1, 17)]
@@ -236,10 +237,7 @@ def main() -> None:
           "(no validation, no sanitising, no database, no conditional GET)")
     server.terminate()
 
-    out = Path(__file__).parent / "results"
-    out.mkdir(exist_ok=True)
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    (out / f"poll-{stamp}.json").write_text(json.dumps(results, indent=2))
+    save("poll", results)
     print(json.dumps(results, indent=2))
 
 

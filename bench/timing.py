@@ -1,8 +1,12 @@
-"""What the benchmarks share: timing requests through the app's test client."""
+"""What the benchmarks share: timing requests through the app's test client, and
+keeping each run's figures in bench/results/."""
 from __future__ import annotations
 
+import datetime as dt
+import json
 import statistics
 import time
+from pathlib import Path
 
 
 def summary(times: list[float]) -> dict:
@@ -23,3 +27,12 @@ def timed(client, url: str, runs: int) -> tuple[dict, object]:
         times.append((time.perf_counter() - t0) * 1000)
         assert response.status_code == 200, (url, response.status_code)
     return dict(summary(times), bytes=len(response.data)), response
+
+
+def save(name: str, results: dict) -> Path:
+    """Write a run's figures to bench/results/<name>-<time>.json."""
+    out = Path(__file__).parent / "results"
+    out.mkdir(exist_ok=True)
+    path = out / f"{name}-{dt.datetime.now():%Y%m%d-%H%M%S}.json"
+    path.write_text(json.dumps(results, indent=2))
+    return path

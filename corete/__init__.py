@@ -61,6 +61,7 @@ def _register_rooms(app: Flask) -> None:
     from corete.events import services as events_services
     from corete.events import views as events_views
     from corete.events.cli import events_cli
+    from corete.purchasing.cli import purchasing_cli
     from corete.federation import views as federation_views
     from corete.federation.cli import feed_cli, poll_command
     from corete.home import views as home_views
@@ -86,7 +87,7 @@ def _register_rooms(app: Flask) -> None:
                       map_views.api_bp):
         api.register_blueprint(blueprint)
     for command in (spaces_cli, users_cli, feed_cli, poll_command, scheduler_command, demo_cli,
-                    events_cli):
+                    events_cli, purchasing_cli):
         app.cli.add_command(command)
 
 

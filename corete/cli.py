@@ -3,6 +3,7 @@
 from flask.cli import FlaskGroup
 
 from corete import create_app
+from corete.purchasing.cli import purchasing_cli
 
 
 def _create_app():
@@ -10,3 +11,6 @@ def _create_app():
 
 
 main = FlaskGroup(create_app=_create_app, help="The CoRete hub.")
+# Here as well as on the app's CLI: `corete purchasing simulate` needs no app, so no
+# configuration (SECRET_KEY, database) either.
+main.add_command(purchasing_cli)

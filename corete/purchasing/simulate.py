@@ -1,0 +1,223 @@
+"""Scenarios in and out: the JSON that `corete purchasing simulate` reads (a scenario's
+``inputs`` and optional ``events``) and the result it prints, in the shape of the
+examples' ``expected``. The format is in docs/purchasing.md; the rules are pooling.py's.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from corete.purchasing import pooling
+from corete.purchasing.pooling import ZERO, to_cents
+
+
+class ScenarioError(ValueError):
+    """A scenario the simulator cannot read; the message names the field."""
+
+
+def _first(data: dict, *keys, default=None):
+    for key in keys:
+        if data.get(key) is not None:
+            return data[key]
+    return default
+
+
+def _decimal(value, where: str) -> Decimal:
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError) as e:
+        raise ScenarioError(f"{where}: {value!r} is not a number") from e
+    if not number.is_finite():
+        raise ScenarioError(f"{where}: {value!r} is not a number")
+    return number
+
+
+def _instant(value, where: str) -> dt.datetime:
+    try:
+        moment = dt.datetime.fromisoformat(str(value))
+    except ValueError as e:
+        raise ScenarioError(f"{where}: {value!r} is not an ISO 8601 date and time") from e
+    if moment.tzinfo is None:
+        raise ScenarioError(f"{where}: {value!r} has no UTC offset")
+    return moment
+
+
+def _date(value, where: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(str(value)[:10])
+    except ValueError as e:
+        raise ScenarioError(f"{where}: {value!r} is not an ISO 8601 date") from e
+
+
+def _item(data: dict, n: int) -> pooling.Item:
+    where = f"items[{n}]"
+    pack = data.get("pack") or {}
+    tiers = tuple(pooling.Tier(int(t["min_packs"]), _decimal(t["pack_price"], f"{where}.tiers"))
+                  for t in data.get("tiers") or ())
+    min_packs = _first(data, "min_packs", "moq", "moq_packs", "minimum_order_quantity", "min_order_quantity")
+    if isinstance(min_packs, dict):
+        min_packs = min_packs.get("packs")
+    weight = _first(data, "weight_kg", "unit_weight_kg")
+    try:
+        return pooling.Item(
+            sku=str(data["sku"]), name=str(data.get("name") or data["sku"]), group_unit=str(data["group_unit"]),
+            pack_size=_decimal(pack.get("size", 1), f"{where}.pack.size"), pack_unit=pack.get("unit"),
+            pack_price=_decimal(_first(data, "pack_price", "price"), f"{where}.pack_price"), tiers=tiers,
+            min_packs=int(min_packs) if min_packs is not None else None,
+            loose=bool(_first(data, "loose", "sold_loose", default=not data.get("pack"))),
+            weight_kg=_decimal(weight, f"{where}.weight_kg") if weight is not None else None)
+    except KeyError as e:
+        raise ScenarioError(f"{where}: {e.args[0]} is missing") from e
+
+
+def _request(data: dict, n: int) -> pooling.Request:
+    where = f"requests[{n}]"
+    try:
+        return pooling.Request(
+            member=str(data["member"]), sku=str(data["sku"]), quantity=_decimal(data["quantity"], where),
+            unit=str(data["unit"]), submitted_at=_instant(data["submitted_at"], f"{where}.submitted_at"),
+            tolerance=_decimal(data.get("tolerance") or 0, where),
+            need_by=_date(data["need_by"], f"{where}.need_by") if data.get("need_by") else None)
+    except KeyError as e:
+        raise ScenarioError(f"{where}: {e.args[0]} is missing") from e
+
+
+def _event(data: dict, n: int) -> pooling.Delivered | pooling.Withdrawn:
+    kind = _first(data, "type", "event", "kind")
+    if kind == "delivered":
+        units = _first(data, "units", "delivered", "quantity")
+        return pooling.Delivered(str(data["sku"]), _decimal(units, f"events[{n}].units"))
+    if kind in ("withdraw_after_close", "withdrawn", "withdraw"):
+        return pooling.Withdrawn(str(data["sku"]), str(data["member"]))
+    raise ScenarioError(f"events[{n}]: unknown event {kind!r} (delivered or withdraw_after_close)")
+
+
+def read(scenario: dict):
+    """(cycle, supplier, items, requests, events) from a scenario's inputs."""
+    inputs = scenario.get("inputs")
+    if not isinstance(inputs, dict):
+        raise ScenarioError("inputs is missing")
+    try:
+        cycle_data, supplier_data = inputs["order_cycle"], inputs["supplier"]
+    except KeyError as e:
+        raise ScenarioError(f"inputs.{e.args[0]} is missing") from e
+    policy = _first(cycle_data, "allocation", "allocation_policy", "policy", default="fcfs")
+    if policy not in pooling.POLICIES:
+        raise ScenarioError(f"order_cycle.allocation: {policy!r} is not one of {', '.join(pooling.POLICIES)}")
+    cycle = pooling.Cycle(
+        close_at=_instant(cycle_data.get("close_at"), "order_cycle.close_at"),
+        delivery_date=_date(cycle_data.get("delivery_date"), "order_cycle.delivery_date"), policy=policy,
+        id=cycle_data.get("id"))
+    shipping_data = supplier_data.get("shipping") or {}
+    split = shipping_data.get("split", "value")
+    if split not in pooling.SPLITS:
+        raise ScenarioError(f"supplier.shipping.split: {split!r} is not one of {', '.join(pooling.SPLITS)}")
+    free_from = _first(shipping_data, "free_from", "free_shipping_threshold", "free_threshold", "free_over")
+    minimum = supplier_data.get("min_order_value")
+    supplier = pooling.Supplier(
+        name=str(supplier_data.get("name", "")),
+        shipping=pooling.Shipping(fee=_decimal(shipping_data.get("fee", 0), "supplier.shipping.fee"), split=split,
+                                  free_from=_decimal(free_from, "supplier.shipping.free_from")
+                                  if free_from is not None else None),
+        min_order_value=_decimal(minimum, "supplier.min_order_value") if minimum is not None else None)
+    items = [_item(d, n) for n, d in enumerate(inputs.get("items") or ())]
+    requests = [_request(d, n) for n, d in enumerate(inputs.get("requests") or ())]
+    events = [_event(d, n) for n, d in enumerate(scenario.get("events") or inputs.get("events") or ())]
+    skus = {i.sku for i in items}
+    for event in events:
+        if event.sku not in skus:
+            raise ScenarioError(f"events: unknown sku {event.sku!r}")
+    return cycle, supplier, items, requests, events
+
+
+def number(value: Decimal) -> int | float:
+    """A quantity as JSON: whole numbers as integers."""
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def money(value: Decimal) -> str:
+    return str(to_cents(value))
+
+
+def _amounts(amounts: dict[str, Decimal]) -> dict:
+    return {member: number(q) for member, q in amounts.items() if q > 0}
+
+
+def _pooled(p: pooling.Pooled, unallocated_value: Decimal) -> dict:
+    out = {
+        "sku": p.item.sku,
+        "queue": [{"member": r.member, "quantity": number(r.quantity), "tolerance": number(r.tolerance),
+                   "at": r.at.isoformat()} for r in p.queue],
+        "total_quantity": number(p.total_quantity),
+        "total_tolerance": number(p.total_tolerance),
+        "packs_ordered": number(p.packs),
+        "units_ordered": number(p.units),
+        "pack_price_applied": money(p.pack_price),
+        "unit_price": str(p.unit_price.quantize(Decimal("0.0001"), ROUND_HALF_UP)),
+        "tier_min_packs_applied": p.tier_min_packs,
+    }
+    if p.allocations_at_close is not None:
+        out["allocations_at_close"] = _amounts(p.allocations_at_close)
+    if p.delivered is not None:
+        out["units_delivered"] = number(p.delivered)
+    if p.withdrawn:
+        out["withdrawn"] = list(p.withdrawn)
+        out["left_with_withdrawn"] = _amounts(p.left_with_withdrawn)
+    out["allocations"] = _amounts(p.allocations)
+    out["unallocated_units"] = number(p.unallocated)
+    out["unallocated_value"] = money(unallocated_value)
+    return out
+
+
+def result(round_: pooling.Round) -> dict:
+    """The round in the shape of the examples' ``expected``."""
+    out = {
+        "supplier_order": {
+            "status": round_.status,
+            "lines": [{"sku": p.item.sku, "packs": number(p.packs), "line_total": money(p.line_total)}
+                      for p in round_.lines],
+            "goods_total": money(round_.goods_total),
+            "shipping_fee": money(round_.shipping_fee),
+        },
+        "items": [_pooled(p, round_.unallocated_value.get(p.item.sku, ZERO)) for p in round_.items],
+        "members": {m: {"goods": money(c.goods), "shipping": money(c.shipping), "total": money(c.total)}
+                    for m, c in round_.members.items()},
+    }
+    if round_.rejected:
+        out["rejected_requests"] = [{"member": r.member, "sku": r.sku, "reason": r.reason} for r in round_.rejected]
+    return out
+
+
+def boxfill(scenario: dict) -> dict:
+    """R-BOXFILL: each change of the scenario, accepted or not, and the units then missing."""
+    inputs = scenario.get("inputs") or {}
+    size = _decimal(inputs.get("pack_size"), "inputs.pack_size")
+    if size <= 0:
+        raise ScenarioError("inputs.pack_size must be more than 0")
+    changes = []
+    for n, change in enumerate(inputs.get("changes") or ()):
+        try:
+            before = tuple(_decimal(v, f"changes[{n}].before") for v in change["before"])
+            after = tuple(_decimal(v, f"changes[{n}].after") for v in change["after"])
+        except (KeyError, TypeError) as e:
+            raise ScenarioError(f"changes[{n}]: before and after are [quantity, tolerance]") from e
+        if len(before) != 2 or len(after) != 2:
+            raise ScenarioError(f"changes[{n}]: before and after are [quantity, tolerance]")
+        accepted = pooling.boxfill(size, before, after)
+        state = after if accepted else before
+        changes.append({**{k: change[k] for k in ("name",) if k in change}, "before": change["before"],
+                        "after": change["after"], "accepted": accepted,
+                        "missing_units_after": number(pooling.missing_units(size, *state))})
+    return {"changes": changes}
+
+
+def simulate(scenario: dict) -> dict:
+    """What `corete purchasing simulate` prints for a scenario."""
+    if not isinstance(scenario, dict):
+        raise ScenarioError("a scenario is a JSON object")
+    if scenario.get("kind") == "boxfill":
+        return boxfill(scenario)
+    try:
+        return result(pooling.pool(*read(scenario)))
+    except pooling.RoundError as e:
+        raise ScenarioError(str(e)) from e

@@ -83,8 +83,9 @@ def _register_rooms(app: Flask) -> None:
     app.register_blueprint(spaces_views.pages_bp)
     app.register_blueprint(events_views.pages_bp)
     app.register_blueprint(map_views.pages_bp)
+    app.register_blueprint(purchasing_views.pages_bp)
     for blueprint in (spaces_views.api_bp, events_views.api_bp, skills_views.api_bp, purchasing_views.api_bp,
-                      map_views.api_bp):
+                      purchasing_views.purchasing_api_bp, map_views.api_bp):
         api.register_blueprint(blueprint)
     for command in (spaces_cli, users_cli, feed_cli, poll_command, scheduler_command, demo_cli,
                     events_cli, purchasing_cli):

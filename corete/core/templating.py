@@ -5,8 +5,8 @@ import datetime as dt
 from decimal import Decimal
 
 from flask_babel import format_currency, format_date, format_datetime, get_locale
-from markupsafe import Markup
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 
 from corete.core.handover import NETWORK_ZONE
 from corete.core.sanitize import clean_html
@@ -83,7 +83,7 @@ def weekday_name(day: dt.date) -> str:
     return format_date(day, format="EEE")
 
 
-def money(amount, currency: str | None) -> str:
+def money(amount, currency: str | None = None) -> str:
     return format_currency(Decimal(str(amount)), currency or "EUR")
 
 

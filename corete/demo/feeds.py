@@ -55,9 +55,9 @@ def skill_item(id: str, skill: str, holder: str, *, category: str, languages=("i
 
 
 def need_item(id: str, item: str, *, kind: str = "goods", quantity=None, unit=None, category=None,
-              tolerance=0, need_by: dt.date | None = None, text: str = "") -> dict:
+              tolerance=0, need_by: dt.date | None = None, text: str = "", sku: str | None = None) -> dict:
     core = {"type": "need", "item": item, "kind": kind, "tolerance": tolerance}
-    for key, value in (("quantity", quantity), ("unit", unit), ("category", category)):
+    for key, value in (("quantity", quantity), ("unit", unit), ("category", category), ("sku", sku)):
         if value is not None:
             core[key] = value
     if need_by:

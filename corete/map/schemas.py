@@ -3,8 +3,9 @@ Shape and size only; the rules (where a point is, what may be moderated) are in 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, pre_load, validate
+from marshmallow import ValidationError, fields, post_load, pre_load, validate
 
+from corete.core.forms import NUMBER, REQUIRED, Form, blank_to_none, check, decimal_commas
 from corete.map.models import PROPOSAL_CATEGORIES, REPORT_REASONS, REPORT_TARGETS
 from corete.map.services import LAYERS, MapFilters
 from corete.spaces.models import SPACE_KINDS
@@ -12,19 +13,7 @@ from corete.spaces.models import SPACE_KINDS
 TEXT = 200
 
 
-def _blank_to_none(data: dict) -> dict:
-    return {k: (v.strip() if isinstance(v, str) else v) for k, v in data.items()
-            if not (isinstance(v, str) and not v.strip())}
-
-
-class _Form(Schema):
-    """Unknown fields ignored, text trimmed, and an empty field is a field not given."""
-
-    class Meta:
-        unknown = EXCLUDE
-
-
-class MapArgs(_Form):
+class MapArgs(Form):
     """The filters of the map, its list, its exports and the GeoJSON API."""
 
     layers = fields.String(validate=validate.Length(max=60))
@@ -42,7 +31,7 @@ class MapArgs(_Form):
     def drop_blanks(self, data, **kwargs):
         # The form's boxes send layers=spaces&layers=events; the API takes layers=spaces,events.
         layers = ",".join(data.getlist("layers")) if hasattr(data, "getlist") else data.get("layers")
-        data = _blank_to_none(dict(data.items()))
+        data = blank_to_none(dict(data.items()))
         if layers:
             data["layers"] = layers
         return data
@@ -70,60 +59,42 @@ class MapArgs(_Form):
         return {"filters": filters, "view": data["view"], "page": data["page"]}
 
 
-def _check(validator, value, message) -> None:
-    """marshmallow's URL and Email validators, with a message in the visitor's language
-    (their own messages must be plain strings, fixed when the module loads)."""
-    try:
-        validator(value)
-    except ValidationError:
-        raise ValidationError(str(message)) from None
-
-
-_required = {"required": _l("This field is required.")}
-_number = {"invalid": _l("Not a number.")}
-
-
-class ProposalIn(_Form):
+class ProposalIn(Form):
     """A citizen's proposal (also what a coordinator's edit sends)."""
 
-    category = fields.String(required=True, error_messages=_required,
+    category = fields.String(required=True, error_messages=REQUIRED,
                              validate=validate.OneOf(PROPOSAL_CATEGORIES, error=_l("Choose a category.")))
-    title = fields.String(required=True, error_messages=_required,
+    title = fields.String(required=True, error_messages=REQUIRED,
                           validate=validate.Length(min=3, max=120, error=_l("Between 3 and 120 characters.")))
     description = fields.String(validate=validate.Length(max=2000, error=_l("At most 2,000 characters.")))
     photo_url = fields.String(validate=[validate.Length(max=500, error=_l("At most 500 characters.")),
-                                        lambda v: _check(validate.URL(schemes={"http", "https"}), v,
+                                        lambda v: check(validate.URL(schemes={"http", "https"}), v,
                                                          _l("Not a web address (http or https)."))])
     email = fields.String(validate=[validate.Length(max=254, error=_l("At most 254 characters.")),
-                                    lambda v: _check(validate.Email(), v, _l("Not an e-mail address."))])
+                                    lambda v: check(validate.Email(), v, _l("Not an e-mail address."))])
     address = fields.String(validate=validate.Length(max=300, error=_l("At most 300 characters.")))
     city = fields.String(validate=validate.Length(max=120, error=_l("At most 120 characters.")))
-    lat = fields.Float(allow_nan=False, error_messages=_number,
+    lat = fields.Float(allow_nan=False, error_messages=NUMBER,
                        validate=validate.Range(-90, 90, error=_l("Latitude is between -90 and 90.")))
-    lon = fields.Float(allow_nan=False, error_messages=_number,
+    lon = fields.Float(allow_nan=False, error_messages=NUMBER,
                        validate=validate.Range(-180, 180, error=_l("Longitude is between -180 and 180.")))
 
     @pre_load
     def drop_blanks(self, data, **kwargs):
-        # Commas are what Italians type in decimal numbers.
-        data = _blank_to_none(dict(data.items()))
-        for k in ("lat", "lon"):
-            if isinstance(data.get(k), str):
-                data[k] = data[k].replace(",", ".")
-        return data
+        return decimal_commas(blank_to_none(dict(data.items())), "lat", "lon")
 
 
-class ReportIn(_Form):
+class ReportIn(Form):
     target_type = fields.String(required=True, validate=validate.OneOf(REPORT_TARGETS))
     target_ref = fields.String(required=True, validate=validate.Length(max=80))
-    reason = fields.String(required=True, error_messages=_required,
+    reason = fields.String(required=True, error_messages=REQUIRED,
                            validate=validate.OneOf(REPORT_REASONS, error=_l("Choose what is wrong with this point.")))
     comment = fields.String(validate=validate.Length(max=1000, error=_l("At most 1,000 characters.")))
 
 
-class ModerationIn(_Form):
+class ModerationIn(Form):
     action = fields.String(required=True, validate=validate.OneOf(
         ("approve", "reject", "duplicate", "restore")))
     reason = fields.String(validate=validate.Length(max=2000))
-    duplicate_of = fields.Integer(error_messages=_number, validate=validate.Range(min=1))
-    revision = fields.Integer(error_messages=_number, validate=validate.Range(min=1))
+    duplicate_of = fields.Integer(error_messages=NUMBER, validate=validate.Range(min=1))
+    revision = fields.Integer(error_messages=NUMBER, validate=validate.Range(min=1))

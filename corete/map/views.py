@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from corete.core.api import gc_paused
 from corete.core.caching import DocumentCache, conditional, in_background
+from corete.core.forms import form_errors
 from corete.core.permissions import role_required
 from corete.core.templating import KIND_LABELS
 from corete.extensions import db, limiter
@@ -293,11 +294,6 @@ def proposal_page(proposal_id):
                            small_map=place_map(proposal.lat, proposal.lon, approximate=proposal.approximate))
 
 
-def _form_errors(error: ValidationError) -> dict[str, str]:
-    return {field: " ".join(str(m) for m in (messages if isinstance(messages, list) else [messages]))
-            for field, messages in error.messages.items()}
-
-
 @pages_bp.route("/map/propose", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["PROPOSAL_RATE_LIMIT"], methods=["POST"])
 def propose():
@@ -313,7 +309,7 @@ def propose():
             db.session.commit()
             return render_template("map/thanks.html")
         except ValidationError as e:
-            errors = _form_errors(e)
+            errors = form_errors(e)
         except services.ProposalError as e:
             errors = {"position": str(e)}
         db.session.rollback()
@@ -332,7 +328,7 @@ def report():
                               data.get("comment"))
     except ValidationError as e:
         db.session.rollback()
-        return render_template("error.html", code=400, message=" ".join(_form_errors(e).values())), 400
+        return render_template("error.html", code=400, message=" ".join(form_errors(e).values())), 400
     except services.ProposalError as e:
         db.session.rollback()
         return render_template("error.html", code=400, message=str(e)), 400
@@ -378,7 +374,7 @@ def moderate(proposal_id):
             flash(_("Saved."), "info")
             return redirect(url_for("map.moderate", proposal_id=proposal.id))
         except ValidationError as e:
-            errors = _form_errors(e)
+            errors = form_errors(e)
         except services.ProposalError as e:
             errors = {"action": str(e)}
         db.session.rollback()

@@ -83,7 +83,8 @@ class Cycle:
 @dataclass(frozen=True)
 class Request:
     """A space's need as the hub saw it at ``submitted_at``: each later value of the same
-    need (same member and product) is another Request (R-HISTORY)."""
+    need (same member, product and ``need``) is another Request (R-HISTORY). ``need``
+    tells apart two needs a member publishes for one product (they add up)."""
 
     member: str
     sku: str
@@ -92,6 +93,7 @@ class Request:
     submitted_at: dt.datetime
     tolerance: Decimal = ZERO
     need_by: dt.date | None = None
+    need: str | None = None
 
 
 @dataclass(frozen=True)
@@ -358,7 +360,8 @@ def pool(cycle: Cycle, supplier: Supplier, items: list[Item], requests: list[Req
         for item in items:
             _weight(item)  # every product needs a weight before anything is computed
     rejected: list[Rejected] = []
-    steps: dict[str, dict[str, list[tuple[dt.datetime, Decimal, Decimal]]]] = {}  # sku -> member -> values
+    # sku -> (member, need) -> its values
+    steps: dict[str, dict[tuple[str, str | None], list[tuple[dt.datetime, Decimal, Decimal]]]] = {}
     for request in requests:
         item = by_sku.get(request.sku)
         if item is None:
@@ -375,12 +378,12 @@ def pool(cycle: Cycle, supplier: Supplier, items: list[Item], requests: list[Req
             continue
         if item.sold_loose:
             tolerance = ZERO  # R-LOOSE: ordered exactly, tolerance ignored
-        steps.setdefault(request.sku, {}).setdefault(request.member, []).append(
+        steps.setdefault(request.sku, {}).setdefault((request.member, request.need), []).append(
             (request.submitted_at, quantity, tolerance))
 
     pooled = []
     for item in items:
-        rows = [row for member, s in steps.get(item.sku, {}).items() for row in history(s, member)]
+        rows = [row for (member, _), s in steps.get(item.sku, {}).items() for row in history(s, member)]
         rows.sort(key=lambda r: (r.at, r.member))  # R-TIE
         quantity = sum((r.quantity for r in rows), ZERO)
         tolerance = sum((r.tolerance for r in rows), ZERO)

@@ -77,7 +77,8 @@ def _request(data: dict, n: int) -> pooling.Request:
             member=str(data["member"]), sku=str(data["sku"]), quantity=_decimal(data["quantity"], where),
             unit=str(data["unit"]), submitted_at=_instant(data["submitted_at"], f"{where}.submitted_at"),
             tolerance=_decimal(data.get("tolerance") or 0, where),
-            need_by=_date(data["need_by"], f"{where}.need_by") if data.get("need_by") else None)
+            need_by=_date(data["need_by"], f"{where}.need_by") if data.get("need_by") else None,
+            need=str(data["need"]) if data.get("need") is not None else None)
     except KeyError as e:
         raise ScenarioError(f"{where}: {e.args[0]} is missing") from e
 

@@ -1,0 +1,62 @@
+"""What every room's form schemas share: unknown fields ignored, text trimmed, an empty
+field taken as not given, and messages in the visitor's language."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from marshmallow import EXCLUDE, Schema, ValidationError
+
+REQUIRED = {"required": _l("This field is required.")}
+NUMBER = {"invalid": _l("Not a number.")}
+
+
+def blank_to_none(data: dict) -> dict:
+    return {k: (v.strip() if isinstance(v, str) else v) for k, v in data.items()
+            if not (isinstance(v, str) and not v.strip())}
+
+
+def decimal_commas(data: dict, *keys: str) -> dict:
+    """Commas are what Italians type in decimal numbers: "2,5" is 2.5."""
+    for k in keys:
+        if isinstance(data.get(k), str):
+            data[k] = data[k].replace(",", ".")
+    return data
+
+
+class Form(Schema):
+    """Unknown fields ignored, text trimmed, and an empty field is a field not given."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+
+def check(validator, value, message) -> None:
+    """Run one of marshmallow's validators (URL, Email) with a message in the visitor's
+    language (their own messages must be plain strings, fixed when the module loads)."""
+    try:
+        validator(value)
+    except ValidationError:
+        raise ValidationError(str(message)) from None
+
+
+def form_errors(error: ValidationError) -> dict[str, str]:
+    """A ValidationError's messages, one line per field, for a form to show."""
+    return {field: " ".join(str(m) for m in (messages if isinstance(messages, list) else [messages]))
+            for field, messages in error.messages.items()}
+
+
+def attempt(session, work, refusal: type[Exception], key: str):
+    """A form's work, all or nothing: ``work()`` loads the form and acts. Done, the session
+    is committed and (its result, {}) returned; refused (a ValidationError, or ``refusal``,
+    the room's error for a rule the action breaks, shown under ``key``), the session is
+    rolled back and (None, the errors to show) returned."""
+    try:
+        result = work()
+    except ValidationError as e:
+        errors = form_errors(e)
+    except refusal as e:
+        errors = {key: str(e)}
+    else:
+        session.commit()
+        return result, {}
+    session.rollback()
+    return None, errors

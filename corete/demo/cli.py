@@ -1,6 +1,9 @@
 """`corete demo serve` and `corete demo load`: the demo network."""
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
+
 import click
 from flask.cli import AppGroup
 from sqlalchemy import select
@@ -8,8 +11,23 @@ from sqlalchemy import select
 from corete.demo.network import SPACES, documents, feed_paths
 from corete.demo.server import FeedServer
 from corete.extensions import db
+from corete.purchasing import services as purchasing
+from corete.purchasing.models import Supplier
 from corete.spaces.models import Space
 from corete.spaces.services import add_space
+
+# The demo's purchasing catalogue: two suppliers, products the demo feeds' needs name.
+CATALOGUE = [
+    ({"name": "Torrefazione Esempio", "contact": "ordini@torrefazione.example", "min_order_value": Decimal("40"),
+      "shipping_fee": Decimal("9.00"), "free_shipping_from": Decimal("150"), "shipping_split": "value"},
+     [{"sku": "caffe-5kg", "name": "Caffè in grani, cartone da 5 × 1 kg", "category": "caffè", "group_unit": "kg",
+       "pack_unit": "carton", "pack_size": Decimal(5), "pack_price": Decimal("50.00"),
+       "tiers": [{"min_packs": 2, "pack_price": "47.50"}], "aliases": "Caffè in grani, caffe grani"}]),
+    ({"name": "Cartoleria Esempio", "contact": "vendite@cartoleria.example", "min_order_value": Decimal("50"),
+      "shipping_fee": Decimal("6.00"), "shipping_split": "equal"},
+     [{"sku": "a4-80", "name": "Carta A4 80 g, scatola da 5 risme", "category": "cancelleria", "group_unit": "ream",
+       "pack_unit": "box", "pack_size": Decimal(5), "pack_price": Decimal("22.50"), "aliases": "Carta A4 80 g"}]),
+]
 
 demo_cli = AppGroup("demo", help="The demo network, served on localhost.")
 
@@ -43,3 +61,22 @@ def load_command(base_url):
         created += 1
     db.session.commit()
     click.echo(f"demo network: {created} spaces added, {len(SPACES) - created} already there")
+    click.echo(f"demo purchasing: {load_catalogue()} suppliers added, each with an open round")
+
+
+def load_catalogue() -> int:
+    """The demo suppliers and products, and an open round for each (idempotent)."""
+    added = 0
+    now = dt.datetime.now(dt.timezone.utc).replace(second=0, microsecond=0)
+    for supplier_data, products in CATALOGUE:
+        if db.session.scalar(select(Supplier.id).where(Supplier.name == supplier_data["name"])) is not None:
+            continue
+        supplier = purchasing.add_supplier(db.session, dict(supplier_data))
+        for product in products:
+            purchasing.add_product(db.session, {**product, "supplier_id": supplier.id})
+        purchasing.open_round(db.session, supplier, name=f"{supplier.name}: giro di prova", opens_at=now,
+                              closes_at=now + dt.timedelta(days=7), delivery_date=(now + dt.timedelta(days=14)).date(),
+                              policy="fcfs", by="demo")
+        added += 1
+    db.session.commit()
+    return added

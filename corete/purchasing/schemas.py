@@ -2,8 +2,11 @@
 returns. Shape and size only; the rules are in services.py and pooling.py."""
 from __future__ import annotations
 
+import re
+from decimal import Decimal
+
 from flask_babel import lazy_gettext as _l
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validates_schema, validate
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, pre_load, validate
 
 from corete.core.api import PageArgs, page_schema
 from corete.core.forms import NUMBER, REQUIRED, Form, blank_to_none, decimal_commas
@@ -87,7 +90,7 @@ class SupplierIn(_Numbers):
 
 
 class ProductIn(_Numbers):
-    NUMBERS = ("pack_size", "pack_price", "weight_kg", "tier_price")
+    NUMBERS = ("pack_size", "pack_price", "weight_kg")
 
     supplier_id = fields.Integer(required=True, error_messages={**REQUIRED, **NUMBER})
     sku = fields.String(required=True, error_messages=REQUIRED,
@@ -103,9 +106,8 @@ class ProductIn(_Numbers):
                                                        error=_l("More than 0, at most 100,000.")))
     pack_price = fields.Decimal(places=2, required=True, allow_nan=False, error_messages={**REQUIRED, **NUMBER},
                                 validate=validate.Range(min=0, max=1_000_000, error=_l("Between 0 and 1,000,000.")))
-    tier_packs = fields.Integer(error_messages=NUMBER,
-                                validate=validate.Range(min=2, max=100_000, error=_l("2 packs or more.")))
-    tier_price = _money
+    # Price tiers as "packs = pack price", separated by ";" or new lines: "3 = 54,00; 10 = 51,00".
+    tiers = fields.String(validate=validate.Length(max=500))
     min_packs = fields.Integer(error_messages=NUMBER,
                                validate=validate.Range(min=1, max=100_000, error=_l("1 pack or more.")))
     loose = fields.Boolean(load_default=False)
@@ -113,10 +115,21 @@ class ProductIn(_Numbers):
                                validate=validate.Range(min=0, max=100_000, error=_l("Between 0 and 100,000.")))
     aliases = _text(1000)
 
-    @validates_schema
-    def tier_whole(self, data, **kwargs):
-        if ("tier_packs" in data) != ("tier_price" in data):
-            raise ValidationError(_l("A price tier needs both its packs and its pack price."), "tier_packs")
+    @post_load
+    def parse_tiers(self, data, **kwargs):
+        tiers = []
+        for part in re.split(r"[;\n]+", data.get("tiers") or ""):
+            if not part.strip():
+                continue
+            match = re.fullmatch(r"\s*(\d+)\s*=\s*(\d+(?:[.,]\d{1,2})?)\s*", part)
+            if not match or int(match[1]) < 2:
+                raise ValidationError(_l("Write each tier as packs = pack price, as in 3 = 54,00; 10 = 51,00 "
+                                         "(from 2 packs)."), "tiers")
+            tiers.append({"min_packs": int(match[1]), "pack_price": str(Decimal(match[2].replace(",", ".")))})
+        if len({t["min_packs"] for t in tiers}) != len(tiers):
+            raise ValidationError(_l("Two tiers start at the same number of packs."), "tiers")
+        data["tiers"] = sorted(tiers, key=lambda t: t["min_packs"])
+        return data
 
 
 class RoundIn(Form):

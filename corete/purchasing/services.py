@@ -167,8 +167,7 @@ def add_product(session, data: dict) -> Product:
         raise PurchasingError(_l("This supplier has a product with this code already."))
     if data.get("loose") and not is_physical(data["group_unit"]):
         raise PurchasingError(_l("Only goods measured by weight or volume (kg, g, l, ml) can be sold loose."))
-    tier_packs, tier_price = data.pop("tier_packs", None), data.pop("tier_price", None)
-    data["tiers"] = [{"min_packs": tier_packs, "pack_price": str(tier_price)}] if tier_packs else []
+    data.setdefault("tiers", [])
     data["aliases"] = [a.strip() for a in (data.pop("aliases", None) or "").split(",") if a.strip()]
     product = Product(supplier_id=supplier.id, **data)
     session.add(product)

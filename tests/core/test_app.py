@@ -72,7 +72,7 @@ def test_demo_network_polls_over_real_http(app, runner, session):
     try:
         server.set_documents(documents(server.base_url, today=dt.date(2026, 11, 22)))
         loaded = runner.invoke(args=["demo", "load", "--base-url", server.base_url])
-        assert "8 spaces added" in loaded.output
+        assert "8 spaces added" in loaded.output and "2 suppliers added, each with an open round" in loaded.output
         polled = runner.invoke(args=["poll", "--all"])
         assert polled.output.count("applied (HTTP 200)") == 9, polled.output
         assert "rejected" in polled.output and " 1 rejected" not in polled.output
@@ -83,6 +83,9 @@ def test_demo_network_polls_over_real_http(app, runner, session):
         server.server_close()
     client = app.test_client()
     assert client.get("/api/v1/spaces").get_json()["total"] == len(SPACES)
+    rounds = client.get("/api/v1/purchasing/rounds").get_json()
+    assert sorted((r["supplier"], r["state"]) for r in rounds) == [("Cartoleria Esempio", "open"),
+                                                                   ("Torrefazione Esempio", "open")]
     events = client.get("/api/v1/events?from=2026-11-22&to=2027-01-31&per_page=500").get_json()
     assert events["total"] > 20
     assert {"millepiani", "lab121", "fablab-aurora", "spazio-comune-firenze"} <= {e["space"] for e in events["items"]}

@@ -255,3 +255,20 @@ def test_the_purchasing_api_is_in_the_openapi_document(client):
     paths = client.get("/api/v1/openapi.json").get_json()["paths"]
     assert {"/api/v1/purchasing/rounds", "/api/v1/purchasing/rounds/{round_id}",
             "/api/v1/purchasing/suppliers"} <= set(paths)
+
+
+def test_price_tiers_are_written_as_packs_equals_price(coordinator, session):
+    coord, token = coordinator
+    supplier_id = _catalogue(coord, token)
+    product = {"csrf_token": token, "form": "product", "supplier_id": supplier_id, "sku": "a4", "name": "Carta A4",
+               "group_unit": "ream", "pack_unit": "box", "pack_size": "5", "pack_price": "22,50"}
+    bad = coord.post("/purchasing/catalogue", headers={"Accept-Language": "it"},
+                     data={**product, "tiers": "tre = 20"})
+    assert bad.status_code == 400 and "Scrivi ogni fascia" in html.unescape(bad.get_data(as_text=True))
+    assert coord.post("/purchasing/catalogue", data={**product, "tiers": "10 = 19,00; 3 = 21"}).status_code == 302
+    from corete.purchasing.models import Product
+
+    tiers = session.scalar(select(Product.tiers).where(Product.sku == "a4"))
+    assert tiers == [{"min_packs": 3, "pack_price": "21"}, {"min_packs": 10, "pack_price": "19.00"}]
+    loose = coord.post("/purchasing/catalogue", data={**product, "sku": "a5", "loose": "true"})
+    assert loose.status_code == 400  # reams cannot be sold loose

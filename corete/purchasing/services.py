@@ -51,14 +51,16 @@ class NeedHandler(RowHandler):
 
     def add(self, session, feed_id, space_id, items):
         super().add(session, feed_id, space_id, items)
-        self._record(session, feed_id, [i.source_id for i in items])
+        self._record(session, feed_id, _goods(items))
 
     def replace(self, session, feed_id, space_id, items):
         super().replace(session, feed_id, space_id, items)
-        self._record(session, feed_id, [i.source_id for i in items])
+        self._record(session, feed_id, _goods(items))
 
     @staticmethod
     def _record(session, feed_id: int, source_ids: list[str]) -> None:
+        if not source_ids:
+            return
         now = utcnow()
         for chunk in chunks(source_ids):
             needs = session.execute(
@@ -77,6 +79,11 @@ class NeedHandler(RowHandler):
                     session.add(NeedValue(need_id=need.id, quantity=value[0], tolerance=value[1], unit=value[2],
                                           seen_at=now))
         session.flush()
+
+
+def _goods(items) -> list[str]:
+    """The ids of items that are goods needs with a quantity: the only ones with values to keep."""
+    return [i.source_id for i in items if i.data.kind == "goods" and i.data.quantity is not None]
 
 
 handler = NeedHandler("need", Need, need_columns)

@@ -143,6 +143,8 @@ def test_a_round_from_open_to_settled(network, coordinator, client, session):
     assert item["allocations"] == {"pigneto": 2, "ostiense": 3, "prati": 1}
     assert live["result"]["supplier_order"]["lines"] == [{"sku": "coffee-6kg", "packs": 1, "line_total": "60.00"}]
     assert live["result"]["members"]["ostiense"] == {"goods": "30.00", "shipping": "4.50", "total": "34.50"}
+    live_page = client.get(f"/purchasing/rounds/{rnd.id}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "1/6" in live_page and "2 more to complete it" in live_page  # rest 1 kg, tolerance 3: 6 - 1 - 3
 
     # Close: frozen. A feed raising its need afterwards changes nothing in the round.
     assert _step(coord, token, rnd.id, "close").status_code == 302

@@ -251,13 +251,15 @@ def live_inputs(session, rnd: Round) -> dict:
     supplier = rnd.supplier
     products = catalogue(session, supplier)
     requests = []
-    for need in open_goods_needs(session, today=rnd.delivery_date):
-        product = products.match(need)
-        if product is None:
-            continue
-        values = session.scalars(select(NeedValue).where(NeedValue.need_id == need.id)
-                                 .order_by(NeedValue.seen_at, NeedValue.id)).all()
-        for v in values or [NeedValue(quantity=need.quantity, tolerance=need.tolerance, unit=need.unit,
+    matched = [(need, product) for need in open_goods_needs(session, today=rnd.delivery_date)
+               if (product := products.match(need)) is not None]
+    values: dict[int, list[NeedValue]] = {}
+    for chunk in chunks([need.id for need, _ in matched]):  # one query per chunk, not one per need
+        for v in session.scalars(select(NeedValue).where(NeedValue.need_id.in_(chunk))
+                                 .order_by(NeedValue.seen_at, NeedValue.id)):
+            values.setdefault(v.need_id, []).append(v)
+    for need, product in matched:
+        for v in values.get(need.id) or [NeedValue(quantity=need.quantity, tolerance=need.tolerance, unit=need.unit,
                                       seen_at=need.first_seen_at)]:
             requests.append({"member": need.space.slug, "sku": product.sku, "need": str(need.id),
                              "quantity": str(v.quantity), "tolerance": str(v.tolerance or 0),

@@ -70,6 +70,7 @@ def _register_rooms(app: Flask) -> None:
     from corete.purchasing import views as purchasing_views
     from corete.scheduler import scheduler_command
     from corete.skills import services as skills_services
+    from corete.skills.cli import skills_cli
     from corete.skills import views as skills_views
     from corete.spaces import views as spaces_views
     from corete.spaces.cli import spaces_cli
@@ -84,11 +85,12 @@ def _register_rooms(app: Flask) -> None:
     app.register_blueprint(events_views.pages_bp)
     app.register_blueprint(map_views.pages_bp)
     app.register_blueprint(purchasing_views.pages_bp)
+    app.register_blueprint(skills_views.pages_bp)
     for blueprint in (spaces_views.api_bp, events_views.api_bp, skills_views.api_bp, purchasing_views.api_bp,
                       purchasing_views.purchasing_api_bp, map_views.api_bp):
         api.register_blueprint(blueprint)
     for command in (spaces_cli, users_cli, feed_cli, poll_command, scheduler_command, demo_cli,
-                    events_cli, purchasing_cli):
+                    events_cli, purchasing_cli, skills_cli):
         app.cli.add_command(command)
 
 

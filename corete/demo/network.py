@@ -97,12 +97,15 @@ def json_items(slug: str, today: dt.date) -> list[dict]:
               rrule="FREQ=WEEKLY;COUNT=4", tags=["corso", "fotografia"], price={"amount": 120, "currency": "EUR"}),
             s("ci-ux", "UX designer", "Chiara Gallo", category="design", languages=("it", "en")),
             s("ci-sviluppo", "Sviluppatore web", "Davide Marino", category="software"),
+            s("ci-montaggio", "Montaggio video", "Irene Villa", category="media"),
+            s("ci-foto", "Fotografa di eventi", "Laura Conti", category="media"),
             n("ci-carta", "Carta A4 80 g", quantity=20, unit="ream", category="cancelleria", need_by=month_end),
             n("ci-pulizie", "Detersivo multiuso", quantity=5, unit="l", category="pulizie", need_by=month_end),
         ],
         "casa-bolognina": [
             e("cb-cena", "Cena comunitaria", _at(_next(today, 4), 20), _at(_next(today, 4), 23), tags=["comunità"]),
             s("cb-yoga", "Insegnante di yoga", "Elena Riva", category="benessere"),
+            s("cb-tuttofare", "Tuttofare di quartiere", "Piero Neri", category="varie"),
             n("cb-caffe", "Caffè macinato", quantity=2, unit="kg", category="caffè", need_by=month_end),
         ],
         "incubatore-napoli-est": [

@@ -26,7 +26,8 @@ from corete.map.models import PROPOSAL_CATEGORIES, Proposal, Report
 from corete.map.places import ATTRIBUTION, ATTRIBUTION_URL, DATA_DIR
 from corete.map.schemas import MapArgs, ModerationIn, ProposalIn, ReportIn
 from corete.purchasing.services import search_needs
-from corete.skills.services import search_skills
+from corete.skills.services import match_need, open_service_needs, search_skills
+from corete.skills.taxonomy import taxonomy
 from corete.spaces.models import Space
 from corete.spaces.services import feed_health
 
@@ -281,7 +282,9 @@ def space_page(slug):
         events=services.next_events(db.session, space, limit=10), skills=db.session.scalars(
             search_skills(space=space.slug).limit(100)).all(),
         needs=db.session.scalars(search_needs(space=space.slug).limit(100)).all(),
-        feeds=[feed_health(f) for f in space.feeds], reasons=REPORT_LABELS)
+        matches={n.id: match_need(db.session, n, str(get_locale() or "it"), limit=5)
+                 for n in open_service_needs(db.session, space)},
+        feeds=[feed_health(f) for f in space.feeds], reasons=REPORT_LABELS, taxonomy=taxonomy())
 
 
 @pages_bp.route("/map/proposals/<int:proposal_id>")

@@ -1,17 +1,33 @@
-"""Skills: receiving them from the federation and searching them."""
+"""Skills: receiving them from the federation, mapping them onto the taxonomy, searching
+them, and matching service needs with the skills of the network (co-projecting)."""
 from __future__ import annotations
 
-from sqlalchemy import func, or_, select
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+
+from flask_babel import gettext as _
+from sqlalchemy import func, or_, select, update
 
 from corete.core.handler import RowHandler
 from corete.core.handover import SkillData
-from corete.skills.models import Skill
+from corete.core.models import utcnow
+from corete.purchasing.models import Need
+from corete.skills.models import Skill, SkillAlias
+from corete.skills.taxonomy import Taxonomy, normalise, taxonomy
 from corete.spaces.models import Space
+
+MATCH_LEVELS = ("exact", "synonym", "category")
+SEARCH_LIMIT = 500  # skills shown by one search; the page says when there are more
 
 
 def skill_columns(data: SkillData) -> dict:
+    mapping = taxonomy().map(data.skill)
     return dict(
         skill=data.skill,
+        skill_key=normalise(data.skill)[:200],
+        taxon=mapping.taxon if mapping else None,
+        taxon_how=mapping.how if mapping else None,
         category=data.category,
         holder_name=data.holder_name,
         holder_url=data.holder_url,
@@ -23,19 +39,260 @@ def skill_columns(data: SkillData) -> dict:
     )
 
 
-handler = RowHandler("skill", Skill, skill_columns)
+class SkillHandler(RowHandler):
+    """Skills' rows, mapped by the taxonomy, then by the coordinators' decisions, which win."""
+
+    def add(self, session, feed_id, space_id, items):
+        super().add(session, feed_id, space_id, items)
+        self._aliases(session, feed_id, items)
+
+    def replace(self, session, feed_id, space_id, items):
+        super().replace(session, feed_id, space_id, items)
+        self._aliases(session, feed_id, items)
+
+    @staticmethod
+    def _aliases(session, feed_id: int, items) -> None:
+        keys = {normalise(i.data.skill)[:200] for i in items}
+        if not keys:
+            return
+        for alias in session.scalars(select(SkillAlias).where(SkillAlias.key.in_(keys))):
+            session.execute(update(Skill).where(Skill.feed_id == feed_id, Skill.skill_key == alias.key)
+                            .values(taxon=alias.taxon, taxon_how="coordinator"),
+                            execution_options={"synchronize_session": False})
 
 
-def search_skills(*, q=None, space=None, city=None):
-    """A select of skills of active spaces matching the filters, by skill label."""
+handler = SkillHandler("skill", Skill, skill_columns)
+
+
+# --- The coordinators' mappings -----------------------------------------------------------
+
+
+class SkillError(ValueError):
+    """A mapping the hub refuses; the message is for the coordinator."""
+
+
+def decide(session, key: str, taxon: str | None, user=None) -> int:
+    """Map every skill whose text is ``key`` to ``taxon`` (None: no entry, keep it as free
+    text), now and in every later poll. Returns how many skills changed."""
+    key = normalise(key)[:200]
+    if not key:
+        raise SkillError(_("Choose a skill to map."))
+    if taxon is not None and taxon not in taxonomy().taxa:
+        raise SkillError(_("%(taxon)s is not in the taxonomy.", taxon=taxon))
+    alias = session.scalar(select(SkillAlias).where(SkillAlias.key == key))
+    if alias is None:
+        alias = SkillAlias(key=key)
+        session.add(alias)
+    alias.taxon, alias.decided_at = taxon, utcnow()
+    alias.decided_by = getattr(user, "id", None)
+    result = session.execute(update(Skill).where(Skill.skill_key == key)
+                             .values(taxon=taxon, taxon_how="coordinator"),
+                             execution_options={"synchronize_session": False})
+    return result.rowcount
+
+
+def remap_all(session) -> int:
+    """Map every skill again (after the taxonomy file changed); coordinators' decisions
+    still win. Returns how many skills changed entry."""
+    tax = taxonomy()
+    aliases = {a.key: a.taxon for a in session.scalars(select(SkillAlias))}
+    changed = 0
+    for skill in session.scalars(select(Skill)):
+        key = normalise(skill.skill)[:200]
+        if key in aliases:
+            taxon, how = aliases[key], "coordinator"
+        else:
+            mapping = tax.map(skill.skill)
+            taxon, how = (mapping.taxon, mapping.how) if mapping else (None, None)
+        if (skill.skill_key, skill.taxon, skill.taxon_how) != (key, taxon, how):
+            changed += skill.taxon != taxon
+            skill.skill_key, skill.taxon, skill.taxon_how = key, taxon, how
+    session.flush()
+    return changed
+
+
+@dataclass
+class Unmapped:
+    key: str
+    text: str
+    count: int
+    spaces: list[str]
+    suggestions: list = field(default_factory=list)
+
+
+def unmapped(session, limit: int = 200) -> list[Unmapped]:
+    """Free texts no entry was found for and no coordinator has decided on, most
+    frequent first, with the likeliest entries."""
+    rows = session.execute(
+        select(Skill.skill_key, func.min(Skill.skill), func.count(Skill.id))
+        .join(Space, Skill.space_id == Space.id)
+        .where(Skill.taxon.is_(None), or_(Skill.taxon_how.is_(None), Skill.taxon_how != "coordinator"),
+               Space.active.is_(True))
+        .group_by(Skill.skill_key).order_by(func.count(Skill.id).desc(), Skill.skill_key).limit(limit)).all()
+    spaces: dict[str, set[str]] = {}
+    if rows:
+        for key, name in session.execute(
+                select(Skill.skill_key, Space.name).join(Space, Skill.space_id == Space.id)
+                .where(Skill.skill_key.in_([r[0] for r in rows]))):
+            spaces.setdefault(key, set()).add(name)
+    tax = taxonomy()
+    return [Unmapped(key, text, count, sorted(spaces.get(key, ())), tax.suggestions(text))
+            for key, text, count in rows]
+
+
+# --- Search -------------------------------------------------------------------------------
+
+
+def search_skills(*, q=None, space=None, city=None, category=None):
+    """A select of skills of active spaces matching the filters, by skill label. ``q``
+    finds what the taxonomy says it means (in Italian or English, synonyms and typos
+    included) as well as the free text."""
     stmt = select(Skill).join(Space, Skill.space_id == Space.id).where(Space.active.is_(True))
     if q:
         like = f"%{q}%"
-        stmt = stmt.where(
-            or_(Skill.skill.ilike(like), Skill.category.ilike(like), Skill.holder_name.ilike(like))
-        )
+        taxa = taxonomy().search(q)
+        conditions = [Skill.skill.ilike(like), Skill.category.ilike(like), Skill.holder_name.ilike(like)]
+        if taxa:
+            conditions.append(Skill.taxon.in_(sorted(taxa)))
+        stmt = stmt.where(or_(*conditions))
+    if category:
+        stmt = stmt.where(Skill.taxon.in_([category] + [t.id for t in taxonomy().children(category)]))
     if space:
         stmt = stmt.where(Space.slug == space)
     if city:
         stmt = stmt.where(Space.city.ilike(city))
     return stmt.order_by(func.lower(Skill.skill), Skill.id)
+
+
+@dataclass
+class SkillGroup:
+    """One skill of the taxonomy (or one free text) and the holders who published it."""
+
+    title: str
+    taxon: str | None
+    category: str | None
+    skills: list[Skill]
+
+
+def grouped(skills: list[Skill], lang: str) -> list[SkillGroup]:
+    tax = taxonomy()
+    groups: dict[tuple, SkillGroup] = {}
+    for skill in skills:
+        taxon = tax.taxa.get(skill.taxon) if skill.taxon else None
+        key = ("t", taxon.id) if taxon else ("f", skill.skill_key)
+        group = groups.get(key)
+        if group is None:
+            category = tax.category_of(taxon.id) if taxon else None
+            group = groups[key] = SkillGroup(taxon.label(lang) if taxon else skill.skill,
+                                             taxon.id if taxon else None,
+                                             category.label(lang) if category and category is not taxon else None, [])
+        group.skills.append(skill)
+    return sorted(groups.values(), key=lambda g: (g.taxon is None, normalise(g.title)))
+
+
+# --- Co-projecting: service needs matched with skills -------------------------------------
+
+
+def distance_km(a: Space, b: Space) -> float | None:
+    """Great-circle distance between two spaces, or None when one has no coordinates."""
+    if None in (a.lat, a.lon, b.lat, b.lon):
+        return None
+    p1, p2 = math.radians(a.lat), math.radians(b.lat)
+    dp, dl = p2 - p1, math.radians(b.lon - a.lon)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6371.0088 * math.asin(min(1.0, math.sqrt(h)))
+
+
+@dataclass
+class Match:
+    skill: Skill
+    level: str  # exact, synonym, category
+    taxon: str  # the entry of the need it answers
+    distance_km: float | None
+    explanation: str
+
+    def sort_key(self):
+        distance = self.distance_km if self.distance_km is not None else math.inf
+        return (MATCH_LEVELS.index(self.level), distance, normalise(self.skill.skill), self.skill.id)
+
+
+def need_taxa(need: Need, tax: Taxonomy | None = None) -> list:
+    """What a service need asks for, as taxonomy mappings (its text, else its category)."""
+    tax = tax or taxonomy()
+    found = tax.find_in(need.item)
+    if not found and need.category:
+        mapped = tax.map(need.category)
+        found = [mapped] if mapped else []
+    return found
+
+
+def open_service_needs(session, space: Space | None = None, today: dt.date | None = None):
+    today = today or dt.date.today()
+    stmt = (select(Need).join(Space, Need.space_id == Space.id)
+            .where(Space.active.is_(True), Need.kind == "service",
+                   or_(Need.need_by.is_(None), Need.need_by >= today)))
+    if space is not None:
+        stmt = stmt.where(Need.space_id == space.id)
+    return session.scalars(stmt.order_by(Need.need_by.is_(None), Need.need_by, Need.id)).all()
+
+
+def match_need(session, need: Need, lang: str = "it", limit: int = 20) -> list[Match]:
+    """The network's skills that answer a service need, best first: the same entry of the
+    taxonomy named exactly, then by a synonym (or a typo, or inside a longer text), then
+    another entry of the same category; nearer spaces first within each level."""
+    tax = taxonomy()
+    wanted = need_taxa(need, tax)
+    if not wanted:
+        return []
+    by_taxon = {m.taxon: m for m in wanted}
+    categories = {}
+    for m in wanted:
+        category = tax.category_of(m.taxon)
+        if category is not None:
+            categories.setdefault(category.id, m)
+    siblings = {t.id for c in categories for t in tax.children(c)} | set(categories)
+    skills = session.scalars(
+        select(Skill).join(Space, Skill.space_id == Space.id)
+        .where(Space.active.is_(True), Skill.taxon.in_(sorted(set(by_taxon) | siblings)))).all()
+    need_space = need.space
+    matches = []
+    for skill in skills:
+        distance = 0.0 if skill.space_id == need.space_id else distance_km(need_space, skill.space)
+        if skill.taxon in by_taxon:
+            asked = by_taxon[skill.taxon]
+            exact = skill.taxon_how == "exact" or skill.skill_key == normalise(asked.term)
+            level = "exact" if exact else "synonym"
+            answered = skill.taxon
+        else:
+            category = tax.category_of(skill.taxon)
+            asked = categories.get(category.id) if category else None
+            if asked is None:
+                continue
+            level, answered = "category", asked.taxon
+        matches.append(Match(skill, level, answered, distance,
+                             explain(skill, level, answered, distance, need.space_id, lang, tax)))
+    matches.sort(key=Match.sort_key)
+    return matches[:limit]
+
+
+def explain(skill: Skill, level: str, answered: str, distance: float | None, need_space_id: int,
+            lang: str, tax: Taxonomy) -> str:
+    """Why a skill answers a need, in words: "video editing, synonym of video production, 2 km away"."""
+    label = tax.taxa[answered].label(lang)
+    if level == "exact":
+        what = skill.skill
+    elif level == "synonym":
+        what = _("%(skill)s, synonym of %(label)s", skill=skill.skill, label=label)
+    else:
+        category = tax.category_of(answered)
+        what = _("%(skill)s, same category as %(label)s (%(category)s)", skill=skill.skill, label=label,
+                 category=category.label(lang) if category else "")
+    if skill.space_id == need_space_id:
+        where = _("in the same space")
+    elif distance is None:
+        where = _("distance unknown")
+    elif distance < 1:
+        where = _("less than 1 km away")
+    else:
+        where = _("%(km)s km away", km=f"{distance:,.0f}".replace(",", "." if lang.startswith("it") else ","))
+    return f"{what}, {where}"

@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from corete.demo import feeds  # noqa: E402
+from corete.federation import writers as feeds  # noqa: E402
 from timing import save  # noqa: E402  (bench/, the script's own folder)
 
 ROME = ZoneInfo("Europe/Rome")

@@ -65,6 +65,7 @@ def _register_rooms(app: Flask) -> None:
     from corete.federation import views as federation_views
     from corete.federation.cli import feed_cli, poll_command
     from corete.home import views as home_views
+    from corete.hosting import views as hosting_views
     from corete.map import views as map_views
     from corete.purchasing import services as purchasing_services
     from corete.purchasing import views as purchasing_views
@@ -86,8 +87,9 @@ def _register_rooms(app: Flask) -> None:
     app.register_blueprint(map_views.pages_bp)
     app.register_blueprint(purchasing_views.pages_bp)
     app.register_blueprint(skills_views.pages_bp)
+    app.register_blueprint(hosting_views.pages_bp)
     for blueprint in (spaces_views.api_bp, events_views.api_bp, skills_views.api_bp, purchasing_views.api_bp,
-                      purchasing_views.purchasing_api_bp, map_views.api_bp):
+                      purchasing_views.purchasing_api_bp, map_views.api_bp, hosting_views.api_bp):
         api.register_blueprint(blueprint)
     for command in (spaces_cli, users_cli, feed_cli, poll_command, scheduler_command, demo_cli,
                     events_cli, purchasing_cli, skills_cli):

@@ -27,6 +27,11 @@ VALIDATE_RATE_LIMIT = "20 per minute"  # each validation by URL makes the hub fe
 # A tile server for the map's background, e.g. "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 # (mind its usage policy) or your own. None: only the offline layer of Italy's regions,
 # which is always drawn beneath the tiles and shows when they cannot be reached.
+# The hub's own address as its poller reaches it, for the feeds it hosts for spaces with no
+# feed of their own (/spaces/<slug>/feed.json). None: the address the operator's browser used.
+# A private address must also be in FETCH_ALLOW_NETWORKS.
+PUBLIC_URL = None
+INVITATION_DAYS = 7  # an operator's invitation link works this long, once
 MAP_TILES_URL = None
 MAP_TILES_ATTRIBUTION = None  # HTML shown in the map's corner, e.g. '&copy; OpenStreetMap contributors'
 # Where `npm ci` put Leaflet and supercluster (None: corete/map/assets/node_modules).

@@ -11,6 +11,7 @@ import flask_babel
 import pytest
 from flask import g
 from sqlalchemy import text
+from werkzeug.serving import make_server
 
 from corete import create_app
 from corete.extensions import db
@@ -124,11 +125,15 @@ def csrf_token(page: str) -> str:
     return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
 
 
-def login(app, runner, tmp_path, email, role):
-    """A test client logged in as a new user with this role, and its CSRF token."""
+def login(app, runner, tmp_path, email, role, spaces=()):
+    """A test client logged in as a new user with this role (an operator bound to the
+    spaces of these slugs), and its CSRF token."""
     secret = tmp_path / f"pw-{role}"
     secret.write_text("una-password-lunga")
-    runner.invoke(args=["users", "create", "--email", email, "--role", role, "--password-file", str(secret)])
+    bound = [arg for slug in spaces for arg in ("--space", slug)]
+    created = runner.invoke(args=["users", "create", "--email", email, "--role", role,
+                                  "--password-file", str(secret), *bound])
+    assert created.exit_code == 0, created.output
     client = app.test_client()
     token = csrf_token(client.get("/login").get_data(as_text=True))
     client.post("/login", data={"email": email, "password": "una-password-lunga", "csrf_token": token})
@@ -189,3 +194,16 @@ def raw_server():
     yield start
     for server in servers:
         server.close()
+
+
+@pytest.fixture
+def live_server(app):
+    """The app under test, served over HTTP on 127.0.0.1 by a thread of this process."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.server_port}"
+    app.config["PUBLIC_URL"] = url  # where the poller finds the feeds the hub hosts
+    yield url
+    server.shutdown()
+    server.server_close()

@@ -1,12 +1,16 @@
-"""Creating accounts and checking passwords (werkzeug's scrypt)."""
+"""Creating accounts, checking passwords (werkzeug's scrypt), and invitations."""
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import re
+import secrets
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from corete.accounts.models import ROLES, User
+from corete.accounts.models import ROLES, Invitation, User
 from corete.core.models import utcnow
 
 MIN_PASSWORD = 10
@@ -45,3 +49,73 @@ def authenticate(session, email: str, password: str) -> User | None:
         return None
     user.last_login_at = utcnow()
     return user
+
+
+# --- Invitations ----------------------------------------------------------------------
+
+
+class InvitationError(ValueError):
+    """An invitation that cannot be used; ``code`` says why (unknown, expired, used, revoked)."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def invite(session, email: str, spaces: list, *, by=None, days: float = 7, role: str = "operator") -> tuple[Invitation, str]:
+    """A new invitation and its token (shown once: only its hash is stored)."""
+    email = (email or "").strip().lower()
+    if not _EMAIL.match(email):
+        raise AccountError(_("%(email)s is not an e-mail address", email=email or "''"))
+    if role == "operator" and not spaces:
+        raise AccountError(_("An operator must be bound to at least one space."))
+    if session.scalar(select(User.id).where(func.lower(User.email) == email)) is not None:
+        raise AccountError(_("%(email)s already has an account", email=email))
+    token, now = secrets.token_urlsafe(32), utcnow()
+    invitation = Invitation(token_hash=_token_hash(token), email=email, role=role,
+                            space_ids=[s.id for s in spaces], created_by=getattr(by, "id", None),
+                            created_at=now, expires_at=now + dt.timedelta(days=days))
+    session.add(invitation)
+    session.flush()
+    return invitation, token
+
+
+def open_invitation(session, token: str) -> Invitation:
+    """The invitation a token names, if it can still be used."""
+    invitation = session.scalar(select(Invitation).where(Invitation.token_hash == _token_hash(token or "")))
+    if invitation is None:
+        raise InvitationError("unknown", _("This invitation link is not valid: check that you copied all of it."))
+    if invitation.revoked_at is not None:
+        raise InvitationError("revoked", _("This invitation was withdrawn: ask the coordinator for a new one."))
+    if invitation.used_at is not None:
+        raise InvitationError("used", _("This invitation was already used: log in with your e-mail and password."))
+    if invitation.expires_at <= utcnow():
+        raise InvitationError("expired", _("This invitation has expired: ask the coordinator for a new one."))
+    return invitation
+
+
+def accept(session, token: str, password: str, confirm: str) -> User:
+    """Sign up through an invitation: the account, bound to the invitation's spaces."""
+    from corete.spaces.models import Space
+
+    invitation = open_invitation(session, token)
+    if password != confirm:
+        raise AccountError(_("The two passwords differ."))
+    try:
+        user = create_user(session, invitation.email, password, invitation.role)
+    except AccountError as e:
+        raise AccountError(_("The password needs at least %(n)d characters.", n=MIN_PASSWORD)
+                           if "password" in str(e) else str(e)) from None
+    user.spaces = list(session.scalars(select(Space).where(Space.id.in_(invitation.space_ids or [0]))))
+    invitation.used_at, invitation.used_by = utcnow(), user.id
+    session.flush()
+    return user
+
+
+def revoke(session, invitation: Invitation) -> None:
+    if invitation.used_at is None and invitation.revoked_at is None:
+        invitation.revoked_at = utcnow()

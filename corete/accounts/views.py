@@ -1,4 +1,5 @@
-"""Login and logout. Every form carries a CSRF token (Flask-WTF's CSRFProtect)."""
+"""Login, logout and signing up through an invitation. Every form carries a CSRF token
+(Flask-WTF's CSRFProtect)."""
 from __future__ import annotations
 
 from urllib.parse import urlsplit
@@ -7,9 +8,19 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import login_user, logout_user
 
+from sqlalchemy import select
+
 from corete.accounts.models import User
-from corete.accounts.services import authenticate
+from corete.accounts.services import (
+    MIN_PASSWORD,
+    AccountError,
+    InvitationError,
+    accept,
+    authenticate,
+    open_invitation,
+)
 from corete.extensions import db, limiter, login_manager
+from corete.spaces.models import Space
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
 
@@ -45,3 +56,29 @@ def logout():
     logout_user()
     flash(_("You are logged out."), "info")
     return redirect(url_for("home.home"))
+
+
+@bp.route("/invitations/<token>", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+def accept_invitation(token):
+    """An invited operator chooses a password; the account is bound to the invitation's spaces."""
+    try:
+        invitation = open_invitation(db.session, token)
+    except InvitationError as e:
+        status = 404 if e.code == "unknown" else 410
+        return render_template("error.html", code=status, message=str(e)), status
+    error = None
+    if request.method == "POST":
+        try:
+            user = accept(db.session, token, request.form.get("password", ""), request.form.get("confirm", ""))
+        except (AccountError, InvitationError) as e:
+            db.session.rollback()
+            error = str(e)
+        else:
+            db.session.commit()
+            login_user(user)
+            flash(_("Welcome: your account is ready."), "info")
+            return redirect(url_for("hosting.my_spaces"))
+    names = [s.name for s in db.session.scalars(select(Space).where(Space.id.in_(invitation.space_ids or [0])))]
+    return render_template("accounts/invitation.html", invitation=invitation, spaces=names, error=error,
+                           min_password=MIN_PASSWORD), (400 if error else 200)

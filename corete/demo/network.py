@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from corete.demo import feeds
+from corete.federation import writers as feeds
 
 ROME = ZoneInfo("Europe/Rome")
 
@@ -98,7 +98,7 @@ def json_items(slug: str, today: dt.date) -> list[dict]:
             s("ci-ux", "UX designer", "Chiara Gallo", category="design", languages=("it", "en")),
             s("ci-sviluppo", "Sviluppatore web", "Davide Marino", category="software"),
             s("ci-montaggio", "Montaggio video", "Irene Villa", category="media"),
-            s("ci-foto", "Fotografa di eventi", "Laura Conti", category="media"),
+            s("ci-fotografa", "Fotografa di eventi", "Laura Conti", category="media"),
             n("ci-carta", "Carta A4 80 g", quantity=20, unit="ream", category="cancelleria", need_by=month_end),
             n("ci-pulizie", "Detersivo multiuso", quantity=5, unit="l", category="pulizie", need_by=month_end),
         ],

@@ -133,13 +133,24 @@ def network_ics():
     return _ics_response(_export_filters())
 
 
-@pages_bp.route("/spaces/<slug>/calendar.ics")
-def space_ics(slug):
+def _space_filters(slug: str) -> dict:
     if db.session.scalar(select(Space.id).where(Space.slug == slug)) is None:
         abort(404)
     f = _export_filters()
     f["space"] = slug
-    return _ics_response(f)
+    return f
+
+
+@pages_bp.route("/spaces/<slug>/calendar.ics")
+def space_ics(slug):
+    """One space's calendar, as the hub merged it."""
+    return _ics_response(_space_filters(slug))
+
+
+@pages_bp.route("/spaces/<slug>/events.atom")
+def space_atom(slug):
+    """One space's upcoming events, as an Atom feed."""
+    return _atom_response("upcoming", _space_filters(slug))
 
 
 def _atom_response(kind: str, f: dict) -> Response:

@@ -347,6 +347,15 @@ def apply_document(session, feed: Feed, doc: FeedDocument, config) -> tuple[int,
     return len(new), len(changed) + len(retyped), removed - len(retyped), held
 
 
+def confirm_removals(session, feed: Feed, source_ids: list[str]) -> None:
+    """Removals the feed's owner made in the hub itself (a hosted feed's editor): the next
+    poll applies them at once instead of holding them for confirmation."""
+    known = set(session.scalars(select(FeedItem.source_id).where(FeedItem.feed_id == feed.id,
+                                                                  FeedItem.source_id.in_(source_ids))))
+    if known:
+        feed.held_removals = sorted(set(feed.held_removals or []) | known)
+
+
 def _remove(session, feed: Feed, source_ids: list[str], index=None) -> int:
     if not source_ids:
         return 0

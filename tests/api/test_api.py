@@ -5,7 +5,7 @@ import datetime as dt
 import json
 from zoneinfo import ZoneInfo
 
-from corete.demo import feeds
+from corete.federation import writers as feeds
 from tests.conftest import make_space, poll
 
 ROME = ZoneInfo("Europe/Rome")

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from corete.demo import feeds
+from corete.federation import writers as feeds
 from tests.conftest import make_space, poll
 
 ROME = ZoneInfo("Europe/Rome")

@@ -11,7 +11,7 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy import select
 
-from corete.demo import feeds
+from corete.federation import writers as feeds
 from corete.events.exports import export_uid
 from corete.events.models import Event
 from tests.conftest import make_space, poll

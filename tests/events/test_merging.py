@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from icalendar import Calendar
 
-from corete.demo import feeds
+from corete.federation import writers as feeds
 from corete.events.merging import normalised_title
 from tests.conftest import login
 from tests.conftest import make_space, poll

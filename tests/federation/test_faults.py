@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from corete.demo import feeds
+from corete.federation import writers as feeds
 from corete.events.models import Event
 from corete.federation.models import Feed, Poll
 from corete.federation.fetch import FetchError, FetchPolicy, fetch

@@ -8,7 +8,7 @@ import pytest
 import trustme
 from pytest_httpserver import HTTPServer
 
-from corete.demo import feeds
+from corete.federation import writers as feeds
 from tests.conftest import make_space, poll
 
 FEED = feeds.jsonfeed({"name": "Spazio"}, [feeds.skill_item("s1", "Grafica", "Ada", category="design")],

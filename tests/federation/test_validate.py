@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import re
 
-from corete.demo import feeds
+from corete.federation import writers as feeds
 
 GOOD = feeds.jsonfeed({"name": "Lab121"}, [feeds.skill_item("s1", "Videomaker", "Marco", category="media")],
                       feed_url="https://lab121.example/feed.json")

@@ -12,7 +12,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from corete.demo import feeds
+from corete.federation import writers as feeds
 from corete.purchasing.models import Need, NeedValue, Round
 from tests.conftest import csrf_token, login, make_space, poll
 

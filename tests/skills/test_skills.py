@@ -8,10 +8,10 @@ import html
 import pytest
 from sqlalchemy import select
 
-from corete.demo import feeds
+from corete.federation import writers as feeds
 from corete.purchasing.models import Need
 from corete.skills.models import Skill
-from tests.conftest import csrf_token, login, make_space, poll
+from tests.conftest import login, make_space, poll
 
 PLACES = {  # where the spaces are
     "garbatella": {"name": "Garbatella", "city": "Roma", "lat": 41.8626, "lon": 12.4841},

@@ -1,7 +1,8 @@
 """Writing feeds in the three formats members publish: CoRete JSON Feed, iCalendar, RSS.
 
-Used by the demo network's server, by the tests and by the benchmark, so all three
-exercise the hub through the same code path as a real member.
+Used by the hub to publish the feeds of the spaces it hosts (corete.hosting), by the
+demo network's server, by the tests and by the benchmark: all of them reach the hub
+through the same path as a real member's feed.
 """
 from __future__ import annotations
 

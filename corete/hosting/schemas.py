@@ -1,0 +1,199 @@
+"""The operators' forms: the space's profile, an event (recurring or not), a skill, a need.
+
+The same schemas read the editor's forms and the API's JSON bodies. They check what a
+person can get wrong, with messages in their language; services.py turns the result
+into the feed item the hub publishes, and the feed parser checks that item again.
+"""
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from flask_babel import lazy_gettext as _l
+from marshmallow import ValidationError, fields, post_load, pre_load, validate, validates_schema
+
+from corete.core.forms import NUMBER, REQUIRED, Form, blank_to_none, check, decimal_commas
+from corete.federation.schemas import NEED_KINDS, SPACE_KINDS, UNITS
+
+REPEATS = ("daily", "weekly", "monthly", "monthly_weekday")
+DATE = {"invalid": _l("Not a date: use the date picker or YYYY-MM-DD.")}
+TIME = {"invalid": _l("Not a time: use HH:MM.")}
+URL_MESSAGE = _l("Not a web address: it starts with https://")
+
+
+def _text(max_len: int, validate_also=None, **kw):
+    checks = [validate.Length(max=max_len, error=_l("At most {max} characters."))]
+    if validate_also is not None:
+        checks.append(validate_also)
+    return fields.String(validate=checks, **kw)
+
+
+def _url(value):
+    check(validate.URL(schemes={"http", "https"}), value, URL_MESSAGE)
+
+
+class CommaList(fields.Field):
+    """A comma-separated field as a list: "a, b,,c" is ["a", "b", "c"] (a JSON list too)."""
+
+    def __init__(self, limit: int, max_len: int, **kwargs):
+        super().__init__(load_default=list, **kwargs)
+        self.limit, self.max_len = limit, max_len
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str):
+            value = value.split(",")
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ValidationError(str(_l("Words separated by commas.")))
+        items = [v.strip() for v in value if v.strip()]
+        if len(items) > self.limit:
+            raise ValidationError(str(_l("At most %(n)d, separated by commas.", n=self.limit)))
+        if any(len(t) > self.max_len for t in items):
+            raise ValidationError(str(_l("Each at most %(n)d characters.", n=self.max_len)))
+        return items
+
+
+class _Editor(Form):
+    @pre_load
+    def _clean(self, data, **kwargs):
+        data = blank_to_none(dict(data))
+        return decimal_commas(data, *self.DECIMALS)
+
+    DECIMALS: tuple[str, ...] = ()
+
+
+class ProfileIn(_Editor):
+    DECIMALS = ("lat", "lon")
+
+    name = _text(200, required=True, error_messages=REQUIRED)
+    kind = fields.String(load_default="other", validate=validate.OneOf(SPACE_KINDS, error=_l("Choose a kind of space.")))
+    address = _text(300)
+    city = _text(120)
+    postal_code = _text(20)
+    lat = fields.Float(allow_nan=False, validate=validate.Range(-90, 90, error=_l("Between -90 and 90.")),
+                       error_messages=NUMBER)
+    lon = fields.Float(allow_nan=False, validate=validate.Range(-180, 180, error=_l("Between -180 and 180.")),
+                       error_messages=NUMBER)
+    email = fields.String(validate=validate.Length(max=254))
+    phone = _text(50)
+    website = _text(500, validate_also=_url)
+    opening_hours = _text(300)
+    description = _text(5000)
+    tags = CommaList(50, 60)
+
+    @validates_schema
+    def _rules(self, data, **kwargs):
+        if ("lat" in data) != ("lon" in data):
+            raise ValidationError(_l("Give both latitude and longitude, or neither."), "lon")
+        if data.get("email"):
+            check(validate.Email(), data["email"], _l("Not an e-mail address."))
+
+
+class EventIn(_Editor):
+    title = _text(300, required=True, error_messages=REQUIRED)
+    date = fields.Date(required=True, error_messages={**REQUIRED, **DATE})
+    start_time = fields.Time(error_messages=TIME)
+    end_time = fields.Time(error_messages=TIME)
+    end_date = fields.Date(error_messages=DATE)
+    repeat = fields.String(validate=validate.OneOf(REPEATS, error=_l("Choose how the event repeats.")))
+    repeat_count = fields.Integer(validate=validate.Range(1, 500, error=_l("Between 1 and 500 times.")),
+                                  error_messages=NUMBER)
+    repeat_until = fields.Date(error_messages=DATE)
+    status = fields.String(load_default="confirmed",
+                           validate=validate.OneOf(("confirmed", "cancelled"), error=_l("Confirmed or cancelled.")))
+    description = _text(5000)
+    location_name = _text(300)
+    address = _text(300)
+    city = _text(120)
+    online_url = _text(2000, validate_also=_url)
+    url = _text(2000, validate_also=_url)
+    price = _text(20)
+    tags = CommaList(20, 60)
+
+    @validates_schema
+    def _rules(self, data, **kwargs):
+        start, end = data.get("date"), data.get("end_date") or data.get("date")
+        if data.get("end_date") and start and data["end_date"] < start:
+            raise ValidationError(_l("The event cannot end before it starts."), "end_date")
+        if data.get("end_time") and not data.get("start_time"):
+            raise ValidationError(_l("Give the start time too, or neither (a whole-day event)."), "start_time")
+        if (data.get("start_time") and data.get("end_time") and start == end
+                and data["end_time"] <= data["start_time"]):
+            raise ValidationError(_l("The event cannot end before it starts."), "end_time")
+        if data.get("repeat") and data.get("repeat_count") and data.get("repeat_until"):
+            raise ValidationError(_l("Say how many times or until when, not both."), "repeat_until")
+        if data.get("repeat") and not (data.get("repeat_count") or data.get("repeat_until")):
+            raise ValidationError(_l("Say how many times it repeats, or until when."), "repeat_count")
+        if data.get("repeat_until") and start and data["repeat_until"] < start:
+            raise ValidationError(_l("The last repetition cannot come before the first."), "repeat_until")
+
+    @post_load
+    def _price(self, data, **kwargs):
+        text = (data.get("price") or "").strip().lower()
+        if not text:
+            data["price"] = None
+        elif text in ("0", "0.00", "free", "gratis", "gratuito", "libero"):
+            data["price"] = "free"
+        else:
+            try:
+                amount = Decimal(text.replace("€", "").replace("eur", "").strip())
+            except InvalidOperation:
+                raise ValidationError(_l("A price in euros (12,50), or 'gratis'."), "price") from None
+            if amount < 0 or amount > 10**6:
+                raise ValidationError(_l("A price in euros (12,50), or 'gratis'."), "price")
+            data["price"] = {"amount": float(amount), "currency": "EUR"}
+        return data
+
+    DECIMALS = ()
+
+
+class SkillIn(_Editor):
+    skill = _text(200, required=True, error_messages=REQUIRED)
+    holder_name = _text(200)
+    holder_url = _text(2000, validate_also=_url)
+    category = _text(120)
+    contact = _text(300)
+    languages = CommaList(20, 20)
+    description = _text(5000)
+
+
+class NeedIn(_Editor):
+    DECIMALS = ("quantity", "tolerance")
+
+    item = _text(300, required=True, error_messages=REQUIRED)
+    kind = fields.String(load_default="goods", validate=validate.OneOf(NEED_KINDS, error=_l("Goods or a service.")))
+    quantity = fields.Decimal(allow_nan=False, places=None, error_messages=NUMBER,
+                              validate=validate.Range(0, 10**9, min_inclusive=False, error=_l("More than zero.")))
+    unit = fields.String(validate=validate.OneOf(UNITS, error=_l("Choose a unit.")))
+    tolerance = fields.Decimal(allow_nan=False, error_messages=NUMBER,
+                               validate=validate.Range(0, 10**9, error=_l("Zero or more.")))
+    need_by = fields.Date(error_messages=DATE)
+    category = _text(120)
+    sku = _text(100)
+    description = _text(5000)
+
+    @validates_schema
+    def _rules(self, data, **kwargs):
+        if data.get("kind", "goods") == "goods" and data.get("quantity") is not None and not data.get("unit"):
+            raise ValidationError(_l("Say the unit of the quantity."), "unit")
+
+
+FORMS = {"event": EventIn, "skill": SkillIn, "need": NeedIn}
+
+
+class InviteIn(Form):
+    """A coordinator invites an operator to an existing space, or to a new hosted one."""
+
+    email = fields.String(required=True, validate=validate.Length(max=254), error_messages=REQUIRED)
+    space = fields.String(validate=validate.Length(max=80))
+    new_space = _text(200)
+    city = _text(120)
+    days = fields.Integer(validate=validate.Range(1, 30, error=_l("Between 1 and 30 days.")),
+                          error_messages=NUMBER)
+
+    @pre_load
+    def _clean(self, data, **kwargs):
+        return blank_to_none(dict(data))
+
+    @validates_schema
+    def _rules(self, data, **kwargs):
+        if bool(data.get("space")) == bool(data.get("new_space")):
+            raise ValidationError(_l("Choose an existing space or name a new one (one of the two)."), "space")

@@ -1,0 +1,235 @@
+"""The rules of hosted feeds: what an operator's form becomes in the feed, the feed the
+hub publishes, and telling the poller there is something new to read."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from zoneinfo import ZoneInfo
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from corete.core.handover import NETWORK_ZONE
+from corete.core.models import utcnow
+from corete.federation import writers
+from corete.federation.parse import InvalidDocument, NotAFeed, parse_feed
+from corete.federation.services import confirm_removals
+from corete.hosting.models import ITEM_TYPES, HostedFeed, HostedItem
+from corete.spaces.models import Space
+from corete.spaces.services import add_feed
+
+ZONE = ZoneInfo(NETWORK_ZONE)
+PROFILE_FIELDS = ("name", "kind", "address", "city", "postal_code", "lat", "lon", "email", "phone", "website",
+                  "opening_hours", "description", "tags")
+WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+FEED_PATH = "/spaces/{slug}/feed.json"
+
+
+class HostingError(ValueError):
+    """What the hub refuses to publish; the message is for the operator."""
+
+
+def feed_url(space: Space, base_url: str) -> str:
+    return base_url.rstrip("/") + FEED_PATH.format(slug=space.slug)
+
+
+def profile_of(space: Space) -> dict:
+    """The space's profile as the hub knows it, as a hosted feed's profile starts."""
+    return {k: getattr(space, k) for k in PROFILE_FIELDS if getattr(space, k) not in (None, "", [])}
+
+
+def hosted_feed(session, space: Space, base_url: str) -> HostedFeed:
+    """The space's hosted feed, created on the first save with the space's profile as the
+    hub knows it, and registered among the space's feeds so the poller reads it."""
+    hosted = session.scalar(select(HostedFeed).where(HostedFeed.space_id == space.id))
+    if hosted is None:
+        hosted = HostedFeed(space=space, profile=profile_of(space))
+        session.add(hosted)
+    if hosted.feed is None or hosted.feed.space_id != space.id:
+        hosted.feed = add_feed(space, feed_url(space, base_url))
+    session.flush()
+    return hosted
+
+
+def find_hosted(session, space: Space) -> HostedFeed | None:
+    return session.scalar(select(HostedFeed).where(HostedFeed.space_id == space.id))
+
+
+def items_of(session, space: Space, item_type: str | None = None) -> list[HostedItem]:
+    stmt = select(HostedItem).where(HostedItem.space_id == space.id)
+    if item_type:
+        stmt = stmt.where(HostedItem.type == item_type)
+    return list(session.scalars(stmt.order_by(HostedItem.type, HostedItem.created_at, HostedItem.id)))
+
+
+# --- From a form to a feed item -----------------------------------------------------------
+
+
+def rrule(form: dict) -> str | None:
+    """The RFC 5545 rule of the form's repetition ("monthly_weekday": the same weekday of
+    the month, "the first Thursday"; the last one when it is the fifth)."""
+    repeat = form.get("repeat")
+    if not repeat:
+        return None
+    date: dt.date = form["date"]
+    parts = {"daily": ["FREQ=DAILY"], "weekly": ["FREQ=WEEKLY"], "monthly": ["FREQ=MONTHLY"]}.get(repeat)
+    if repeat == "monthly_weekday":
+        nth = (date.day - 1) // 7 + 1
+        parts = ["FREQ=MONTHLY", f"BYDAY={-1 if nth == 5 else nth}{WEEKDAYS[date.weekday()]}"]
+    if form.get("repeat_count"):
+        parts.append(f"COUNT={form['repeat_count']}")
+    else:
+        until: dt.date = form["repeat_until"]
+        if form.get("start_time"):  # the end of that day in Rome, in UTC, as RFC 5545 wants
+            last = dt.datetime.combine(until, dt.time(23, 59, 59), ZONE).astimezone(dt.timezone.utc)
+            parts.append("UNTIL=" + last.strftime("%Y%m%dT%H%M%SZ"))
+        else:
+            parts.append("UNTIL=" + until.strftime("%Y%m%d"))
+    return ";".join(parts)
+
+
+def event_item(uid: str, form: dict) -> dict:
+    date = form["date"]
+    if form.get("start_time"):
+        start = dt.datetime.combine(date, form["start_time"], ZONE)
+        end = dt.datetime.combine(form.get("end_date") or date, form["end_time"], ZONE) \
+            if form.get("end_time") else None
+    else:
+        start = date
+        end = (form.get("end_date") or date) + dt.timedelta(days=1)  # whole days: the end is exclusive
+    location = {k: v for k, v in (("name", form.get("location_name")), ("address", form.get("address")),
+                                  ("city", form.get("city"))) if v}
+    item = writers.event_item(uid, form["title"], start, end, text=form.get("description") or "",
+                              tags=form.get("tags") or [], rrule=rrule(form), location=location or None,
+                              price=form.get("price"), status=form.get("status", "confirmed"), url=form.get("url"))
+    if form.get("online_url"):
+        item["_corete"]["online_url"] = form["online_url"]
+    item["_form"] = _plain(form)
+    return item
+
+
+def skill_item(uid: str, form: dict) -> dict:
+    item = writers.skill_item(uid, form["skill"], form.get("holder_name") or "", category=form.get("category"),
+                              languages=[x.lower() for x in form.get("languages") or []], contact=form.get("contact"))
+    core = item["_corete"]
+    if not form.get("holder_name"):
+        core.pop("holder")
+        item["title"] = form["skill"]
+    elif form.get("holder_url"):
+        core["holder"]["url"] = form["holder_url"]
+    if not form.get("category"):
+        core.pop("category")
+    item["content_text"] = form.get("description") or ""
+    item["_form"] = _plain(form)
+    return item
+
+
+def need_item(uid: str, form: dict) -> dict:
+    item = writers.need_item(uid, form["item"], kind=form.get("kind", "goods"),
+                             quantity=_number(form.get("quantity")), unit=form.get("unit"),
+                             category=form.get("category"), tolerance=_number(form.get("tolerance")) or 0,
+                             need_by=form.get("need_by"), text=form.get("description") or "", sku=form.get("sku"))
+    item["_form"] = _plain(form)
+    return item
+
+
+BUILDERS = {"event": event_item, "skill": skill_item, "need": need_item}
+
+
+def _number(value):
+    if value is None:
+        return None
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def _plain(form: dict) -> dict:
+    """The form as it was filled in, JSON-friendly, to fill it in again when editing."""
+    out = {}
+    for key, value in form.items():
+        if isinstance(value, (dt.date, dt.time)):
+            out[key] = value.isoformat()[:5] if isinstance(value, dt.time) else value.isoformat()
+        elif isinstance(value, list):
+            out[key] = ", ".join(value)
+        elif isinstance(value, dict):
+            out[key] = str(value.get("amount", ""))
+        elif value is not None and not isinstance(value, (str, int, float, bool)):
+            out[key] = str(value)
+        else:
+            out[key] = value
+    return out
+
+
+def document(hosted: HostedFeed, items: list[HostedItem], self_url: str) -> bytes:
+    """The feed the hub publishes for a hosted space: a CoRete JSON Feed."""
+    published = [{k: v for k, v in i.item.items() if not k.startswith("_form")} for i in items]
+    return writers.jsonfeed(dict(hosted.profile), published, feed_url=self_url)
+
+
+def etag(body: bytes) -> str:
+    return hashlib.sha256(body).hexdigest()[:32]
+
+
+def _check(hosted: HostedFeed, item: dict) -> None:
+    """Run the poller's own parser on the item: what the hub publishes, it accepts."""
+    body = writers.jsonfeed(dict(hosted.profile), [{k: v for k, v in item.items() if k != "_form"}],
+                            feed_url="https://hub.invalid/feed.json")
+    try:
+        doc = parse_feed(body, "application/feed+json")
+    except (NotAFeed, InvalidDocument) as e:
+        raise HostingError(str(e)) from None
+    if doc.rejections:
+        raise HostingError(_("The hub would refuse this: %(reason)s", reason=doc.rejections[0].reason))
+
+
+# --- Editing -------------------------------------------------------------------------------
+
+
+def save_item(session, hosted: HostedFeed, item_type: str, form: dict, *, item: HostedItem | None = None,
+              user=None) -> HostedItem:
+    if item_type not in ITEM_TYPES:
+        raise HostingError(_("Unknown kind of item."))
+    if item is None:
+        item = HostedItem(space_id=hosted.space_id, type=item_type,
+                          uid=f"{hosted.space.slug}-{item_type}-{secrets.token_hex(6)}")
+        session.add(item)
+    elif item.type != item_type or item.space_id != hosted.space_id:
+        raise HostingError(_("Unknown kind of item."))
+    built = BUILDERS[item_type](item.uid, form)
+    _check(hosted, built)
+    item.item, item.updated_at, item.updated_by = built, utcnow(), getattr(user, "id", None)
+    _changed(hosted)
+    session.flush()
+    return item
+
+
+def delete_item(session, hosted: HostedFeed, item: HostedItem) -> None:
+    if hosted.feed is not None:  # the operator's own decision: no hold for confirmation
+        confirm_removals(session, hosted.feed, [item.uid])
+    session.delete(item)
+    _changed(hosted)
+    session.flush()
+
+
+def save_profile(session, hosted: HostedFeed, form: dict) -> None:
+    hosted.profile = {k: v for k, v in form.items() if k in PROFILE_FIELDS and v not in (None, "", [])}
+    _check(hosted, writers.skill_item("profile-check", "-", "-", category="-"))  # the profile with any item
+    _changed(hosted)
+    session.flush()
+
+
+def _changed(hosted: HostedFeed) -> None:
+    """The feed changed: the poller reads it at its next look for due feeds (seconds)."""
+    hosted.updated_at = utcnow()
+    if hosted.feed is not None and hosted.feed.state == "active":
+        hosted.feed.next_poll_at = utcnow()
+
+
+def add_hosted_space(session, name: str, base_url: str, **fields) -> Space:
+    """A new member space whose feed the hub hosts (for an operator to fill in)."""
+    from corete.spaces.services import add_space, unique_slug
+
+    slug = unique_slug(session, name or "")
+    space = add_space(session, name, [base_url.rstrip("/") + FEED_PATH.format(slug=slug or "space")], **fields)
+    hosted_feed(session, space, base_url)
+    return space

@@ -1,0 +1,249 @@
+"""Hosted feeds' edges: the feed the hub publishes for a space, the operator's editor
+(profile, events, skills, needs) and the same editing through the API. Every editing
+route goes through space_editor_required: an operator edits only its own spaces."""
+from __future__ import annotations
+
+from flask import Blueprint as FlaskBlueprint
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from flask_smorest import Blueprint
+from flask_smorest import abort as api_abort
+from marshmallow import ValidationError
+from sqlalchemy import select
+
+from corete.accounts.models import Invitation, User
+from corete.accounts.services import AccountError, invite, revoke
+from corete.core.caching import conditional
+from corete.core.forms import attempt, form_errors
+from corete.core.models import utcnow
+from corete.core.permissions import role_required, space_editor_required
+from corete.core.templating import KIND_LABELS
+from corete.extensions import db
+from corete.federation.schemas import SPACE_KINDS, UNITS
+from corete.hosting import services
+from corete.hosting.models import ITEM_TYPES, HostedItem
+from corete.hosting.schemas import FORMS, InviteIn, ProfileIn
+from corete.spaces.models import Space
+from corete.spaces.services import RegistryError, feed_health
+
+pages_bp = FlaskBlueprint("hosting", __name__, template_folder="templates")
+api_bp = Blueprint("hosting_api", __name__, url_prefix="/api/v1/spaces",
+                   description="Editing the spaces the hub hosts (operators of the space, coordinators)")
+
+
+def base_url() -> str:
+    """Where the poller finds the hub: PUBLIC_URL, or the address this request came to."""
+    return current_app.config.get("PUBLIC_URL") or request.host_url
+
+
+# --- What the hub publishes ----------------------------------------------------------------
+
+
+@pages_bp.route("/spaces/<slug>/feed.json")
+def feed_json(slug):
+    """A hosted space's feed: a CoRete JSON Feed, polled by the hub like any member's."""
+    space = db.session.scalar(select(Space).where(Space.slug == slug))
+    hosted = services.find_hosted(db.session, space) if space is not None else None
+    if hosted is None:
+        abort(404)
+    body = services.document(hosted, services.items_of(db.session, space), request.base_url)
+
+    def render():
+        return Response(body, content_type="application/feed+json; charset=utf-8")
+
+    return conditional(render, etag=services.etag(body), last_modified=hosted.updated_at, max_age=60)
+
+
+# --- The editor ----------------------------------------------------------------------------
+
+
+@pages_bp.route("/my/spaces")
+@login_required
+def my_spaces():
+    """The spaces this account may edit."""
+    if current_user.has_role("coordinator"):
+        spaces = db.session.scalars(select(Space).order_by(Space.name)).all()
+    else:
+        spaces = current_user.spaces
+    if len(spaces) == 1 and not current_user.has_role("coordinator"):
+        return redirect(url_for("hosting.editor", slug=spaces[0].slug))
+    return render_template("hosting/my_spaces.html", spaces=spaces)
+
+
+@pages_bp.route("/spaces/<slug>/edit", methods=["GET", "POST"])
+@space_editor_required
+def editor(space):
+    hosted = services.find_hosted(db.session, space)
+    errors = {}
+    values = dict(hosted.profile) if hosted else services.profile_of(space)
+    if request.method == "POST":
+        values = request.form.to_dict()
+        _result, errors = attempt(db.session, lambda: services.save_profile(
+            db.session, services.hosted_feed(db.session, space, base_url()), ProfileIn().load(request.form)),
+            services.HostingError, "name")
+        if not errors:
+            flash(_("Profile saved: the hub reads your feed again within a minute."), "info")
+            return redirect(url_for("hosting.editor", slug=space.slug))
+    if isinstance(values.get("tags"), list):
+        values["tags"] = ", ".join(values["tags"])
+    items = services.items_of(db.session, space)
+    hosted_feed = hosted.feed if hosted else None
+    return render_template("hosting/editor.html", space=space, hosted=hosted, values=values, errors=errors,
+                           items={t: [i for i in items if i.type == t] for t in ITEM_TYPES},
+                           health=feed_health(hosted_feed) if hosted_feed else None,
+                           other_feeds=[f for f in space.feeds if f is not hosted_feed],
+                           kinds=[(k, KIND_LABELS[k]) for k in SPACE_KINDS]), (400 if errors else 200)
+
+
+def _item_page(space, item_type: str, item: HostedItem | None):
+    errors, values = {}, dict(item.item.get("_form", {})) if item else {}
+    if request.method == "POST":
+        values = request.form.to_dict()
+        _result, errors = attempt(db.session, lambda: services.save_item(
+            db.session, services.hosted_feed(db.session, space, base_url()), item_type, FORMS[item_type]().load(request.form), item=item, user=current_user),
+            services.HostingError, "form")
+        if not errors:
+            flash(_("Saved: the hub reads your feed again within a minute."), "info")
+            return redirect(url_for("hosting.editor", slug=space.slug) + f"#{item_type}s")
+    return render_template(f"hosting/{item_type}.html", space=space, item=item, values=values, errors=errors,
+                           units=[(u, u) for u in UNITS]), (400 if errors else 200)
+
+
+@pages_bp.route("/spaces/<slug>/edit/<item_type>/new", methods=["GET", "POST"])
+@space_editor_required
+def new_item(space, item_type):
+    if item_type not in ITEM_TYPES:
+        abort(404)
+    return _item_page(space, item_type, None)
+
+
+def _own_item(space, item_id: int) -> HostedItem:
+    item = db.session.get(HostedItem, item_id)
+    if item is None or item.space_id != space.id:  # another space's item is not found here
+        abort(404)
+    return item
+
+
+@pages_bp.route("/spaces/<slug>/edit/items/<int:item_id>", methods=["GET", "POST"])
+@space_editor_required
+def edit_item(space, item_id):
+    item = _own_item(space, item_id)
+    return _item_page(space, item.type, item)
+
+
+@pages_bp.route("/spaces/<slug>/edit/items/<int:item_id>/delete", methods=["POST"])
+@space_editor_required
+def delete_item(space, item_id):
+    item = _own_item(space, item_id)
+    services.delete_item(db.session, services.hosted_feed(db.session, space, base_url()), item)
+    db.session.commit()
+    flash(_("Removed: it leaves the network when the hub next reads your feed."), "info")
+    return redirect(url_for("hosting.editor", slug=space.slug))
+
+
+# --- Coordinators: operators and invitations -----------------------------------------------
+
+
+@pages_bp.route("/operators", methods=["GET", "POST"])
+@role_required("coordinator")
+def operators():
+    errors, link, values = {}, None, {}
+    if request.method == "POST":
+        values = request.form.to_dict()
+
+        def work():
+            form = InviteIn().load(request.form)
+            if form.get("new_space"):
+                space = services.add_hosted_space(db.session, form["new_space"], base_url(), city=form.get("city"))
+            else:
+                space = db.session.scalar(select(Space).where(Space.slug == form["space"]))
+                if space is None:
+                    raise AccountError(_("Choose a space of the list."))
+            days = form.get("days") or current_app.config["INVITATION_DAYS"]
+            return invite(db.session, form["email"], [space], by=current_user, days=days)
+        result, errors = attempt(db.session, work, (AccountError, RegistryError), "email")
+        if not errors:
+            invitation, token = result
+            link = url_for("accounts.accept_invitation", token=token, _external=True)
+            flash(_("Invitation ready for %(email)s: send them the link below; it is shown only now.",
+                    email=invitation.email), "info")
+            values = {}
+    invitations = db.session.scalars(select(Invitation).order_by(Invitation.created_at.desc()).limit(100)).all()
+    spaces = db.session.execute(select(Space.slug, Space.name).order_by(Space.name)).all()
+    names = dict(db.session.execute(select(Space.id, Space.name)).all())
+    people = db.session.scalars(select(User).where(User.role == "operator").order_by(User.email)).all()
+    return render_template("hosting/operators.html", errors=errors, link=link, values=values,
+                           invitations=invitations, spaces=spaces, names=names, operators=people,
+                           now=utcnow()), (400 if errors else 200)
+
+
+@pages_bp.route("/operators/invitations/<int:invitation_id>/revoke", methods=["POST"])
+@role_required("coordinator")
+def revoke_invitation(invitation_id):
+    invitation = db.session.get(Invitation, invitation_id)
+    if invitation is None:
+        abort(404)
+    revoke(db.session, invitation)
+    db.session.commit()
+    flash(_("Invitation withdrawn."), "info")
+    return redirect(url_for("hosting.operators"))
+
+
+# --- The same through the API ----------------------------------------------------------------
+
+
+def _api_item(item: HostedItem) -> dict:
+    published = {k: v for k, v in item.item.items() if k != "_form"}
+    return {"id": item.id, "type": item.type, "uid": item.uid, "updated_at": item.updated_at.isoformat(),
+            "item": published}
+
+
+def _api_load(item_type: str) -> dict:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        abort(400, description="a JSON object is expected")
+    try:
+        return FORMS[item_type]().load(body)
+    except ValidationError as e:
+        api_abort(422, messages={"json": form_errors(e)})
+
+
+def _api_save(space, item_type: str, item: HostedItem | None):
+    form = _api_load(item_type)
+    hosted = services.hosted_feed(db.session, space, base_url())
+    try:
+        saved = services.save_item(db.session, hosted, item_type, form, item=item, user=current_user)
+    except services.HostingError as e:
+        db.session.rollback()
+        api_abort(422, messages={"json": {"item": str(e)}})
+    db.session.commit()
+    return saved
+
+
+@api_bp.route("/<slug>/items", methods=["GET"])
+@space_editor_required
+def api_items(space):
+    """The hosted feed's items, as the editor keeps them."""
+    return {"items": [_api_item(i) for i in services.items_of(db.session, space)]}
+
+
+@api_bp.route("/<slug>/items/<item_type>", methods=["POST"])
+@space_editor_required
+def api_create(space, item_type):
+    """Add an event, skill or need (the editor's form fields, as JSON)."""
+    if item_type not in ITEM_TYPES:
+        abort(404)
+    return _api_item(_api_save(space, item_type, None)), 201
+
+
+@api_bp.route("/<slug>/items/<int:item_id>", methods=["PUT", "DELETE"])
+@space_editor_required
+def api_item(space, item_id):
+    """Replace an item (PUT, every field) or remove it (DELETE)."""
+    item = _own_item(space, item_id)
+    if request.method == "DELETE":
+        services.delete_item(db.session, services.hosted_feed(db.session, space, base_url()), item)
+        db.session.commit()
+        return "", 204
+    return _api_item(_api_save(space, item.type, item))

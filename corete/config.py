@@ -97,5 +97,6 @@ POLL_LEASE_SECONDS = 120  # a claimed feed is reserved for this long
 POLL_BATCH = 200  # feeds claimed per round
 POLL_HISTORY_KEEP = 50  # poll records kept per feed
 POLL_REMOVAL_HOLD_RATIO = 0.5  # a poll removing more than this share of items waits for confirmation
+FEED_STALE_DAYS = 7  # the console lists spaces none of whose feeds was read for this long
 POLL_REDIRECT_CONFIRMATIONS = 3  # permanent redirects seen in a row before the URL changes
 SCHEDULER_TICK = 10  # seconds between two looks for due feeds

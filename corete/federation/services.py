@@ -12,7 +12,8 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, insert, select, update
+from flask_babel import gettext as _
+from sqlalchemy import delete, func, insert, or_, select, update
 
 from corete.core.handover import HANDLERS, FeedDocument, Item, Rejection
 from corete.core.models import utcnow
@@ -413,3 +414,84 @@ def _trim_history(session, feed_id: int, keep: int) -> None:
             delete(Poll).where(Poll.feed_id == feed_id, Poll.id <= cutoff),
             execution_options={"synchronize_session": False},
         )
+
+
+# --- The coordinators' console ---------------------------------------------------------------
+
+FEED_STATUSES = ("failing", "gone", "paused", "redirect", "held", "stale", "new", "ok")
+
+
+class FeedActionError(ValueError):
+    """A console action the hub refuses; the message is for the coordinator."""
+
+
+def feed_status(feed: Feed, now: dt.datetime, stale_after: dt.timedelta) -> str:
+    """The one word a coordinator needs first about a feed (the most urgent that applies)."""
+    if feed.state == "gone":
+        return "gone"
+    if feed.state == "paused":
+        return "paused"
+    if feed.consecutive_failures:
+        return "failing"
+    if feed.redirect_candidate:
+        return "redirect"
+    if feed.held_removals:
+        return "held"
+    if feed.last_success_at is None:
+        return "new"
+    if now - feed.last_success_at > stale_after:
+        return "stale"
+    return "ok"
+
+
+def stopped_publishing(session, now: dt.datetime, stale_after: dt.timedelta) -> list[tuple]:
+    """Active spaces none of whose feeds was read successfully for ``stale_after``:
+    (space, its latest success or None), the longest silent first."""
+    from corete.spaces.models import Space
+
+    latest = func.max(Feed.last_success_at)
+    rows = session.execute(
+        select(Space, latest).join(Feed, Feed.space_id == Space.id).where(Space.active.is_(True))
+        .group_by(Space.id).having(or_(latest.is_(None), latest < now - stale_after))
+        .order_by(latest.is_not(None), latest, Space.name)).all()
+    return [(space, last) for space, last in rows if last is not None or space.created_at < now - stale_after]
+
+
+def pause_feed(feed: Feed) -> None:
+    if feed.state != "active":
+        raise FeedActionError(_("Only an active feed can be paused."))
+    feed.state = "paused"
+
+
+def resume_feed(feed: Feed, now: dt.datetime) -> None:
+    """Active again and polled at the next look, with its failures forgotten."""
+    feed.state, feed.next_poll_at, feed.consecutive_failures = "active", now, 0
+
+
+def change_url(feed: Feed, url: str, now: dt.datetime, *, why: str = "coordinator") -> None:
+    """A new address for a feed (a coordinator's edit, or an adopted redirect): what the
+    old address's server said about caching no longer applies; the old one is remembered."""
+    from corete.spaces.services import RegistryError, check_feed_url
+
+    try:
+        url = check_feed_url(url)
+    except RegistryError:
+        raise FeedActionError(_("Give the feed's full address, starting with https://")) from None
+    if url == feed.url:
+        return
+    feed.url_history = list(feed.url_history or []) + [{"url": feed.url, "until": now.isoformat(), "why": why}]
+    feed.url, feed.etag, feed.last_modified, feed.body_hash = url, None, None, None
+    feed.redirect_candidate, feed.redirect_confirmations = None, 0
+    feed.next_poll_at = now
+
+
+def adopt_redirect(feed: Feed, now: dt.datetime) -> None:
+    """Follow a permanent redirect now, without waiting for its confirmations."""
+    if not feed.redirect_candidate:
+        raise FeedActionError(_("This feed has no redirect waiting."))
+    change_url(feed, feed.redirect_candidate, now, why="redirect")
+
+
+def recent_polls(session, feed_id: int, limit: int = 10) -> list[Poll]:
+    return list(session.scalars(select(Poll).where(Poll.feed_id == feed_id)
+                                .order_by(Poll.started_at.desc(), Poll.id.desc()).limit(limit)))

@@ -58,6 +58,7 @@ def _register_rooms(app: Flask) -> None:
     from corete.core import views as core_views
     from corete.core.handover import register_handler
     from corete.demo.cli import demo_cli
+    from corete.digest import views as digest_views
     from corete.events import services as events_services
     from corete.events import views as events_views
     from corete.events.cli import events_cli
@@ -88,6 +89,7 @@ def _register_rooms(app: Flask) -> None:
     app.register_blueprint(purchasing_views.pages_bp)
     app.register_blueprint(skills_views.pages_bp)
     app.register_blueprint(hosting_views.pages_bp)
+    app.register_blueprint(digest_views.bp)
     for blueprint in (spaces_views.api_bp, events_views.api_bp, skills_views.api_bp, purchasing_views.api_bp,
                       purchasing_views.purchasing_api_bp, map_views.api_bp, hosting_views.api_bp):
         api.register_blueprint(blueprint)

@@ -1,0 +1,61 @@
+"""What a digest gathers for a period [start, end): the events in it, the skills first seen
+in the period of the same length before it (what is new since the previous digest), the
+service needs open at its start with their matches, and the rounds closing in it."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from corete.core.handover import NETWORK_ZONE
+from corete.events.services import upcoming
+from corete.purchasing.models import Round
+from corete.skills import services as skills
+from corete.skills.models import Skill
+from corete.spaces.models import Space
+
+ZONE = ZoneInfo(NETWORK_ZONE)
+DEFAULT_DAYS = 30
+LIMITS = {"events": 100, "skills": 100, "needs": 50}
+
+
+@dataclass
+class Digest:
+    start: dt.date
+    end: dt.date  # exclusive
+    since: dt.date  # new skills are those first seen from here to start
+    events: list = field(default_factory=list)
+    skills: list = field(default_factory=list)
+    needs: list = field(default_factory=list)  # (need, matches)
+    rounds: list = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.events or self.skills or self.needs or self.rounds)
+
+
+def period(start: dt.date | None, end: dt.date | None, today: dt.date) -> tuple[dt.date, dt.date]:
+    start = start or (end - dt.timedelta(days=DEFAULT_DAYS) if end else today)
+    return start, end or start + dt.timedelta(days=DEFAULT_DAYS)
+
+
+def _instant(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(0), ZONE).astimezone(dt.timezone.utc)
+
+
+def gather(session, start: dt.date, end: dt.date, lang: str = "it") -> Digest:
+    since = start - (end - start)
+    digest = Digest(start, end, since)
+    digest.events = upcoming(_instant(start), _instant(end), session=session, limit=LIMITS["events"])
+    digest.skills = list(session.scalars(
+        select(Skill).join(Space, Skill.space_id == Space.id)
+        .where(Space.active.is_(True), Skill.first_seen_at >= _instant(since), Skill.first_seen_at < _instant(start))
+        .order_by(Skill.first_seen_at.desc(), Skill.id).limit(LIMITS["skills"])))
+    needs = skills.open_service_needs(session, today=start)[:LIMITS["needs"]]
+    digest.needs = [(need, skills.match_need(session, need, lang, limit=3)) for need in needs]
+    digest.rounds = list(session.scalars(
+        select(Round).where(Round.state == "open", Round.closes_at >= _instant(start), Round.closes_at < _instant(end))
+        .order_by(Round.closes_at)))
+    return digest

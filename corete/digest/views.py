@@ -1,0 +1,86 @@
+"""/digest (an HTML page to paste into an e-mail) and /digest.atom, for ?from=&to=."""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from marshmallow import ValidationError
+
+from corete.core.caching import conditional, data_etag
+from corete.core.forms import form_errors
+from corete.core.models import utcnow
+from corete.digest import services
+from corete.digest.schemas import DigestArgs
+from corete.events.exports import atom_document, occurrence_summary
+from corete.extensions import db
+
+bp = Blueprint("digest", __name__, template_folder="templates")
+
+
+def _digest() -> services.Digest:
+    try:
+        args = DigestArgs().load(request.args)
+    except ValidationError as e:
+        abort(400, description=" ".join(form_errors(e).values()))
+    start, end = services.period(args.get("from_"), args.get("to"), dt.date.today())
+    return services.gather(db.session, start, end, str(get_locale() or "it"))
+
+
+def _etag(kind: str, digest: services.Digest) -> str:
+    return data_etag(kind, str(get_locale()), digest.start, digest.end,
+                     [(o.event.id, o.event.updated_at.isoformat()) for o in digest.events],
+                     [s.id for s in digest.skills], [(n.id, [m.skill.id for m in ms]) for n, ms in digest.needs],
+                     [(r.id, r.state) for r in digest.rounds])
+
+
+@bp.route("/digest")
+def digest_page():
+    """The network's digest, laid out for an e-mail: inline styles, absolute links."""
+    digest = _digest()
+    return conditional(lambda: Response(render_template("digest/digest.html", d=digest, last_day=digest.end - dt.timedelta(days=1))),
+                       etag=_etag("html", digest), last_modified=None, max_age=300)
+
+
+@bp.route("/digest.atom")
+def digest_atom():
+    digest = _digest()
+
+    def render():
+        now = utcnow()
+        entries = []
+        for o in digest.events:
+            link = url_for("events.event_page", occurrence_id=o.id, _external=True)
+            entries.append({"id": f"tag:corete,2026:digest:event:{o.id}", "title": o.event.title,
+                            "updated": o.event.updated_at, "published": o.event.first_seen_at, "link": link,
+                            "summary": occurrence_summary(o.event, o.occurrence.start, o.occurrence.end),
+                            "categories": [_("event")]})
+        for s in digest.skills:
+            entries.append({"id": f"tag:corete,2026:digest:skill:{s.id}", "title": s.skill,
+                            "updated": s.updated_at, "published": s.first_seen_at,
+                            "link": url_for("map.space_page", slug=s.space.slug, _external=True),
+                            "summary": ", ".join(p for p in (s.holder_name, s.space.name, s.space.city) if p),
+                            "categories": [_("new skill")]})
+        for need, matches in digest.needs:
+            entries.append({"id": f"tag:corete,2026:digest:need:{need.id}", "title": need.item,
+                            "updated": need.updated_at, "published": need.first_seen_at,
+                            "link": url_for("map.space_page", slug=need.space.slug, _external=True),
+                            "summary": need.space.name + ": " + ("; ".join(m.explanation for m in matches)
+                                                                 or _("no match in the network yet")),
+                            "categories": [_("service need")]})
+        for rnd in digest.rounds:
+            entries.append({"id": f"tag:corete,2026:digest:round:{rnd.id}", "title": rnd.name,
+                            "updated": rnd.created_at, "published": rnd.created_at,
+                            "link": url_for("purchasing.round_page", round_id=rnd.id, _external=True),
+                            "summary": _("Closes %(when)s", when=rnd.closes_at.strftime("%Y-%m-%d %H:%M UTC")),
+                            "categories": [_("purchasing round")]})
+        body = atom_document(title=_("CoRete digest, %(start)s to %(end)s", start=digest.start.isoformat(),
+                                     end=(digest.end - dt.timedelta(days=1)).isoformat()),
+                             self_url=request.url, alternate_url=url_for("digest.digest_page", _external=True,
+                                                                         **request.args),
+                             entries=entries, updated=now,
+                             feed_id=f"tag:corete,2026:digest:{digest.start.isoformat()}:{digest.end.isoformat()}")
+        return Response(body, mimetype="application/atom+xml")
+
+    return conditional(render, etag=_etag("atom", digest), last_modified=None, max_age=300)

@@ -105,3 +105,4 @@ def register(app) -> None:
     app.jinja_env.globals["time_of_day"] = time_of_day
     app.jinja_env.globals["kind_label"] = lambda kind: KIND_LABELS.get(kind, kind)
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale())
+    app.jinja_env.globals["zone_of"] = zone

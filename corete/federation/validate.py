@@ -4,9 +4,11 @@ It runs exactly the parser the poller runs, so what it says is what the hub will
 """
 from __future__ import annotations
 
+import datetime as dt
+import re
 from dataclasses import dataclass, field
 
-from corete.core.handover import FeedDocument, Rejection
+from corete.core.handover import EventData, FeedDocument, Rejection, SpaceProfile
 from corete.federation.fetch import FetchError, FetchPolicy, fetch
 from corete.federation.parse import InvalidDocument, NotAFeed, parse_feed
 
@@ -31,9 +33,11 @@ class ValidationReport:
     format: str | None = None
     error: str | None = None
     fix: str | None = None
+    error_class: str | None = None
     document: FeedDocument | None = None
     rejections: list[Rejection] = field(default_factory=list)
     warnings: list[Rejection] = field(default_factory=list)
+    line_of: dict[str, int] = field(default_factory=dict)  # where -> line of the document it starts on
 
     @property
     def counts(self) -> dict[str, int]:
@@ -61,14 +65,15 @@ def validate_source(*, config, url: str | None = None, body: bytes | None = None
         try:
             result = fetch(url, FetchPolicy.from_config(config))
         except FetchError as e:
-            return ValidationReport(False, error=f"[{e.error_class}] {e.message}", fix=FIXES.get(e.error_class))
+            return ValidationReport(False, error=f"[{e.error_class}] {e.message}", fix=FIXES.get(e.error_class),
+                                    error_class=e.error_class)
         body, content_type, base_url = result.body, result.content_type, result.url
     try:
         doc = parse_feed(body or b"", content_type, base_url=base_url, max_items=int(config["FEED_MAX_ITEMS"]))
     except NotAFeed as e:
-        return ValidationReport(False, error=f"[not_a_feed] {e}", fix=FIXES["not_a_feed"])
+        return ValidationReport(False, error=f"[not_a_feed] {e}", fix=FIXES["not_a_feed"], error_class="not_a_feed")
     except InvalidDocument as e:
-        return ValidationReport(False, error=f"[invalid] {e}", fix=FIXES["invalid"])
+        return ValidationReport(False, error=f"[invalid] {e}", fix=FIXES["invalid"], error_class="invalid")
     warnings = list(doc.warnings)
     if doc.format == "jsonfeed":
         warnings.append(Rejection("/_corete", 'a JSON Feed without "_corete": add {"version": 1, "space": {...}} so the hub knows your space'))
@@ -76,4 +81,78 @@ def validate_source(*, config, url: str | None = None, body: bytes | None = None
         warnings.append(Rejection("/expired", "the feed says it has expired: the hub will stop polling it"))
     # Any rejected item makes the feed invalid (the poller still takes the good ones).
     valid = not doc.rejections
-    return ValidationReport(valid, doc.format, document=doc, rejections=doc.rejections, warnings=warnings)
+    return ValidationReport(valid, doc.format, document=doc, rejections=doc.rejections, warnings=warnings,
+                            line_of=_lines(body or b"", doc.rejections + warnings))
+
+
+_VEVENT = re.compile(r"^VEVENT (\d+)")
+_LINE = re.compile(r"^line (\d+)$")
+
+
+def _lines(body: bytes, problems: list[Rejection]) -> dict[str, int]:
+    """The line each iCalendar problem starts on (the n-th BEGIN:VEVENT), for people who
+    open the file in an editor. JSON problems are named by their field instead."""
+    wanted = {p.where for p in problems if _VEVENT.match(p.where) or _LINE.match(p.where)}
+    if not wanted:
+        return {}
+    begins = [n for n, line in enumerate(body.decode("utf-8", "replace").splitlines(), 1)
+              if line.strip().upper() == "BEGIN:VEVENT"]
+    found = {}
+    for where in wanted:
+        if m := _LINE.match(where):
+            found[where] = int(m.group(1))
+        elif (m := _VEVENT.match(where)) and int(m.group(1)) <= len(begins):
+            found[where] = begins[int(m.group(1)) - 1]
+    return found
+
+
+# --- A preview: the space on the map, its events in the calendar --------------------------
+
+
+@dataclass
+class PreviewEvent:
+    title: str
+    start: dt.datetime | dt.date
+    end: dt.datetime | dt.date | None
+    all_day: bool
+    timezone: str | None
+    cancelled: bool
+    place: str | None
+
+
+@dataclass
+class Preview:
+    space: SpaceProfile | None
+    events: list[PreviewEvent]
+    more_events: int
+    skills: list[str]
+    needs: list[str]
+
+
+def preview(doc: FeedDocument, now: dt.datetime, *, days: int = 60, limit: int = 15) -> Preview:
+    """What the hub would show of this document: the space's profile, the occurrences of
+    the next ``days`` as the calendar expands them, the skills and needs."""
+    from corete.events.recurrence import expand
+
+    found: list[PreviewEvent] = []
+    for item in doc.items:
+        data = item.data
+        if item.type != "event" or data.recurrence_id:
+            continue
+        assert isinstance(data, EventData)
+        place = ", ".join(v for v in ((data.location or {}).get(k) for k in ("name", "city")) if v) or None
+        for occ in expand(all_day=data.all_day, start=data.start, end=data.end, timezone=data.timezone,
+                          rrule=data.rrule, rdates=data.rdates, exdates=data.exdates, window_start=now,
+                          window_end=now + dt.timedelta(days=days)):
+            found.append(PreviewEvent(data.title, occ.start, occ.end, data.all_day, data.timezone,
+                                      data.status == "cancelled", place))
+    found.sort(key=lambda e: _instant(e.start))
+    skills = [i.data.skill for i in doc.items if i.type == "skill"]
+    needs = [i.data.item for i in doc.items if i.type == "need"]
+    return Preview(doc.space, found[:limit], max(0, len(found) - limit), skills, needs)
+
+
+def _instant(value) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        return value
+    return dt.datetime.combine(value, dt.time(), dt.timezone.utc)

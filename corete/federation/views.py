@@ -3,6 +3,7 @@ console of every feed's health."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -15,6 +16,7 @@ from corete.extensions import db, limiter
 from corete.federation import services
 from corete.federation.jobs import poll_round
 from corete.federation.models import Feed
+from corete.federation.validate import preview as build_preview
 from corete.federation.validate import validate_source
 from corete.spaces.models import Space
 
@@ -25,7 +27,9 @@ MAX_PASTE = 2 * 1024 * 1024
 @bp.route("/validate", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["VALIDATE_RATE_LIMIT"], methods=["POST"])
 def validate_page():
-    report, error = None, None
+    """The operator's first stop: each problem in plain words, where it is and how to fix
+    it, and a preview of the space on the map and its events in the calendar."""
+    report, error, problems, preview, small_map = None, None, [], None, None
     url = (request.form.get("url") or "").strip()
     document = request.form.get("document") or ""
     if request.method == "POST":
@@ -38,9 +42,81 @@ def validate_page():
                 report = validate_source(body=document.encode("utf-8"), config=current_app.config)
         else:
             error = _("Paste a feed URL or a feed document.")
+    if report is not None and report.document is not None:
+        problems = [_problem(r, "error", report) for r in report.rejections] + \
+                   [_problem(r, "warning", report) for r in report.warnings]
+        preview = build_preview(report.document, utcnow())
+        space = preview.space
+        if space is not None and (space.lat is not None or space.city):
+            from corete.map.views import place_map  # the map room's small map, as its pages use it
+
+            small_map = place_map(space.lat, space.lon, space.city)
     status = 400 if error else 200
     return render_template("federation/validate.html", report=report, error=error, url=url,
-                           document=document[:MAX_PASTE]), status
+                           document=document[:MAX_PASTE], problems=problems, preview=preview, small_map=small_map,
+                           plain=PLAIN_ERRORS, fixes=DOCUMENT_FIXES), status
+
+
+# How to fix a problem, by the field it is in (JSON Feed) or the property it names (iCalendar).
+FIELD_FIXES = {
+    "start": _l("Write the start as 2026-03-14T18:30:00+01:00, or as 2026-03-14 for a whole-day event."),
+    "end": _l("Write the end like the start (2026-03-14T20:00:00+01:00), after the start."),
+    "timezone": _l("Use a time zone name such as Europe/Rome."),
+    "rrule": _l("Write the repetition as an iCalendar rule such as FREQ=WEEKLY;COUNT=10 (or use the hub's editor)."),
+    "type": _l('Each item says what it is in "_corete.type": "event", "skill" or "need".'),
+    "kind": _l('A need\'s "kind" is "goods" or "service".'),
+    "quantity": _l("A number greater than zero, with a dot for decimals: 2.5."),
+    "tolerance": _l("A number, zero or more, with a dot for decimals."),
+    "need_by": _l("A date such as 2026-03-14."),
+    "price": _l('"free", or an object such as {"amount": 5, "currency": "EUR"}.'),
+    "lat": _l("Decimal degrees with a dot: 41.8626 (latitude), 12.4841 (longitude)."),
+    "skill": _l('Say the skill in "skill", in a few words: "Videomaker", "Commercialista".'),
+    "item": _l('Say what is needed in "item": "Caffè in grani", "Un videomaker per il barcamp".'),
+    "id": _l("Give every item an id that never changes, even when the item does."),
+    "email": _l("An e-mail address such as info@example.org."),
+}
+FIELD_FIXES["lon"] = FIELD_FIXES["lat"]
+ICS_FIXES = {"DTSTART": "start", "DTEND": "end", "RRULE": "rrule", "TZID": "timezone", "UID": "id", "DURATION": "end"}
+DOCUMENT_FIXES = {
+    "dns": _l("Check the host name in the address."),
+    "connect": _l("Check that the server is up and reachable from the internet."),
+    "timeout": _l("Serve the feed as a static file: it is quicker."),
+    "tls": _l("Renew or fix the site's HTTPS certificate."),
+    "http_4xx": _l("Publish the feed at a public address that needs no login."),
+    "http_5xx": _l("The server has an error: look at its logs."),
+    "rate_limited": _l("Let the hub read the feed every few minutes."),
+    "too_large": _l("Publish fewer or shorter items."),
+    "not_a_feed": _l("Give the address of the feed itself (JSON Feed, iCalendar, RSS or Atom), not of a page."),
+    "invalid": _l("Compare your feed with the complete example in the feed format guide."),
+    "blocked": _l("The feed must be on a public address, reached over http or https."),
+}
+_POINTER = re.compile(r"^/items/(\d+)(?:/_corete)?(?:/([a-z_]+))?")
+_VEVENT = re.compile(r"^VEVENT (\d+)")
+
+
+def _problem(rejection, level: str, report) -> dict:
+    """A rejection for a person: where it is, what is wrong, how to fix it."""
+    where, field = rejection.where, None
+    if m := _POINTER.match(where):
+        field = m.group(2) or next((f for f in FIELD_FIXES if f"'{f}'" in rejection.reason
+                                    or rejection.reason.startswith(f"'{f}")), None)
+        place = _("item %(n)d", n=int(m.group(1)) + 1)
+        if rejection.source_id:
+            place += " (id " + rejection.source_id[:60] + ")"
+        if m.group(2):
+            place += ", " + _("field %(field)s", field="_corete." + m.group(2))
+    elif m := _VEVENT.match(where):
+        place = _("event %(n)s of the calendar", n=m.group(1))
+        field = next((f for prop, f in ICS_FIXES.items() if prop in rejection.reason), None)
+    else:
+        place = where
+    line = report.line_of.get(where)
+    if line:
+        place += ", " + _("line %(n)d", n=line)
+    if field is None and "RFC 3339" in rejection.reason:
+        field = "start"
+    fix = FIELD_FIXES.get(field) if field else None
+    return {"level": level, "where": place, "reason": rejection.reason, "fix": fix}
 
 
 # --- The coordinators' console ---------------------------------------------------------------

@@ -1,6 +1,8 @@
 """`corete feed validate` and the /validate page."""
 from __future__ import annotations
 
+import datetime as dt
+import html
 import json
 import re
 
@@ -55,8 +57,9 @@ def test_page_shows_problems_in_the_visitors_language(app):
     token = _token(client)
     page = client.post("/validate", data={"document": _with_bad_item().decode(), "csrf_token": token},
                        headers={"Accept-Language": "it-IT,it;q=0.9"})
-    text = page.get_data(as_text=True)
-    assert page.status_code == 200 and "Non valido" in text and "/items/1/_corete" in text
+    text = html.unescape(page.get_data(as_text=True))
+    assert page.status_code == 200 and "Non valido" in text and "elemento 2 (id e1): 'domani'" in text
+    assert "Come correggerlo: Scrivi l'inizio come 2026-03-14T18:30:00+01:00" in text
     empty = client.post("/validate", data={"csrf_token": token}, headers={"Accept-Language": "en"})
     assert empty.status_code == 400 and "Paste a feed URL or a feed document." in empty.get_data(as_text=True)
 
@@ -85,3 +88,41 @@ def test_validating_by_url_is_rate_limited(app, httpserver):
     statuses = [client.post("/validate", data={"url": httpserver.url_for("/feed.json")}).status_code for _ in range(21)]
     assert statuses == [200] * 20 + [429]
     assert len(httpserver.log) == 20  # the refused one fetched nothing
+
+
+def _validate(app, body: str, lang="en") -> str:
+    app.config["WTF_CSRF_ENABLED"] = False
+    page = app.test_client().post("/validate", data={"document": body}, headers={"Accept-Language": lang})
+    return html.unescape(page.get_data(as_text=True))
+
+
+def test_a_calendar_problem_names_its_line_and_the_fix(app):
+    ics = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//x//y//EN\r\n"
+           "BEGIN:VEVENT\r\nUID:1\r\nSUMMARY:Buono\r\nDTSTART:20990110T100000Z\r\nEND:VEVENT\r\n"
+           "BEGIN:VEVENT\r\nUID:2\r\nSUMMARY:Rotto\r\nDTSTART:2026XX\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+    text = _validate(app, ics)
+    assert "event 2 of the calendar, line 9: DTSTART cannot be read" in text
+    assert "How to fix it: Write the start as 2026-03-14T18:30:00+01:00" in text
+    assert "This item is left out; the others are taken." in text
+
+
+def test_the_preview_shows_the_space_on_the_map_and_its_events_in_the_calendar(app):
+    soon = dt.datetime.now(dt.timezone.utc).replace(microsecond=0) + dt.timedelta(days=2)
+    weekly = feeds.event_item("e1", "Colazione dei coworker", soon, soon + dt.timedelta(hours=1),
+                              rrule="FREQ=WEEKLY;COUNT=3")
+    far = feeds.event_item("e2", "Tra un anno", soon + dt.timedelta(days=365))
+    body = feeds.jsonfeed({"name": "Millepiani", "kind": "coworking", "city": "Roma", "lat": 41.8626, "lon": 12.4841},
+                          [weekly, far, feeds.skill_item("s1", "Videomaker", "Marco", category="media")],
+                          feed_url="https://x.example/feed.json").decode()
+    text = _validate(app, body)
+    preview = text.split('id="h-preview"')[1]
+    assert preview.count("Colazione dei coworker") == 3 and "Tra un anno" not in preview
+    assert "Millepiani" in preview and "Coworking" in preview and "map-box" in preview and "add lat and lon to place" not in preview
+    assert "Videomaker" in preview
+    by_city = _validate(app, body.replace('"lat": 41.8626', '"lat": null').replace('"lon": 12.4841', '"lon": null'))
+    assert "add lat and lon to place the space exactly" in by_city
+    nowhere = _validate(app, body.replace('"lat": 41.8626', '"lat": null').replace('"lon": 12.4841', '"lon": null')
+                        .replace('"city": "Roma"', '"city": null'))
+    assert "the space will not be on the map" in nowhere
+    ics_only = _validate(app, "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//x//y//EN\r\nEND:VCALENDAR\r\n")
+    assert "does not describe the space" in ics_only

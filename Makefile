@@ -48,6 +48,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_calendar.py
 	$(BIN)/python bench/bench_map.py
 	$(BIN)/python bench/bench_purchasing.py
+	$(BIN)/python bench/bench_skills.py
 
 clean:
 	rm -rf $(VENV) $(ASSETS)/node_modules instance/*.sqlite3 .pytest_cache

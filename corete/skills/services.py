@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import contains_eager
 
 from corete.core.handler import RowHandler
 from corete.core.handover import SkillData
@@ -147,7 +148,8 @@ def search_skills(*, q=None, space=None, city=None, category=None):
     """A select of skills of active spaces matching the filters, by skill label. ``q``
     finds what the taxonomy says it means (in Italian or English, synonyms and typos
     included) as well as the free text."""
-    stmt = select(Skill).join(Space, Skill.space_id == Space.id).where(Space.active.is_(True))
+    stmt = (select(Skill).join(Space, Skill.space_id == Space.id).options(contains_eager(Skill.space))
+            .where(Space.active.is_(True)))
     if q:
         like = f"%{q}%"
         taxa = taxonomy().search(q)
@@ -193,12 +195,10 @@ def grouped(skills: list[Skill], lang: str) -> list[SkillGroup]:
 # --- Co-projecting: service needs matched with skills -------------------------------------
 
 
-def distance_km(a: Space, b: Space) -> float | None:
-    """Great-circle distance between two spaces, or None when one has no coordinates."""
-    if None in (a.lat, a.lon, b.lat, b.lon):
-        return None
-    p1, p2 = math.radians(a.lat), math.radians(b.lat)
-    dp, dl = p2 - p1, math.radians(b.lon - a.lon)
+def _haversine(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in km between two points (degrees)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
     h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
     return 2 * 6371.0088 * math.asin(min(1.0, math.sqrt(h)))
 
@@ -210,10 +210,6 @@ class Match:
     taxon: str  # the entry of the need it answers
     distance_km: float | None
     explanation: str
-
-    def sort_key(self):
-        distance = self.distance_km if self.distance_km is not None else math.inf
-        return (MATCH_LEVELS.index(self.level), distance, normalise(self.skill.skill), self.skill.id)
 
 
 def need_taxa(need: Need, tax: Taxonomy | None = None) -> list:
@@ -251,28 +247,39 @@ def match_need(session, need: Need, lang: str = "it", limit: int = 20) -> list[M
         if category is not None:
             categories.setdefault(category.id, m)
     siblings = {t.id for c in categories for t in tax.children(c)} | set(categories)
-    skills = session.scalars(
-        select(Skill).join(Space, Skill.space_id == Space.id)
+    # Ranked on columns (a need's category may hold thousands of skills); only the best
+    # are loaded as objects and explained.
+    rows = session.execute(
+        select(Skill.id, Skill.taxon, Skill.taxon_how, Skill.skill_key, Skill.space_id, Space.lat, Space.lon)
+        .join(Space, Skill.space_id == Space.id)
         .where(Space.active.is_(True), Skill.taxon.in_(sorted(set(by_taxon) | siblings)))).all()
-    need_space = need.space
-    matches = []
-    for skill in skills:
-        distance = 0.0 if skill.space_id == need.space_id else distance_km(need_space, skill.space)
-        if skill.taxon in by_taxon:
-            asked = by_taxon[skill.taxon]
-            exact = skill.taxon_how == "exact" or skill.skill_key == normalise(asked.term)
-            level = "exact" if exact else "synonym"
-            answered = skill.taxon
+    here = need.space
+    ranked = []
+    for skill_id, taxon, how, key, space_id, lat, lon in rows:
+        if space_id == need.space_id:
+            distance = 0.0
+        elif None in (lat, lon, here.lat, here.lon):
+            distance = None
         else:
-            category = tax.category_of(skill.taxon)
+            distance = _haversine(here.lat, here.lon, lat, lon)
+        if taxon in by_taxon:
+            exact = how == "exact" or key == normalise(by_taxon[taxon].term)
+            level, answered = ("exact" if exact else "synonym"), taxon
+        else:
+            category = tax.category_of(taxon)
             asked = categories.get(category.id) if category else None
             if asked is None:
                 continue
             level, answered = "category", asked.taxon
-        matches.append(Match(skill, level, answered, distance,
-                             explain(skill, level, answered, distance, need.space_id, lang, tax)))
-    matches.sort(key=Match.sort_key)
-    return matches[:limit]
+        ranked.append((MATCH_LEVELS.index(level), math.inf if distance is None else distance, key, skill_id,
+                       level, answered, distance))
+    ranked.sort(key=lambda r: r[:4])
+    best = ranked[:limit]
+    loaded = {s.id: s for s in session.scalars(
+        select(Skill).join(Space, Skill.space_id == Space.id).options(contains_eager(Skill.space))
+        .where(Skill.id.in_([r[3] for r in best])))}
+    return [Match(loaded[r[3]], r[4], r[5], r[6],
+                  explain(loaded[r[3]], r[4], r[5], r[6], need.space_id, lang, tax)) for r in best]
 
 
 def explain(skill: Skill, level: str, answered: str, distance: float | None, need_space_id: int,

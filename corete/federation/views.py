@@ -168,9 +168,7 @@ def console():
 @role_required("coordinator")
 def console_feed(feed_id):
     """One feed: its last polls and what each said; the actions."""
-    feed = db.session.get(Feed, feed_id)
-    if feed is None:
-        abort(404)
+    feed = db.get_or_404(Feed, feed_id)
     error = None
     if request.method == "POST":
         action = request.form.get("action")

@@ -181,9 +181,7 @@ def operators():
 @pages_bp.route("/operators/invitations/<int:invitation_id>/revoke", methods=["POST"])
 @role_required("coordinator")
 def revoke_invitation(invitation_id):
-    invitation = db.session.get(Invitation, invitation_id)
-    if invitation is None:
-        abort(404)
+    invitation = db.get_or_404(Invitation, invitation_id)
     revoke(db.session, invitation)
     db.session.commit()
     flash(_("Invitation withdrawn."), "info")

@@ -355,9 +355,7 @@ def moderation():
 @pages_bp.route("/map/moderation/<int:proposal_id>", methods=["GET", "POST"])
 @role_required("coordinator")
 def moderate(proposal_id):
-    proposal = db.session.get(Proposal, proposal_id)
-    if proposal is None:
-        abort(404)
+    proposal = db.get_or_404(Proposal, proposal_id)
     errors: dict[str, str] = {}
     if request.method == "POST":
         try:
@@ -389,9 +387,7 @@ def moderate(proposal_id):
 @pages_bp.route("/map/reports/<int:report_id>/close", methods=["POST"])
 @role_required("coordinator")
 def close_report(report_id):
-    found = db.session.get(Report, report_id)
-    if found is None:
-        abort(404)
+    found = db.get_or_404(Report, report_id)
     services.close_report(db.session, found, by=current_user.email)
     db.session.commit()
     flash(_("Report closed."), "info")

@@ -89,12 +89,17 @@ def overridden_keys(session, series: list) -> dict[tuple[int, str], set[str]]:
     return keys
 
 
-def forget(session, event_ids) -> set:
+def forget(session, event_ids, groups: set | None = None) -> set:
     """Delete the occurrence rows and tags of these events; return the instants they
-    started at (their neighbours there must be regrouped)."""
+    started at (their neighbours there must be regrouped), and add the groups they were
+    in to ``groups``."""
     instants = set()
     for chunk in chunks(event_ids):
-        instants |= set(session.scalars(select(OccurrenceRow.start_at).where(OccurrenceRow.event_id.in_(chunk))))
+        for start_at, group_id in session.execute(select(OccurrenceRow.start_at, OccurrenceRow.group_id)
+                                                  .where(OccurrenceRow.event_id.in_(chunk))):
+            instants.add(start_at)
+            if groups is not None and group_id is not None:
+                groups.add(group_id)
         session.execute(delete(OccurrenceRow).where(OccurrenceRow.event_id.in_(chunk)))
         session.execute(delete(EventTag).where(EventTag.event_id.in_(chunk)))
     return instants
@@ -152,9 +157,14 @@ def refresh(session, event_ids, *, touched=()) -> None:
     series they override), then regroup every instant touched, ``touched`` included."""
     ids = set(event_ids)
     ids |= masters_of_overrides(session, ids)
-    instants = set(touched) | forget(session, ids) | override_instants(session, ids)
-    instants |= write(session, ids)
-    regroup(session, instants)
+    groups: set[int] = set()
+    moved = forget(session, ids, groups)
+    # Where overrides change whether they are orphans, or what was removed stood: every
+    # row there is regrouped (rare). Elsewhere only what the rewritten events can reach.
+    everything = set(touched) | override_instants(session, ids)
+    moved |= write(session, ids)
+    regroup(session, everything)
+    regroup(session, moved - everything, seeds=ids, old_groups=groups)
 
 
 def extend(session, now: dt.datetime | None = None) -> int:

@@ -113,10 +113,11 @@ def match_keys(event) -> list[tuple[str, str]]:
     keys = []
     if global_uid(event.uid):
         keys.append(("uid", event.uid))
-    url = normalised_url(event.url)
+    # Stored at ingestion (Event.url_key, title_key); computed for what has none.
+    url = event.url_key if getattr(event, "url_key", None) is not None else normalised_url(event.url)
     if url:
         keys.append(("url", url))
-    title = normalised_title(event.title)
+    title = event.title_key if getattr(event, "title_key", None) is not None else normalised_title(event.title)
     if title:
         keys.append(("title", title))
     return keys
@@ -214,23 +215,37 @@ def orphan_overrides(session, events) -> set[int]:
     return orphans
 
 
-def regroup(session, instants) -> None:
+_ROW_COLUMNS = (OccurrenceRow.id.label("row_id"), OccurrenceRow.start_at, OccurrenceRow.all_day, OccurrenceRow.group_id,
+                Event.id, Event.feed_id, Event.uid, Event.url, Event.title, Event.url_key, Event.title_key,
+                Event.first_seen_at, Event.recurrence_id)
+
+
+def regroup(session, instants, *, seeds=None, old_groups=()) -> None:
     """Give the occurrence rows that start at these instants and are copies of one
-    event a common group_id: the row id of the copy the hub saw first."""
-    rows = []
-    for chunk in chunks(sorted(instants)):
-        rows += session.execute(
-            select(OccurrenceRow.id.label("row_id"), OccurrenceRow.start_at, OccurrenceRow.all_day,
-                   OccurrenceRow.group_id, Event.id, Event.feed_id, Event.uid, Event.url, Event.title,
-                   Event.first_seen_at, Event.recurrence_id)
-            .join(Event, Event.id == OccurrenceRow.event_id)
-            .where(OccurrenceRow.start_at.in_(chunk))
-        ).all()
+    event a common group_id: the row id of the copy the hub saw first.
+
+    With ``seeds`` (the events just rewritten) and ``old_groups`` (the groups their old
+    rows were in), only the rows that can be grouped with them are read: those sharing a
+    key with them, and the whole groups of those, until nothing new joins. Copies meet
+    only through shared keys, so the rest of each instant keeps its groups unchanged, and
+    the result is the same as regrouping every row there (rows are clustered in one
+    order, by when the hub first saw them, on both paths)."""
+    instants = sorted(instants)
+    if not instants:
+        return
+    if seeds is None:
+        rows = []
+        for chunk in chunks(instants):
+            rows += session.execute(select(*_ROW_COLUMNS).join(Event, Event.id == OccurrenceRow.event_id)
+                                    .where(OccurrenceRow.start_at.in_(chunk))).all()
+    else:
+        rows = _component(session, instants, set(seeds), set(old_groups))
     buckets: dict = {}
-    for row in rows:
+    for row in sorted(rows, key=lambda r: (r.first_seen_at, r.id, r.row_id)):
         buckets.setdefault((row.start_at, row.all_day), []).append(row)
-    splits = split_pairs(session, {r.id for b in buckets.values() if len(b) > 1 for r in b})
-    orphans = orphan_overrides(session, [r for b in buckets.values() if len(b) > 1 for r in b])
+    crowded = [r for b in buckets.values() if len(b) > 1 for r in b]
+    splits = split_pairs(session, {r.id for r in crowded}) if crowded and _any_split(session) else set()
+    orphans = orphan_overrides(session, crowded)
     changes = []
     for bucket in buckets.values():
         groups = cluster(bucket, splits, orphans) if len(bucket) > 1 else [([0], set())]
@@ -242,6 +257,41 @@ def regroup(session, instants) -> None:
         table = OccurrenceRow.__table__
         session.execute(update(table).where(table.c.id == bindparam("match_id"))
                         .values(group_id=bindparam("group")), changes)
+
+
+def _any_split(session) -> bool:
+    return session.scalar(select(EventSplit.id).limit(1)) is not None
+
+
+def _component(session, instants: list, seeds: set[int], old_groups: set[int]) -> list:
+    """The rows at these instants reachable from the seeds' rows and the old groups
+    through shared keys and shared groups."""
+    found: dict[int, object] = {}
+    asked = {"event": set(), "group": set(), "title": set(), "url": set(), "uid": set()}
+    wanted = {"event": set(seeds), "group": set(old_groups), "title": set(), "url": set(), "uid": set()}
+    columns = {"event": Event.id, "group": OccurrenceRow.group_id, "title": Event.title_key, "url": Event.url_key,
+               "uid": Event.uid}
+    while True:
+        fresh = []
+        for name, values in wanted.items():
+            values -= asked[name]
+            asked[name] |= values
+            for keys in chunks(sorted(values)):
+                for at in chunks(instants):
+                    fresh += session.execute(
+                        select(*_ROW_COLUMNS).join(Event, Event.id == OccurrenceRow.event_id)
+                        .where(OccurrenceRow.start_at.in_(at), columns[name].in_(keys))).all()
+        fresh = [r for r in fresh if r.row_id not in found]
+        if not fresh:
+            return list(found.values())
+        wanted = {name: set() for name in wanted}
+        for row in fresh:
+            found[row.row_id] = row
+            if row.group_id is not None:
+                wanted["group"].add(row.group_id)
+            for kind, value in match_keys(row):
+                wanted[kind].add(value)
+            wanted["group"].add(row.row_id)  # rows led by this one
 
 
 def split(session, a: Event, b: Event, by: str) -> None:

@@ -24,6 +24,10 @@ class Event(FeedItemRow, db.Model):
     recurrence_id: Mapped[str | None] = mapped_column(String(40))
     sequence: Mapped[int] = mapped_column(Integer, default=0)
     title: Mapped[str] = mapped_column(String(500))
+    # The keys under which copies of one event meet (events.merging), written at
+    # ingestion so regrouping reads, not recomputes, them and finds candidates in SQL.
+    title_key: Mapped[str | None] = mapped_column(String(500), index=True)
+    url_key: Mapped[str | None] = mapped_column(String(500), index=True)  # 500: a btree entry stays small
     description_html: Mapped[str | None] = mapped_column(Text)
     url: Mapped[str | None] = mapped_column(String(2000))
     all_day: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -17,7 +17,14 @@ from corete.core.handler import RowHandler
 from corete.core.handover import EventData
 from corete.core.models import chunks
 from corete.events import materialise
-from corete.events.merging import EventOccurrence, MergedOccurrence, assemble, merge_duplicates
+from corete.events.merging import (
+    EventOccurrence,
+    MergedOccurrence,
+    assemble,
+    merge_duplicates,
+    normalised_title,
+    normalised_url,
+)
 from corete.events.models import Event, EventTag, OccurrenceRow
 from corete.events.recurrence import (
     NETWORK_TZ,
@@ -62,6 +69,8 @@ def event_columns(data: EventData) -> dict:
         recurrence_id=data.recurrence_id,
         sequence=data.sequence,
         title=data.title,
+        title_key=normalised_title(data.title)[:500] or None,
+        url_key=(normalised_url(data.url) or "")[:500] or None,
         description_html=data.description_html,
         url=data.url,
         all_day=data.all_day,

@@ -142,3 +142,70 @@ def test_newly_announced_lists_a_copy_once(app, client, session, httpserver):
     # Seen from Lab121 alone, its copy is its own news.
     alone = feedparser.parse(client.get("/calendar/new.atom?space=lab121").data).entries
     assert sorted(e.title for e in alone) == ["Barcamp della Garbatella", "Cena sociale"]
+
+
+def test_regrouping_what_a_poll_reaches_equals_regrouping_every_row(app, session, httpserver):
+    """A poll regroups only the rows its events can reach through shared keys and groups;
+    regrouping every row at every instant afterwards must change nothing, through adds,
+    edits that break a group and join another, a bridge by url and one by uid, and a feed
+    that may not hold two copies of one event."""
+    import random
+
+    from sqlalchemy import select
+
+    from corete.events.merging import regroup
+    from corete.events.models import OccurrenceRow
+
+    rng = random.Random(4)
+    # Sparse enough that most rows are grouped with few others: regrouping a poll then
+    # reads a small part of each instant, and what it leaves out must not matter.
+    titles = ["Barcamp", "Open day", "Aperitivo", "Hackathon", "Cena", "Corso", "Mercato", "Jam"]
+    urls = [None] * 6 + ["https://example.org/a", "https://example.org/b"]
+    times = [START + dt.timedelta(hours=h) for h in range(0, 48, 12)]
+
+    def items(n, version):
+        # Stable ids (so later versions are edits, not removals); two ids shared by every
+        # feed as global uids; titles, addresses and times drawn anew in each version.
+        out = []
+        for i in range(6):
+            r = random.Random(n * 100 + i * 10 + version)
+            uid = f"shared-event-{i}@corete.example" if i < 2 else f"f{n}-{i}"
+            out.append(ev(uid, r.choice(titles), r.choice(times), url=r.choice(urls)))
+        return out
+
+    paths = {}
+    for version in range(3):
+        httpserver.clear_all_handlers()
+        for n in range(6):
+            path = f"/f{n}.json"
+            httpserver.expect_request(path).respond_with_data(
+                feeds.jsonfeed({"name": f"S{n}"}, items(n, version), feed_url="http://x" + path),
+                content_type="application/feed+json")
+            if version == 0:
+                paths[n] = make_space(session, httpserver.url_for(path), name=f"Spazio {n}")
+        for n in rng.sample(range(6), 6):  # in a different order each time
+            poll(app, paths[n])  # after each poll, the full regrouping finds nothing to change
+            before = dict(session.execute(select(OccurrenceRow.id, OccurrenceRow.group_id)).all())
+            grouped = sum(1 for rid, gid in before.items() if gid != rid)
+            regroup(session, set(session.scalars(select(OccurrenceRow.start_at))))
+            session.flush()
+            after = dict(session.execute(select(OccurrenceRow.id, OccurrenceRow.group_id)).all())
+            assert after == before, f"version {version}, space {n}: {grouped} rows grouped with another"
+            session.rollback()
+    assert grouped > 3  # the scenario does merge copies
+
+
+def test_an_edit_that_removes_a_bridge_splits_the_copies_it_joined(app, client, session, httpserver):
+    """L and M were one event only through S (the same title as L, the same address as M):
+    when S changes both, L and M are two events again, though neither was polled."""
+    publish(app, session, httpserver, "Primo", [ev("l", "Barcamp")])
+    bridge = publish(app, session, httpserver, "Ponte", [ev("s", "Barcamp", url="https://example.org/s")],
+                     path="/ponte.json")
+    publish(app, session, httpserver, "Terzo", [ev("m", "Festa", url="https://example.org/s")])
+    assert len(events(client)) == 1
+    httpserver.clear_all_handlers()
+    httpserver.expect_request("/ponte.json").respond_with_data(
+        feeds.jsonfeed({"name": "Ponte"}, [ev("s", "Altro")], feed_url="http://x/ponte.json"),
+        content_type="application/feed+json")
+    poll(app, bridge)
+    assert sorted(e["title"] for e in events(client)) == ["Altro", "Barcamp", "Festa"]

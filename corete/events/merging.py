@@ -220,6 +220,11 @@ _ROW_COLUMNS = (OccurrenceRow.id.label("row_id"), OccurrenceRow.start_at, Occurr
                 Event.first_seen_at, Event.recurrence_id)
 
 
+# Beyond this many rewritten events (a large feed's first poll), reading every row at
+# their instants takes fewer queries than following keys (bench_poll.py's 5 MiB feed).
+COMPONENT_MAX_SEEDS = 200
+
+
 def regroup(session, instants, *, seeds=None, old_groups=()) -> None:
     """Give the occurrence rows that start at these instants and are copies of one
     event a common group_id: the row id of the copy the hub saw first.
@@ -233,7 +238,7 @@ def regroup(session, instants, *, seeds=None, old_groups=()) -> None:
     instants = sorted(instants)
     if not instants:
         return
-    if seeds is None:
+    if seeds is None or len(seeds) > COMPONENT_MAX_SEEDS:
         rows = []
         for chunk in chunks(instants):
             rows += session.execute(select(*_ROW_COLUMNS).join(Event, Event.id == OccurrenceRow.event_id)

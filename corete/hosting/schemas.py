@@ -142,8 +142,6 @@ class EventIn(_Editor):
             data["price"] = {"amount": float(amount), "currency": "EUR"}
         return data
 
-    DECIMALS = ()
-
 
 class SkillIn(_Editor):
     skill = _text(200, required=True, error_messages=REQUIRED)

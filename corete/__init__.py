@@ -18,6 +18,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: defaults, instance/config.py, CORETE_* variables, test_config.
     No I/O beyond reading configuration: no migrations, no network, no scheduler."""
     app = Flask(__name__, instance_relative_config=True)
+    from corete.core import edge
+
+    app.url_map.converters["int"] = edge.IdConverter  # before any route is added
     app.config.from_object(default_config)
     app.config.from_pyfile("config.py", silent=True)
     app.config.from_prefixed_env("CORETE")
@@ -44,6 +47,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.login_message = None
     api.init_app(app)
     limiter.init_app(app)
+    app.before_request(edge.check_request)
     _register_rooms(app)
     _register_errors(app)
     from corete.core import templating
@@ -101,6 +105,8 @@ def _register_rooms(app: Flask) -> None:
 def _register_errors(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(e):
+        if request.path.startswith("/api/"):
+            return jsonify({"code": 400, "status": "Bad Request", "errors": {"csrf": [e.description]}}), 400
         return render_template("error.html", code=400,
                                message=_("The form expired or did not come from this site. Go back, reload the page and try again.")), 400
 

@@ -9,7 +9,7 @@ import threading
 
 import flask_babel
 import pytest
-from flask import g
+from flask import g, request
 from sqlalchemy import text
 from werkzeug.serving import make_server
 
@@ -66,10 +66,24 @@ def _fresh_request_state():
     g.pop("_login_user", None)  # Flask-Login's user of the previous request (another client's)
 
 
+TEMPLATE_LEAKS = ("&lt;Macro", "<Macro ", "Undefined", "jinja2.")
+
+
 @pytest.fixture
 def app(_schema):
     app = create_app(_config(_schema))
     app.before_request(_fresh_request_state)
+    leaks = []
+
+    @app.after_request
+    def _no_template_leaks(response):
+        # Every page any test renders: a template that prints a macro or an undefined
+        # name instead of text (as the round page printed "<Macro 'error'>") fails it.
+        if response.mimetype == "text/html" and not response.direct_passthrough:
+            body = response.get_data(as_text=True)
+            leaks.extend((request.full_path, marker) for marker in TEMPLATE_LEAKS if marker in body)
+        return response
+
     with app.app_context():
         yield app
         db.session.remove()
@@ -81,6 +95,7 @@ def app(_schema):
                 for name in tables:
                     conn.execute(text(f"DELETE FROM {name}"))
         db.engine.dispose()
+    assert not leaks, f"pages showing template internals: {leaks}"
 
 
 @pytest.fixture
@@ -207,3 +222,29 @@ def live_server(app):
     yield url
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture
+def demo(app, runner, session, tmp_path):
+    """The demo network as `make run` builds it: its feeds served over HTTP on 127.0.0.1,
+    loaded, polled once; plus a coordinator and an operator of lab121, logged in."""
+    import datetime as dt
+    from types import SimpleNamespace
+
+    from corete.demo.network import documents
+    from corete.demo.server import FeedServer
+
+    server = FeedServer({}).start()
+    try:
+        server.set_documents(documents(server.base_url, today=dt.date.today()))
+        loaded = runner.invoke(args=["demo", "load", "--base-url", server.base_url])
+        assert loaded.exit_code == 0, loaded.output
+        polled = runner.invoke(args=["poll", "--all"])
+        assert polled.exit_code == 0, polled.output
+        coordinator, coordinator_csrf = login(app, runner, tmp_path, "coord@corete.example", "coordinator")
+        operator, operator_csrf = login(app, runner, tmp_path, "op@lab121.example", "operator", spaces=["lab121"])
+        yield SimpleNamespace(server=server, coordinator=coordinator, coordinator_csrf=coordinator_csrf,
+                              operator=operator, operator_csrf=operator_csrf)
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -7,7 +7,7 @@ import re
 import secrets
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from corete.accounts.models import ROLES, Invitation, User
@@ -107,9 +107,17 @@ def accept(session, token: str, password: str, confirm: str) -> User:
         raise AccountError(_("The two passwords differ."))
     if len(password or "") < MIN_PASSWORD:  # said here in the person's language
         raise AccountError(_("The password needs at least %(n)d characters.", n=MIN_PASSWORD))
+    # Claimed by one conditional UPDATE before anything else is written: of several
+    # people (or tabs) accepting at once, the database lets exactly one through.
+    claimed = session.execute(
+        update(Invitation).where(Invitation.id == invitation.id, Invitation.used_at.is_(None),
+                                 Invitation.revoked_at.is_(None)).values(used_at=utcnow())
+        .execution_options(synchronize_session=False))
+    if claimed.rowcount != 1:
+        raise InvitationError("used", _("This invitation was already used: log in with your e-mail and password."))
     user = create_user(session, invitation.email, password, invitation.role)
     user.spaces = list(session.scalars(select(Space).where(Space.id.in_(invitation.space_ids or [0]))))
-    invitation.used_at, invitation.used_by = utcnow(), user.id
+    invitation.used_by = user.id
     session.flush()
     return user
 

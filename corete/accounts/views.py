@@ -2,8 +2,6 @@
 (Flask-WTF's CSRFProtect)."""
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_user, logout_user
@@ -19,6 +17,8 @@ from corete.accounts.services import (
     authenticate,
     open_invitation,
 )
+from corete.core.edge import safe_next
+from corete.core.models import parse_id
 from corete.extensions import db, limiter, login_manager
 from corete.spaces.models import Space
 
@@ -27,13 +27,12 @@ bp = Blueprint("accounts", __name__, template_folder="templates")
 
 @login_manager.user_loader
 def load_user(user_id: str):
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    user_id = parse_id(user_id)
+    return db.session.get(User, user_id) if user_id else None
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
-        return target
-    return url_for("home.home")
+    return safe_next(target, url_for("home.home"))
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -58,6 +57,11 @@ def logout():
     return redirect(url_for("home.home"))
 
 
+def _unusable(e: InvitationError):
+    status = 404 if e.code == "unknown" else 410
+    return render_template("error.html", code=status, message=str(e)), status
+
+
 @bp.route("/invitations/<token>", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
 def accept_invitation(token):
@@ -65,13 +69,15 @@ def accept_invitation(token):
     try:
         invitation = open_invitation(db.session, token)
     except InvitationError as e:
-        status = 404 if e.code == "unknown" else 410
-        return render_template("error.html", code=status, message=str(e)), status
+        return _unusable(e)
     error = None
     if request.method == "POST":
         try:
             user = accept(db.session, token, request.form.get("password", ""), request.form.get("confirm", ""))
-        except (AccountError, InvitationError) as e:
+        except InvitationError as e:  # used by someone else meanwhile
+            db.session.rollback()
+            return _unusable(e)
+        except AccountError as e:
             db.session.rollback()
             error = str(e)
         else:

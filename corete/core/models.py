@@ -9,6 +9,18 @@ from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 from sqlalchemy.types import DateTime, TypeDecorator
 
 
+MAX_ID = 2**31 - 1  # ids are INTEGER columns: PostgreSQL's largest
+
+
+def parse_id(value) -> int | None:
+    """A database id from text ("42"), or None for anything else, too large included
+    (``str.isdigit`` accepts "²", which ``int`` refuses)."""
+    if not isinstance(value, str) or not value.isascii() or not value.isdigit() or len(value) > 10:
+        return None
+    number = int(value)
+    return number if 0 < number <= MAX_ID else None
+
+
 def utcnow() -> dt.datetime:
     """The current instant, aware, in UTC. Pass the function, never its value, as a default."""
     return dt.datetime.now(dt.timezone.utc)

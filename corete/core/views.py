@@ -1,10 +1,9 @@
 """The language switch."""
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, abort, current_app, redirect, request, url_for
 
+from corete.core.edge import safe_next
 from corete.core.i18n import COOKIE
 
 bp = Blueprint("core", __name__, template_folder="templates")
@@ -14,9 +13,6 @@ bp = Blueprint("core", __name__, template_folder="templates")
 def set_language(code):
     if code not in current_app.config["LANGUAGES"]:
         abort(404)
-    target = request.args.get("next") or "/"
-    if not target.startswith("/") or target.startswith("//") or urlsplit(target).netloc:
-        target = url_for("home.home")
-    response = redirect(target)
+    response = redirect(safe_next(request.args.get("next"), url_for("home.home")))
     response.set_cookie(COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
     return response

@@ -1,6 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError, fields, validates_schema
 
+from corete.core import edge
 from corete.core.forms import Form
 
 DATE = {"invalid": _l("Not a date: use YYYY-MM-DD.")}
@@ -8,8 +9,8 @@ LONGEST = 92  # days: a quarter is the longest period a digest covers
 
 
 class DigestArgs(Form):
-    from_ = fields.Date(data_key="from", error_messages=DATE)
-    to = fields.Date(error_messages=DATE)
+    from_ = edge.Date(data_key="from", error_messages=DATE)
+    to = edge.Date(error_messages=DATE)
 
     @validates_schema
     def _period(self, data, **kwargs):

@@ -1,11 +1,12 @@
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
+from corete.core import edge
 from corete.core.api import PageArgs, page_schema
 
 
 class EventListArgs(PageArgs):
-    from_ = fields.DateTime(data_key="from", metadata={"description": "Start of the window (RFC 3339 or a date); default: now."})
-    to = fields.DateTime(metadata={"description": "End of the window; default: 90 days after `from`, at most 400."})
+    from_ = edge.DateTime(data_key="from", metadata={"description": "Start of the window (RFC 3339 or a date); default: now."})
+    to = edge.DateTime(metadata={"description": "End of the window; default: 90 days after `from`, at most 400."})
     space = fields.String(validate=validate.Length(max=80), metadata={"description": "Space slug."})
     city = fields.String(validate=validate.Length(max=120))
     tag = fields.String(validate=validate.Length(max=60))
@@ -58,7 +59,7 @@ class CalendarArgs(Schema):
         unknown = EXCLUDE
 
     view = fields.String(load_default="list", validate=validate.OneOf(("day", "list", "week", "month")))
-    date = fields.Date(load_default=None)
+    date = edge.Date(load_default=None)
     space = fields.String(validate=validate.Length(max=80))
     city = fields.String(validate=validate.Length(max=120))
     tag = fields.String(validate=validate.Length(max=60))

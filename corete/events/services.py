@@ -15,7 +15,7 @@ from sqlalchemy.orm import contains_eager
 
 from corete.core.handler import RowHandler
 from corete.core.handover import EventData
-from corete.core.models import chunks
+from corete.core.models import chunks, parse_id
 from corete.events import materialise
 from corete.events.merging import (
     EventOccurrence,
@@ -502,9 +502,10 @@ def find_occurrence(occurrence_id: str, *, session) -> EventOccurrence | None:
     "42-20261201T170000Z" / "42-20261201" for one occurrence of a series. A series
     without a key stands for its next occurrence (its last one once it has ended)."""
     event_id, _, key = occurrence_id.partition("-")
-    if not event_id.isdigit():
+    event_id = parse_id(event_id)
+    if event_id is None:
         return None
-    event = session.get(Event, int(event_id))
+    event = session.get(Event, event_id)
     if event is None or not event.space.active:
         return None
     start, end = _bounds(event)

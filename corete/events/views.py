@@ -15,6 +15,7 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 
 from corete.core.api import page_bounds
+from corete.core.models import parse_id
 from corete.core.caching import conditional, data_etag
 from corete.core.models import utcnow
 from corete.core.permissions import role_required
@@ -293,8 +294,8 @@ def event_page(occurrence_id):
 def split_event(occurrence_id):
     """A coordinator says another source's event is a different event."""
     found = find_occurrence(occurrence_id, session=db.session)
-    other_id = request.form.get("other", "")
-    other = db.session.get(Event, int(other_id)) if other_id.isdigit() else None
+    other_id = parse_id(request.form.get("other", ""))
+    other = db.session.get(Event, other_id) if other_id else None
     if found is None or other is None or other.id == found.event.id:
         abort(404)
     split(db.session, found.event, other, by=current_user.email)

@@ -11,6 +11,7 @@ from decimal import Decimal, InvalidOperation
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError, fields, post_load, pre_load, validate, validates_schema
 
+from corete.core import edge
 from corete.core.forms import NUMBER, REQUIRED, Form, blank_to_none, check, decimal_commas
 from corete.federation.schemas import NEED_KINDS, SPACE_KINDS, UNITS
 
@@ -89,14 +90,14 @@ class ProfileIn(_Editor):
 
 class EventIn(_Editor):
     title = _text(300, required=True, error_messages=REQUIRED)
-    date = fields.Date(required=True, error_messages={**REQUIRED, **DATE})
+    date = edge.Date(required=True, error_messages={**REQUIRED, **DATE})
     start_time = fields.Time(error_messages=TIME)
     end_time = fields.Time(error_messages=TIME)
-    end_date = fields.Date(error_messages=DATE)
+    end_date = edge.Date(error_messages=DATE)
     repeat = fields.String(validate=validate.OneOf(REPEATS, error=_l("Choose how the event repeats.")))
     repeat_count = fields.Integer(validate=validate.Range(1, 500, error=_l("Between 1 and 500 times.")),
                                   error_messages=NUMBER)
-    repeat_until = fields.Date(error_messages=DATE)
+    repeat_until = edge.Date(error_messages=DATE)
     status = fields.String(load_default="confirmed",
                            validate=validate.OneOf(("confirmed", "cancelled"), error=_l("Confirmed or cancelled.")))
     description = _text(5000)
@@ -163,7 +164,7 @@ class NeedIn(_Editor):
     unit = fields.String(validate=validate.OneOf(UNITS, error=_l("Choose a unit.")))
     tolerance = fields.Decimal(allow_nan=False, error_messages=NUMBER,
                                validate=validate.Range(0, 10**9, error=_l("Zero or more.")))
-    need_by = fields.Date(error_messages=DATE)
+    need_by = edge.Date(error_messages=DATE)
     category = _text(120)
     sku = _text(100)
     description = _text(5000)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError, fields, post_load, pre_load, validate
 
+from corete.core import edge
 from corete.core.forms import NUMBER, REQUIRED, Form, blank_to_none, check, decimal_commas
 from corete.map.models import PROPOSAL_CATEGORIES, REPORT_REASONS, REPORT_TARGETS
 from corete.map.services import LAYERS, MapFilters
@@ -96,5 +97,5 @@ class ModerationIn(Form):
     action = fields.String(required=True, validate=validate.OneOf(
         ("approve", "reject", "duplicate", "restore")))
     reason = fields.String(validate=validate.Length(max=2000))
-    duplicate_of = fields.Integer(error_messages=NUMBER, validate=validate.Range(min=1))
-    revision = fields.Integer(error_messages=NUMBER, validate=validate.Range(min=1))
+    duplicate_of = edge.Id(error_messages=NUMBER)
+    revision = edge.Id(error_messages=NUMBER)

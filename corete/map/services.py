@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import String, and_, func, or_, select, type_coerce
 
-from corete.core.models import utcnow
+from corete.core.models import parse_id, utcnow
 from corete.events.models import Event, EventTag, OccurrenceRow
 from corete.events.services import overlapping, upcoming
 from corete.map.models import (
@@ -337,8 +337,8 @@ def public_target(session, target_type: str, ref: str):
     """The published point a report is about, or None."""
     if target_type == "space":
         return session.scalar(select(Space).where(Space.slug == ref, Space.active.is_(True)))
-    if target_type == "proposal" and ref.isdigit():
-        proposal = session.get(Proposal, int(ref))
+    if target_type == "proposal" and parse_id(ref):
+        proposal = session.get(Proposal, parse_id(ref))
         return proposal if proposal is not None and proposal.status == "approved" else None
     return None
 

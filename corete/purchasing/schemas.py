@@ -8,6 +8,7 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, pre_load, validate
 
+from corete.core import edge
 from corete.core.api import PageArgs, page_schema
 from corete.core.forms import NUMBER, REQUIRED, Form, blank_to_none, decimal_commas
 from corete.purchasing.models import POLICIES, SHIPPING_SPLITS
@@ -92,7 +93,7 @@ class SupplierIn(_Numbers):
 class ProductIn(_Numbers):
     NUMBERS = ("pack_size", "pack_price", "weight_kg")
 
-    supplier_id = fields.Integer(required=True, error_messages={**REQUIRED, **NUMBER})
+    supplier_id = edge.Id(required=True, error_messages={**REQUIRED, **NUMBER})
     sku = fields.String(required=True, error_messages=REQUIRED,
                         validate=validate.Length(min=1, max=100, error=_l("Between 1 and 100 characters.")))
     name = fields.String(required=True, error_messages=REQUIRED,
@@ -133,13 +134,13 @@ class ProductIn(_Numbers):
 
 
 class RoundIn(Form):
-    supplier_id = fields.Integer(required=True, error_messages={**REQUIRED, **NUMBER})
+    supplier_id = edge.Id(required=True, error_messages={**REQUIRED, **NUMBER})
     name = fields.String(required=True, error_messages=REQUIRED,
                          validate=validate.Length(min=2, max=120, error=_l("Between 2 and 120 characters.")))
-    opens_at = fields.NaiveDateTime(required=True, error_messages={**REQUIRED, "invalid": _l("Not a date and time.")})
-    closes_at = fields.NaiveDateTime(required=True,
+    opens_at = edge.NaiveDateTime(required=True, error_messages={**REQUIRED, "invalid": _l("Not a date and time.")})
+    closes_at = edge.NaiveDateTime(required=True,
                                      error_messages={**REQUIRED, "invalid": _l("Not a date and time.")})
-    delivery_date = fields.Date(required=True, error_messages={**REQUIRED, "invalid": _l("Not a date.")})
+    delivery_date = edge.Date(required=True, error_messages={**REQUIRED, "invalid": _l("Not a date.")})
     policy = fields.String(load_default="fcfs", validate=validate.OneOf(
         POLICIES, error=_l("First come, first served or proportional.")))
 
@@ -149,8 +150,8 @@ class RoundIn(Form):
 
 
 class DecisionIn(Form):
-    need_id = fields.Integer(required=True, error_messages={**REQUIRED, **NUMBER})
-    product_id = fields.Integer(error_messages=NUMBER)
+    need_id = edge.Id(required=True, error_messages={**REQUIRED, **NUMBER})
+    product_id = edge.Id(error_messages=NUMBER)
     reason = _text(500)
 
     @pre_load

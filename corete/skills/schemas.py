@@ -1,6 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, Schema, fields, validate
 
+from corete.core import edge
 from corete.core.api import PageArgs, page_schema
 from corete.core.forms import REQUIRED, Form
 
@@ -37,7 +38,7 @@ SkillPageOut = page_schema(SkillOut, "SkillPage")
 
 
 class MatchArgs(Schema):
-    need = fields.Integer(required=True, strict=False)
+    need = edge.Id(required=True)
     limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
 
 

@@ -120,3 +120,36 @@ def test_only_coordinators_invite(app, client, coordinator, session, tmp_path):
     coord, _token = coordinator
     assert coord.post("/operators", data={"email": "x@y.example", "space": "lab121"}).status_code == 400  # CSRF
     assert session.scalar(select(Invitation.id)) is None
+
+
+def test_four_people_accepting_one_invitation_at_once_make_one_account(app, coordinator, session, live_server):
+    """Four browsers post the sign-up form together over real HTTP: exactly one account,
+    the other three get the "already used" page (410), nobody a 500."""
+    import threading
+
+    import requests
+
+    make_space(session, "http://127.0.0.1:9/feed.json", name="Lab121")
+    _s, _p, path = invite(coordinator, email="race@lab121.example", space="lab121")
+    browsers = []
+    for _ in range(4):
+        browser = requests.Session()
+        form = browser.get(live_server + path, headers={"Accept-Language": "en"}).text
+        browsers.append((browser, csrf_token(form)))
+    start, answers = threading.Barrier(4), []
+
+    def post(browser, token):
+        start.wait()
+        answers.append(browser.post(live_server + path, allow_redirects=False, headers={"Accept-Language": "en"},
+                                    data={"csrf_token": token, "password": "una-password-lunga",
+                                          "confirm": "una-password-lunga"}))
+
+    threads = [threading.Thread(target=post, args=b) for b in browsers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert sorted(a.status_code for a in answers) == [302, 410, 410, 410], [a.status_code for a in answers]
+    assert all("already used" in html.unescape(a.text) for a in answers if a.status_code == 410)
+    session.expire_all()
+    assert len(session.scalars(select(User).where(User.email == "race@lab121.example")).all()) == 1

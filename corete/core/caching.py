@@ -10,6 +10,7 @@ import time
 from collections import OrderedDict
 
 from flask import Response, request
+from werkzeug.http import is_resource_modified
 
 
 def data_etag(*parts) -> str:
@@ -17,11 +18,11 @@ def data_etag(*parts) -> str:
 
 
 def conditional(render, *, etag: str, last_modified: dt.datetime | None, max_age: int = 300) -> Response:
-    """``render()`` builds the response only when the client does not already hold it."""
-    if request.if_none_match.contains(etag) or (
-        not request.if_none_match and last_modified is not None and request.if_modified_since is not None
-        and last_modified.replace(microsecond=0) <= request.if_modified_since
-    ):
+    """``render()`` builds the response only when the client does not already hold it.
+    Werkzeug decides, as RFC 9110 says: If-None-Match by weak comparison (a proxy that
+    compresses sends W/"..." back), If-Modified-Since only without it."""
+    if not is_resource_modified(request.environ, etag=etag,
+                                last_modified=last_modified.replace(microsecond=0) if last_modified else None):
         response = Response(status=304)
     else:
         response = render()

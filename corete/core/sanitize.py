@@ -28,8 +28,11 @@ ALLOWED_ATTRIBUTES = {
 }
 URL_SCHEMES = {"http", "https", "mailto"}
 
-# C0 controls but tab and newline, DEL, C1 controls, and lone surrogates.
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+# C0 controls but tab and newline, DEL, C1 controls, lone surrogates and the two
+# non-characters U+FFFE and U+FFFF: none may stand in XML 1.0 (one such character in one
+# member's title made every Atom feed that listed it ill-formed for every subscriber),
+# and iCalendar's TEXT refuses controls too.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 _WS_OR_CONTROL = re.compile(r"[\s\x00-\x1f\x7f]")
 
 
@@ -46,7 +49,9 @@ def clean_html(value: str | None, max_len: int = 50_000) -> str | None:
         url_schemes=URL_SCHEMES,
         link_rel="noopener noreferrer nofollow",
         strip_comments=True,
-    ).strip()
+    )
+    # the cleaner decodes character references: "&#xFFFF;" or "&#1;" come out as characters
+    cleaned = _CONTROL.sub("", cleaned).strip()
     return cleaned or None
 
 
@@ -93,7 +98,13 @@ def html_to_text(value: str | None) -> str:
     if not value:
         return ""
     text = value.replace("<br>", "\n").replace("</p>", "\n\n")
-    return html.unescape(nh3.clean(text, tags=set())).strip()
+    return _CONTROL.sub("", html.unescape(nh3.clean(text, tags=set()))).strip()
+
+
+def xml_safe(value: str | None) -> str | None:
+    """Text with every character XML 1.0 and iCalendar forbid removed: the last guard of
+    the writers, whatever an older row or a new path let through."""
+    return _CONTROL.sub("", value) if value else value
 
 
 def clean_tags(values, max_tags: int = 20, max_len: int = 60) -> list[str]:

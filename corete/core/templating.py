@@ -42,7 +42,11 @@ def network_time(value: dt.datetime | str) -> str:
 def when_range(o) -> str:
     """An occurrence's span in its own zone, the zone named: "mar 1 dic 2026, 18:00–20:00
     (Europe/Rome)", or dates for all-day events (the exclusive end shown as the last day)."""
-    event, start, end = o.event, o.occurrence.start, o.occurrence.end
+    return span(o.event, o.occurrence.start, o.occurrence.end)
+
+
+def span(event, start, end) -> str:
+    """``when_range`` for an event and the bounds of one of its occurrences."""
     if event.all_day:
         last = (end - dt.timedelta(days=1)) if end else start
         text = format_date(start, format="EEE d MMM y")

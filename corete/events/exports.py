@@ -12,12 +12,16 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import xml.etree.ElementTree as ET
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event as VEvent, vRecur
 
+from flask_babel import gettext
+
 from corete.core.handover import NETWORK_ZONE
-from corete.core.sanitize import html_to_text
+from corete.core.sanitize import html_to_text, xml_safe
+from corete.core.templating import span
 from corete.events.models import Event
 from corete.events.recurrence import UTC, parse_key, zone
 
@@ -50,7 +54,7 @@ def vevent(event: Event, *, url: str | None = None) -> VEvent:
     ev.add("last-modified", event.updated_at)
     ev.add("created", event.first_seen_at)
     ev.add("sequence", event.sequence or 0)
-    ev.add("summary", event.title)
+    ev.add("summary", xml_safe(event.title))
     if event.all_day:
         ev.add("dtstart", event.start_date)
         ev.add("dtend", event.end_date)
@@ -75,11 +79,11 @@ def vevent(event: Event, *, url: str | None = None) -> VEvent:
     if not place and event.space is not None:
         place = ", ".join(p for p in (event.space.name, event.space.address, event.space.city) if p)
     if place:
-        ev.add("location", place)
+        ev.add("location", xml_safe(place))
     if location.get("lat") is not None and location.get("lon") is not None:
         ev.add("geo", (location["lat"], location["lon"]))
     if event.tags:
-        ev.add("categories", event.tags)
+        ev.add("categories", [xml_safe(t) for t in event.tags])
     if url or event.url:
         ev.add("url", url or event.url)
     if event.space is not None:
@@ -92,13 +96,35 @@ def icalendar_document(events: list[Event], *, name: str, url_for_event=None) ->
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
-    cal.add("method", "PUBLISH")
-    cal.add("x-wr-calname", name)
+    # No METHOD: "PUBLISH" requires an ORGANIZER in every event (RFC 5546), which a
+    # network calendar of many organisers has not; a plain calendar file needs none.
+    cal.add("x-wr-calname", xml_safe(name))
     cal.add("x-wr-timezone", NETWORK_ZONE)
     for event in events:
         cal.add_component(vevent(event, url=url_for_event(event) if url_for_event else None))
-    cal.add_missing_timezones()
+    first, last = _years_covered(events)
+    cal.add_missing_timezones(first_date=first, last_date=last)
     return cal.to_ical()
+
+
+FOREVER_YEARS = 10  # a series that never ends gets its zone's rules this many years ahead
+
+
+def _years_covered(events: list[Event]) -> tuple[dt.date, dt.date]:
+    """From the first of January of the earliest event's year to the end of the year of
+    the last occurrence (a series that never ends: FOREVER_YEARS from now), so each
+    VTIMEZONE has the offsets of every instant the file names."""
+    this_year = dt.date.today().year
+    first, last = this_year, this_year
+    for event in events:
+        start = event.start_date if event.all_day else event.start_at
+        end = (event.end_date if event.all_day else event.end_at) or start
+        if start is None:
+            continue
+        first, last = min(first, start.year), max(last, end.year)
+        if event.is_series:
+            last = max(last, event.series_end_at.year if event.series_end_at else this_year + FOREVER_YEARS)
+    return dt.date(max(first, 1), 1, 1), dt.date(min(last + 1, 9999), 1, 1)
 
 
 def _iso(value: dt.datetime | dt.date) -> str:
@@ -109,45 +135,56 @@ def _iso(value: dt.datetime | dt.date) -> str:
 
 def atom_document(*, title: str, self_url: str, alternate_url: str, entries: list[dict], updated: dt.datetime,
                   feed_id: str) -> bytes:
-    """``entries``: dicts with id, title, updated, published, link, summary (text),
-    content (sanitised HTML or None), categories."""
+    """``entries``: dicts with id, title, updated, published, link (the hub's own page of
+    the entry), related (the source's page, optional), summary (text), content (sanitised
+    HTML or None), categories. Every text and attribute passes ``xml_safe``: one character
+    XML forbids would make the whole feed unreadable for every subscriber."""
     ET.register_namespace("", ATOM_NS)
-    q = lambda tag: f"{{{ATOM_NS}}}{tag}"  # noqa: E731
-    feed = ET.Element(q("feed"))
-    ET.SubElement(feed, q("id")).text = feed_id
-    ET.SubElement(feed, q("title")).text = title
-    ET.SubElement(feed, q("updated")).text = _iso(updated)
-    ET.SubElement(feed, q("link"), rel="self", type="application/atom+xml", href=self_url)
-    ET.SubElement(feed, q("link"), rel="alternate", type="text/html", href=alternate_url)
-    author = ET.SubElement(feed, q("author"))
-    ET.SubElement(author, q("name")).text = "CoRete"
+
+    def add(parent, tag: str, text: str | None = None, **attributes):
+        element = ET.SubElement(parent, f"{{{ATOM_NS}}}{tag}",
+                                {k: xml_safe(str(v)) for k, v in attributes.items() if v is not None})
+        if text is not None:
+            element.text = xml_safe(text)
+        return element
+
+    feed = ET.Element(f"{{{ATOM_NS}}}feed")
+    add(feed, "id", feed_id)
+    add(feed, "title", title)
+    add(feed, "updated", _iso(updated))
+    add(feed, "link", rel="self", type="application/atom+xml", href=self_url)
+    add(feed, "link", rel="alternate", type="text/html", href=alternate_url)
+    add(add(feed, "author"), "name", "CoRete")
     for e in entries:
-        entry = ET.SubElement(feed, q("entry"))
-        ET.SubElement(entry, q("id")).text = e["id"]
-        ET.SubElement(entry, q("title")).text = e["title"]
-        ET.SubElement(entry, q("updated")).text = _iso(e["updated"])
-        ET.SubElement(entry, q("published")).text = _iso(e["published"])
-        if e.get("link"):
-            ET.SubElement(entry, q("link"), rel="alternate", href=e["link"])
+        entry = add(feed, "entry")
+        add(entry, "id", e["id"])
+        add(entry, "title", e["title"])
+        add(entry, "updated", _iso(e["updated"]))
+        add(entry, "published", _iso(e["published"]))
+        add(entry, "link", rel="alternate", type="text/html", href=e["link"])
+        if e.get("related") and e["related"] != e["link"]:
+            add(entry, "link", rel="related", type="text/html", href=e["related"])
         for term in e.get("categories") or []:
-            ET.SubElement(entry, q("category"), term=term)
-        ET.SubElement(entry, q("summary")).text = e["summary"]
+            add(entry, "category", term=term)
+        add(entry, "summary", e["summary"])
         if e.get("content"):
-            ET.SubElement(entry, q("content"), type="html").text = e["content"]
+            add(entry, "content", e["content"], type="html")
     return ET.tostring(feed, encoding="utf-8", xml_declaration=True)
 
 
-def occurrence_summary(event: Event, start, end) -> str:
-    """"Mon 1 Dec 2026 18:00 (Europe/Rome) · Lab121, Alessandria" in plain text."""
-    if event.all_day:
-        when = start.isoformat() + (f" – {(end - dt.timedelta(days=1)).isoformat()}" if end and end - start > dt.timedelta(days=1) else "")
-    else:
-        local = start.astimezone(zone(event.timezone))
-        when = local.strftime("%Y-%m-%d %H:%M") + f" ({event.timezone or 'UTC'})"
-    where = ", ".join(p for p in (event.space.name, event.space.city) if p) if event.space else ""
-    status = " · ANNULLATO / CANCELLED" if event.status == "cancelled" else ""
-    return f"{when} · {where}{status}"
+def atom_feed_id(url: str) -> str:
+    """An Atom feed's own id: a tag URI naming its address without the host (so a hub
+    moved to another name keeps its subscribers' ids), one per filtered view."""
+    parts = urlsplit(url)
+    return "tag:corete,2026:" + parts.path + ("?" + parts.query if parts.query else "")
 
+
+def occurrence_summary(event: Event, start, end) -> str:
+    """"mar 1 dic 2026, 18:00–20:00 (Europe/Rome) · Lab121, Alessandria" in plain text, in
+    the reader's language (inside a request)."""
+    where = ", ".join(p for p in (event.space.name, event.space.city) if p) if event.space else ""
+    status = " · " + gettext("cancelled").upper() if event.status == "cancelled" else ""
+    return f"{span(event, start, end)} · {where}{status}"
 
 
 def event_json_ld(o, start: str, end: str | None, url: str) -> dict:
@@ -178,6 +215,9 @@ def event_json_ld(o, start: str, end: str | None, url: str) -> dict:
         else place,
         "url": url,
     }
+    if end and event.all_day:
+        # schema.org's endDate is the last day of an all-day event (iCalendar's DTEND the day after)
+        end = (dt.date.fromisoformat(end) - dt.timedelta(days=1)).isoformat()
     if end:
         data["endDate"] = end
     description = html_to_text(event.description_html)

@@ -19,7 +19,7 @@ from corete.core.models import parse_id
 from corete.core.caching import conditional, data_etag
 from corete.core.models import utcnow
 from corete.core.permissions import role_required
-from corete.events.exports import atom_document, event_json_ld, export_uid, icalendar_document, occurrence_summary
+from corete.events.exports import atom_document, atom_feed_id, event_json_ld, export_uid, icalendar_document, occurrence_summary
 from corete.events.schemas import CalendarArgs, EventListArgs, EventPageOut
 from corete.events.merging import MergedOccurrence, exported_events, split
 from corete.events.services import (
@@ -107,7 +107,8 @@ def _export_filters() -> dict:
 
 
 def _calendar_name(f: dict) -> str:
-    parts = [p for p in (f["space"], f["city"], f["tag"] and f"#{f['tag']}", f["q"] and f'"{f["q"]}"') if p]
+    space = f["space"] and (db.session.scalar(select(Space.name).where(Space.slug == f["space"])) or f["space"])
+    parts = [p for p in (space, f["city"], f["tag"] and f"#{f['tag']}", f["q"] and f'"{f["q"]}"') if p]
     return "CoRete" + (f" – {', '.join(parts)}" if parts else "")
 
 
@@ -158,17 +159,17 @@ def _atom_response(kind: str, f: dict) -> Response:
     if kind == "upcoming":
         found = upcoming(utcnow(), utcnow() + DEFAULT_WINDOW * 4, session=db.session, limit=ATOM_LIMIT,
                          space=f["space"], city=f["city"], tag=f["tag"], q=f["q"])
-        items = [(o.event, o.occurrence.start, o.occurrence.end, o.occurrence.key or o.event.recurrence_id or "")
+        items = [(o.event, o.occurrence.start, o.occurrence.end, o.occurrence.key or o.event.recurrence_id or "", o.id)
                  for o in found]
         title = _("Upcoming events") + " · " + _calendar_name(f)
     else:
         events = first_announced(session=db.session, space=f["space"], city=f["city"], tag=f["tag"], q=f["q"],
                                  limit=ATOM_LIMIT)
-        items = [(e, e.start_date if e.all_day else e.start_at, e.end_date if e.all_day else e.end_at, "")
+        items = [(e, e.start_date if e.all_day else e.start_at, e.end_date if e.all_day else e.end_at, "", str(e.id))
                  for e in events]
         title = _("Newly announced events") + " · " + _calendar_name(f)
     etag = data_etag("atom", kind, str(get_locale()), sorted(f.items(), key=str),
-                     [(e.id, key, e.updated_at.isoformat()) for e, _s, _e, key in items])
+                     [(e.id, key, e.updated_at.isoformat()) for e, _s, _e, key, _id in items])
     last = max((e.updated_at for e, *_ in items), default=None)
 
     def render():
@@ -176,12 +177,13 @@ def _atom_response(kind: str, f: dict) -> Response:
             "id": f"tag:corete,2026:event/{export_uid(e)}" + (f"/{key}" if key else ""),
             "title": e.title + (" [" + _("cancelled") + "]" if e.status == "cancelled" else ""),
             "updated": e.updated_at, "published": e.first_seen_at,
-            "link": e.url or (e.space.website if e.space else None),
+            "link": url_for("events.event_page", occurrence_id=page_id, _external=True),
+            "related": e.url or (e.space.website if e.space else None),
             "summary": occurrence_summary(e, start, end),
             "content": e.description_html, "categories": e.tags or [],
-        } for e, start, end, key in items]
+        } for e, start, end, key, page_id in items]
         body = atom_document(title=title, self_url=request.url, alternate_url=url_for("home.home", _external=True),
-                             entries=entries, updated=last or utcnow(), feed_id=f"tag:corete,2026:{kind}")
+                             entries=entries, updated=last or utcnow(), feed_id=atom_feed_id(request.url))
         return Response(body, mimetype="application/atom+xml")
 
     return conditional(render, etag=etag, last_modified=last)

@@ -172,3 +172,103 @@ def test_hostile_text_is_escaped_in_exports(app, client, session, httpserver):
     assert "<script>" not in atom and "&lt;script&gt;" in atom and "onerror" not in atom
     [event] = Calendar.from_ical(client.get("/calendar.ics").data).walk("VEVENT")
     assert str(event["SUMMARY"]) == "<script>alert(1)</script> & co"  # plain text in iCalendar, as the feed said
+
+
+FORBIDDEN = "\ufffe\uffff\x01\x08\x0b\x0c\x1b\x7f\x85"  # XML 1.0 allows none of them
+
+
+def test_characters_xml_forbids_never_reach_any_export(app, client, session, httpserver):
+    """A member's feed full of characters XML forbids (raw and as HTML references): every
+    export still parses with a strict XML parser, and the calendars with two parsers."""
+    import xml.etree.ElementTree as ET
+
+    import vobject
+
+    dirty = f"Serata{FORBIDDEN}jazz"
+    items = [feeds.event_item("sporco", dirty, SOON, SOON + dt.timedelta(hours=2), tags=[f"jazz{FORBIDDEN}"],
+                              text=f"Testo{FORBIDDEN} &#xFFFF; &#1; &#xFFFE;",
+                              location={"name": f"Sala{FORBIDDEN}", "city": "Roma"}),
+             feeds.skill_item("s", f"Grafica{FORBIDDEN}", f"Ada{FORBIDDEN}", category="design")]
+    items[0]["content_html"] = f"<p>Testo{FORBIDDEN} &#xFFFF; &#1; &#xFFFE;</p>"
+    profile = {"name": f"Millepiani{FORBIDDEN}", "city": "Roma"}
+    httpserver.expect_request("/feed.json").respond_with_data(
+        feeds.jsonfeed(profile, items, feed_url=httpserver.url_for("/feed.json")), content_type="application/feed+json")
+    space = make_space(session, httpserver.url_for("/feed.json"), name="Millepiani")
+    poll(app, space)
+    event = session.scalar(select(Event))
+    assert event.title == "Seratajazz"
+    today = dt.date.today()
+    for url in ("/calendar/upcoming.atom", "/calendar/new.atom", f"/spaces/{space.slug}/events.atom",
+                f"/digest.atom?from={today}&to={today + dt.timedelta(days=30)}"):
+        body = client.get(url).data
+        ET.fromstring(body)  # expat: refuses any character XML forbids
+        assert not any(c in body.decode() for c in FORBIDDEN), url
+    for url in ("/calendar.ics", f"/spaces/{space.slug}/calendar.ics", f"/events/{event.id}.ics"):
+        body = client.get(url).data
+        Calendar.from_ical(body)
+        vobject.readOne(body.decode())
+        assert not any(c in body.decode() for c in FORBIDDEN), url
+
+
+def test_atom_feeds_have_their_own_ids_and_link_to_the_hub_and_the_source(client, network):
+    """Each feed (each filtered view, each space) has its own atom:id; each entry links to
+    the hub's event page and to the source's."""
+    ids = set()
+    for url in ("/calendar/upcoming.atom", "/calendar/upcoming.atom?city=Roma", f"/spaces/{network.slug}/events.atom",
+                "/calendar/new.atom"):
+        parsed = feedparser.parse(client.get(url).data)
+        ids.add(parsed.feed.id)
+        for entry in parsed.entries:
+            links = {link.rel: link.href for link in entry.links}
+            assert links["alternate"].startswith("http://localhost/events/"), links
+            assert client.get(links["alternate"].replace("http://localhost", "")).status_code == 200
+            assert links.get("related", "https://").startswith("http")
+    assert len(ids) == 4
+
+
+def test_a_weak_etag_from_a_proxy_still_gets_304(client, network):
+    for url in ("/calendar.ics", "/calendar/upcoming.atom", "/calendar"):
+        first = client.get(url)
+        etag = first.headers["ETag"]
+        assert client.get(url, headers={"If-None-Match": "W/" + etag}).status_code == 304, url
+        assert client.get(url, headers={"If-None-Match": etag}).status_code == 304, url
+        assert client.get(url, headers={"If-None-Match": '"other", W/' + etag}).status_code == 304, url
+        assert client.get(url, headers={"If-None-Match": 'W/"other"'}).status_code == 200, url
+
+
+def test_json_ld_end_date_of_an_all_day_event_is_its_last_day(client, session, network):
+    fiera = session.scalar(select(Event).where(Event.title == "Fiera dei maker"))
+    page = client.get(f"/events/{fiera.id}").get_data(as_text=True)
+    data = json.loads(page.split('<script type="application/ld+json">')[1].split("</script>")[0])
+    assert data["startDate"] == fiera.start_date.isoformat()
+    assert data["endDate"] == (fiera.end_date - dt.timedelta(days=1)).isoformat() == (
+        SOON.date() + dt.timedelta(days=3)).isoformat()
+
+
+def test_calendar_files_pass_a_second_parser_and_their_zones_cover_every_year(app, client, session, httpserver):
+    """No METHOD without ORGANIZER (libical's restriction check refuses it); each VTIMEZONE
+    has the offsets of the years the events fall in, 2045 included; vobject reads the file."""
+    import vobject
+
+    _publish(httpserver, [feeds.event_item("annuale", "Festa d'estate", SOON.replace(month=7, day=1),
+                                           SOON.replace(month=7, day=1) + dt.timedelta(hours=2),
+                                           rrule="FREQ=YEARLY;UNTIL=20451231T000000Z"),
+                          feeds.event_item("ogni", "Ogni settimana", SOON, SOON + dt.timedelta(hours=1),
+                                           rrule="FREQ=WEEKLY")])
+    poll(app, make_space(session, httpserver.url_for("/feed.json"), name="Millepiani"))
+    body = client.get("/calendar.ics").data
+    calendar = Calendar.from_ical(body)
+    assert "METHOD" not in calendar
+    zone = next(c for c in calendar.walk("VTIMEZONE") if str(c["TZID"]) == "Europe/Rome")
+    summers = {sub["DTSTART"].dt.year for sub in zone.walk("DAYLIGHT")}
+    for sub in zone.walk("DAYLIGHT"):
+        rdates = sub.get("RDATE", [])
+        for rdate in rdates if isinstance(rdates, list) else [rdates]:
+            summers |= {d.dt.year for d in rdate.dts}
+    assert {2026, 2038, 2045} <= summers, sorted(summers)
+    # the zone as the file describes it (not as this machine's tzdata says) gives summer time in 2045
+    described = zone.to_tz()
+    assert described.utcoffset(dt.datetime(2045, 7, 1, 18)) == dt.timedelta(hours=2)
+    assert described.utcoffset(dt.datetime(2045, 12, 1, 18)) == dt.timedelta(hours=1)
+    parsed = vobject.readOne(body.decode())  # a second, independent parser reads the whole file
+    assert {v.summary.value for v in parsed.vevent_list} == {"Festa d'estate", "Ogni settimana"}

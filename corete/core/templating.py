@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from flask_babel import format_currency, format_date, format_datetime, get_locale
+from flask_babel import format_currency, format_date, format_datetime, format_decimal, get_locale, ngettext
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
@@ -75,8 +75,44 @@ def sanitized(value) -> Markup:
     return Markup(clean_html(value) or "")
 
 
-def long_date(day: dt.date) -> str:
+def long_date(day: dt.date | str) -> str:
+    if isinstance(day, str):
+        day = dt.date.fromisoformat(day[:10])
     return format_date(day, format="EEEE d MMMM y")
+
+
+# The units of the feed format (federation.schemas.UNITS) and the counted units of
+# purchasing, named in the reader's language; symbols (kg, l, m2...) stay as they are.
+_UNIT_NAMES = {
+    "piece": lambda n: ngettext("piece", "pieces", n), "pack": lambda n: ngettext("pack", "packs", n),
+    "ream": lambda n: ngettext("ream", "reams", n), "box": lambda n: ngettext("box", "boxes", n),
+    "hour": lambda n: ngettext("hour", "hours", n), "day": lambda n: ngettext("day", "days", n),
+    "sheet": lambda n: ngettext("sheet", "sheets", n), "roll": lambda n: ngettext("roll", "rolls", n),
+    "carton": lambda n: ngettext("carton", "cartons", n), "bottle": lambda n: ngettext("bottle", "bottles", n),
+    "can": lambda n: ngettext("can", "cans", n), "bag": lambda n: ngettext("bag", "bags", n),
+}
+
+
+def unit_name(unit: str | None, amount=2) -> str:
+    """"carton" as the reader says it, singular for one, plural otherwise."""
+    if not unit:
+        return ""
+    key = unit.strip().lower()
+    name = _UNIT_NAMES.get(key) or (_UNIT_NAMES.get(key[:-1]) if key.endswith("s") else None)
+    return name(1 if amount == 1 else 2) if name else unit
+
+
+def number(value) -> str:
+    """A decimal as the reader writes it ("2,5" in Italian), no trailing zeros."""
+    if value is None:
+        return ""
+    return format_decimal(Decimal(str(value)).normalize(), format="#,##0.###")
+
+
+def quantity(value, unit: str | None = None) -> str:
+    """"3 pezzi", "2,5 kg", "1 cartone"."""
+    text = number(value)
+    return f"{text} {unit_name(unit, Decimal(str(value)) if value is not None else 2)}".strip() if unit else text
 
 
 def format_month(day: dt.date) -> str:
@@ -105,6 +141,9 @@ def register(app) -> None:
     app.jinja_env.filters["format_month"] = format_month
     app.jinja_env.filters["weekday_name"] = weekday_name
     app.jinja_env.filters["money"] = money
+    app.jinja_env.filters["quantity"] = quantity
+    app.jinja_env.filters["number"] = number
+    app.jinja_env.globals["unit_name"] = unit_name
     app.jinja_env.globals["when_range"] = when_range
     app.jinja_env.globals["time_of_day"] = time_of_day
     app.jinja_env.globals["kind_label"] = lambda kind: KIND_LABELS.get(kind, kind)

@@ -17,6 +17,7 @@ import re
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar
+from icalendar.parser import Contentline
 from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
 from corete.core.handover import EventData, FeedDocument, Item, Rejection, occurrence_key
@@ -86,33 +87,120 @@ def _fixed_offset(tzid: str) -> dt.timezone | None:
     return dt.timezone(sign * dt.timedelta(hours=int(m.group(2)), minutes=int(m.group(3))))
 
 
-def _read_calendar(text: str, warnings: list[Rejection]) -> Calendar:
+# Calendar-level properties the hub reads; the others (REFRESH-INTERVAL, X-PUBLISHED-TTL,
+# LAST-MODIFIED, COLOR...) are dropped when the file needs repairing: an invalid value in
+# one of them is no reason to lose the calendar.
+_CALENDAR_PROPERTIES = {"VERSION", "PRODID", "CALSCALE", "METHOD", "X-WR-TIMEZONE", "X-WR-CALNAME"}
+# Components the hub reads; the others (VALARM, VTODO, VJOURNAL, VFREEBUSY...) are dropped
+# when repairing, and a VTIMEZONE only when it cannot be read (zones are resolved by name).
+_KEPT_COMPONENTS = {"VCALENDAR", "VEVENT", "VTIMEZONE", "STANDARD", "DAYLIGHT"}
+
+
+def _read_calendar(text: str, warnings: list[Rejection]) -> tuple[Calendar, list[Rejection]]:
+    """The calendar, and the events that could not be read at all. A file icalendar
+    refuses whole is read again without what the hub does not use: lines that are not
+    iCalendar, lines whose name or parameters cannot be parsed, calendar properties and
+    components it never reads, VTIMEZONEs that cannot be read; and if it still fails,
+    event by event, so that a broken event costs only itself."""
     try:
-        return Calendar.from_ical(text)
+        return Calendar.from_ical(text), []
     except ValueError as first:
-        lines = text.splitlines()
-        kept = []
-        for n, line in enumerate(lines, 1):
-            if line[:1] in (" ", "\t") or _CONTENT_LINE.match(line) or not line.strip():
-                kept.append(line)
-            else:
-                warnings.append(Rejection(f"line {n}", f"{line[:60]!r} is not an iCalendar line and was skipped"))
-        if len(kept) == len(lines):
-            raise InvalidDocument(f"not a readable iCalendar file: {first}") from None
-        try:
-            return Calendar.from_ical("\r\n".join(kept))
-        except ValueError as e:
-            raise InvalidDocument(f"not a readable iCalendar file: {e}") from None
+        error = first
+    lines = _logical_lines(text)
+    kept, stack, block, blocks = [], [], [], []
+    for n, line in lines:
+        if not line.strip():
+            continue
+        if not _CONTENT_LINE.match(line):
+            warnings.append(Rejection(f"line {n}", f"{line[:60]!r} is not an iCalendar line and was skipped"))
+            continue
+        name = line.split(":", 1)[0].split(";", 1)[0].upper()
+        value = line.split(":", 1)[1].strip().upper() if ":" in line else ""
+        if name == "BEGIN":
+            stack.append(value)
+        inside = stack[-1] if stack else None
+        if any(c not in _KEPT_COMPONENTS for c in stack):
+            pass  # inside a component the hub never reads: dropped
+        elif inside == "VCALENDAR" and name not in ("BEGIN", "END") and name not in _CALENDAR_PROPERTIES:
+            pass
+        elif not _parses(line):
+            warnings.append(Rejection(f"line {n}", f"{line[:60]!r} cannot be read (a malformed name or parameter) "
+                                                   "and was skipped"))
+        elif "VTIMEZONE" in stack or (name == "END" and value == "VTIMEZONE"):
+            block.append(line)
+            if name == "END" and value == "VTIMEZONE":
+                if _readable("\r\n".join(block)):
+                    kept.extend(block)
+                else:
+                    warnings.append(Rejection(f"line {n}", "a VTIMEZONE cannot be read and was skipped: "
+                                                           "its TZID is read by name"))
+                block = []
+        else:
+            kept.append(line)
+            if name == "END" and value == "VEVENT":
+                start = max(i for i, k in enumerate(kept) if k.upper().startswith("BEGIN:VEVENT"))
+                blocks.append((start, len(kept)))
+        if name == "END" and stack:
+            stack.pop()
+    try:
+        return Calendar.from_ical("\r\n".join(kept)), []
+    except ValueError as again:
+        error = again
+    # Event by event: the calendar's own lines with each event alone.
+    events = [kept[a:b] for a, b in blocks]
+    in_events = {i for a, b in blocks for i in range(a, b)}
+    frame = [line for i, line in enumerate(kept) if i not in in_events and not line.upper().startswith("END:VCALENDAR")]
+    readable, broken = [], []
+    for n, event in enumerate(events, 1):
+        if _readable("\r\n".join(frame + event + ["END:VCALENDAR"])):
+            readable.extend(event)
+        else:
+            uid = next((l.split(":", 1)[1] for l in event if l.upper().startswith("UID")), None)
+            broken.append(Rejection(f"VEVENT {n}" + (f" (UID {uid[:60]})" if uid else ""),
+                                    "this event cannot be read as iCalendar", uid))
+    try:
+        return Calendar.from_ical("\r\n".join(frame + readable + ["END:VCALENDAR"])), broken
+    except ValueError:
+        raise InvalidDocument(f"not a readable iCalendar file: {error}") from None
+
+
+def _logical_lines(text: str) -> list[tuple[int, str]]:
+    """(line number, line) with folded continuations joined (RFC 5545, 3.1)."""
+    out: list[tuple[int, str]] = []
+    for n, line in enumerate(text.splitlines(), 1):
+        if line[:1] in (" ", "\t") and out:
+            out[-1] = (out[-1][0], out[-1][1] + line[1:])
+        else:
+            out.append((n, line))
+    return out
+
+
+def _parses(line: str) -> bool:
+    try:
+        Contentline(line).parts()
+    except ValueError:
+        return False
+    return True
+
+
+def _readable(text: str) -> bool:
+    wrapped = text if text.upper().startswith("BEGIN:VCALENDAR") else "BEGIN:VCALENDAR\r\n" + text + "\r\nEND:VCALENDAR"
+    try:
+        Calendar.from_ical(wrapped)
+    except ValueError:
+        return False
+    return True
 
 
 def parse_ics(text: str, *, base_url: str | None, max_items: int) -> FeedDocument:
     warnings: list[Rejection] = []
-    cal = _read_calendar(text, warnings)
+    cal, unreadable = _read_calendar(text, warnings)
     if cal.name not in ("VCALENDAR",):
         raise InvalidDocument("the file does not start with BEGIN:VCALENDAR")
     default_zone = iana_for_tzid(str(cal.get("X-WR-TIMEZONE") or "")) or None
     doc = FeedDocument(format="ical", title=clean_text(str(cal.get("X-WR-CALNAME") or ""), 300) or None)
     doc.warnings = warnings
+    doc.rejections.extend(unreadable)
     chosen: dict[str, tuple[tuple, Item, str | None]] = {}
     components = list(cal.walk("VEVENT"))
     if len(components) > max_items:
@@ -128,6 +216,9 @@ def parse_ics(text: str, *, base_url: str | None, max_items: int) -> FeedDocumen
             continue
         except BadValue as e:
             doc.rejections.append(Rejection(where, str(e), uid_text or None))
+            continue
+        except Exception as e:  # whatever else one event holds costs that event only
+            doc.rejections.append(Rejection(where, f"this event cannot be read ({type(e).__name__})", uid_text or None))
             continue
         previous = chosen.get(item.source_id)
         if previous is None or rank >= previous[0]:
@@ -265,9 +356,12 @@ def _event(comp, where: str, default_zone, base_url, warnings) -> tuple[Item, tu
     location = None
     if comp.get("LOCATION"):
         location = {"name": clean_text(str(comp.get("LOCATION")), 300)}
-    geo = comp.get("GEO")
-    if geo is not None and hasattr(geo, "latitude"):
-        location = dict(location or {}, lat=float(geo.latitude), lon=float(geo.longitude))
+    try:
+        geo = comp.get("GEO")
+        if geo is not None and hasattr(geo, "latitude"):
+            location = dict(location or {}, lat=float(geo.latitude), lon=float(geo.longitude))
+    except (ValueError, TypeError, AttributeError):  # icalendar's broken property: no position
+        warnings.append(Rejection(where, "GEO is not two numbers (latitude;longitude) and was skipped"))
     status = str(comp.get("STATUS") or "CONFIRMED").lower()
     if status not in ("confirmed", "tentative", "cancelled"):
         status = "confirmed"

@@ -57,7 +57,7 @@ class FetchOutcome:
 class PollSummary:
     feed_id: int
     url: str
-    outcome: str  # applied, unchanged, held, failed, gone, skipped
+    outcome: str  # applied, unchanged, held, confirmed (held removals applied), failed, gone, skipped
     status: int | None = None
     new: int = 0
     updated: int = 0
@@ -73,7 +73,7 @@ class PollSummary:
         text = f"{self.url}: {self.outcome}"
         if self.status:
             text += f" (HTTP {self.status})"
-        if self.outcome in ("applied", "held"):
+        if self.outcome in ("applied", "held", "confirmed"):
             text += f", {self.new} new, {self.updated} updated, {self.removed} removed, {self.rejected} rejected"
         if self.error_class:
             text += f" [{self.error_class}] {self.error_message}"
@@ -169,6 +169,7 @@ def record_outcome(session, outcome: FetchOutcome, config, *, owner: str | None 
             summary.outcome = "unchanged"
             if feed.held_removals:  # the same content again confirms a held removal
                 summary.removed = _remove(session, feed, list(feed.held_removals))
+                summary.outcome = "confirmed"  # the poll did something: say so in the history
                 feed.held_removals = None
         else:
             doc = outcome.document

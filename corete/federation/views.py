@@ -139,6 +139,12 @@ STATUS_LABELS = {
     "failing": _l("failing"), "gone": _l("gone"), "paused": _l("paused"), "redirect": _l("moving"),
     "held": _l("removals held"), "stale": _l("silent"), "new": _l("not read yet"), "ok": _l("fine"),
 }
+# What a poll did (federation.models.Poll.outcome), as the history shows it.
+OUTCOME_LABELS = {
+    "applied": _l("read, changes applied"), "unchanged": _l("nothing changed"),
+    "held": _l("removals held"), "confirmed": _l("held removals confirmed and applied"),
+    "failed": _l("failed"), "gone": _l("gone: polling stopped"), "skipped": _l("skipped"),
+}
 ACTIONS = ("poll", "pause", "resume", "url", "adopt")
 
 
@@ -185,6 +191,7 @@ def console_feed(feed_id):
     now = utcnow()
     return render_template("federation/console_feed.html", feed=feed, polls=services.recent_polls(db.session, feed.id, 50),
                            status=services.feed_status(feed, now, _stale_after()), labels=STATUS_LABELS,
+                           outcomes=OUTCOME_LABELS,
                            plain=PLAIN_ERRORS, error=error), (400 if error else 200)
 
 

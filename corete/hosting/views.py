@@ -18,7 +18,7 @@ from corete.core.caching import conditional
 from corete.core.forms import attempt, form_errors
 from corete.core.models import utcnow
 from corete.core.permissions import role_required, space_editor_required
-from corete.core.templating import KIND_LABELS
+from corete.core.templating import KIND_LABELS, unit_name
 from corete.extensions import db
 from corete.federation.schemas import SPACE_KINDS, UNITS
 from corete.hosting import services
@@ -107,7 +107,7 @@ def _item_page(space, item_type: str, item: HostedItem | None):
             flash(_("Saved: the hub reads your feed again within a minute."), "info")
             return redirect(url_for("hosting.editor", slug=space.slug) + f"#{item_type}s")
     return render_template(f"hosting/{item_type}.html", space=space, item=item, values=values, errors=errors,
-                           units=[(u, u) for u in UNITS]), (400 if errors else 200)
+                           units=[(u, unit_name(u, 1)) for u in UNITS]), (400 if errors else 200)
 
 
 @pages_bp.route("/spaces/<slug>/edit/<item_type>/new", methods=["GET", "POST"])

@@ -37,6 +37,21 @@ CATEGORY_LABELS = {
     "service": _l("Missing service"),
     "other": _l("Other"),
 }
+STATUS_LABELS = {
+    "pending": _l("waiting for moderation"),
+    "approved": _l("approved"),
+    "rejected": _l("rejected"),
+    "duplicate": _l("duplicate"),
+}
+# What each revision of a proposal did (map.services._revise's actions).
+REVISION_LABELS = {
+    "submitted": _l("submitted"),
+    "approved": _l("approved"),
+    "rejected": _l("rejected"),
+    "duplicate": _l("marked as duplicate"),
+    "edited": _l("edited"),
+    "restored": _l("restored"),
+}
 REPORT_LABELS = {
     "missing": _l("It does not exist"),
     "wrong": _l("The information is wrong"),
@@ -59,6 +74,16 @@ _map_args = MapArgs()
 @pages_bp.app_template_global()
 def category_label(category: str) -> str:
     return CATEGORY_LABELS.get(category, category)
+
+
+@pages_bp.app_template_global()
+def proposal_status_label(status: str) -> str:
+    return STATUS_LABELS.get(status, status)
+
+
+@pages_bp.app_template_global()
+def revision_label(action: str) -> str:
+    return REVISION_LABELS.get(action, action)
 
 
 @pages_bp.app_template_global()
@@ -196,7 +221,7 @@ def _js_config(**extra) -> dict:
             "n_events": _("%(n)s upcoming events", n="%d"), "one_event": _("1 upcoming event"),
             "next": _("Next:"), "host": _("Hosted by"),
             "next_events": _("Next events:"), "skills": _("Skills:"), "open_page": _("Open the page"), "cancelled": _("cancelled"),
-            "loading": _("Loading…"), "shown": _("%(n)s points on the map", n="%d"),
+            "loading": _("Loading…"), "shown": _("%(n)s points on the map", n="%d"), "one_shown": _("1 point on the map"),
             "failed": _("The map's points could not be loaded: use the list view."),
             "cluster": _("%(n)s points here: zoom in", n="%d"),
         },

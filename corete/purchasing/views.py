@@ -33,6 +33,7 @@ from corete.purchasing.schemas import (
     SupplierIn,
     SupplierOut,
 )
+from corete.spaces.services import space_names
 
 api_bp = Blueprint("needs_api", __name__, url_prefix="/api/v1/needs", description="Purchase and service needs")
 purchasing_api_bp = Blueprint("purchasing_api", __name__, url_prefix="/api/v1/purchasing",
@@ -67,6 +68,14 @@ def _pooled(rnd: Round):
         return services.compute(db.session, rnd), None
     except services.PurchasingError as e:
         return None, str(e)
+
+
+def _names(rnd: Round, result) -> dict[str, str]:
+    """The names of the spaces a round's page mentions by slug."""
+    slugs = set(result.members) if result else set()
+    slugs |= {r.member for r in (result.rejected if result else [])}
+    slugs |= {c.detail["member"] for c in rnd.changes if (c.detail or {}).get("member")}
+    return space_names(db.session, slugs)
 
 
 def _summary(rnd: Round) -> dict:
@@ -119,7 +128,7 @@ def round_page(round_id):
     result, error = _pooled(rnd)
     coordinator = current_user.is_authenticated and current_user.has_role("coordinator")
     return render_template("purchasing/round.html", rnd=rnd, result=result, error=error, coordinator=coordinator,
-                           members=sorted(result.members) if result else [], errors={})
+                           members=sorted(result.members) if result else [], errors={}, names=_names(rnd, result))
 
 
 @pages_bp.route("/purchasing/rounds/<int:round_id>/statements/<slug>")
@@ -130,7 +139,7 @@ def statement_page(round_id, slug):
     if result is None or slug not in result.members:
         abort(404)
     return render_template("purchasing/statement.html", rnd=rnd, result=result, member=slug,
-                           charge=result.members[slug])
+                           member_name=space_names(db.session, [slug]).get(slug, slug), charge=result.members[slug])
 
 
 @pages_bp.route("/purchasing/rounds/<int:round_id>/order")
@@ -210,7 +219,8 @@ def round_step(round_id):
     rnd = _round_or_404(round_id)
     result, error = _pooled(rnd)
     return render_template("purchasing/round.html", rnd=rnd, result=result, error=error, coordinator=True,
-                           members=sorted(result.members) if result else [], errors=errors), 400
+                           members=sorted(result.members) if result else [], errors=errors,
+                           names=_names(rnd, result)), 400
 
 
 @pages_bp.route("/purchasing/catalogue", methods=["GET", "POST"])

@@ -142,6 +142,13 @@ def get_space(session, slug: str) -> Space:
     return space
 
 
+def space_names(session, slugs) -> dict[str, str]:
+    """{slug: name} of these spaces, for pages that hold slugs (a round's members) and
+    show people names."""
+    slugs = list(set(slugs))
+    return {slug: name for slug, name in session.execute(select(Space.slug, Space.name).where(Space.slug.in_(slugs)))} if slugs else {}
+
+
 def feed_health(feed: Feed) -> dict:
     return {
         "url": feed.url,

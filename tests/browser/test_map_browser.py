@@ -134,7 +134,7 @@ def test_a_citizens_proposal_goes_through_moderation_onto_the_map(app, browser, 
     page.get_by_role("link", name="Moderazione").click()
     page.get_by_role("link", name=re.compile("Ex caserma")).click()
     page.get_by_role("button", name="Approva").click()
-    assert "approved" in page.locator(".status").inner_text()
+    assert "approvata" in page.locator(".status").inner_text()  # the browser asks in Italian
 
     page.goto(f"{live_server}/map?layers=proposals")
     page.wait_for_selector(READY)

@@ -306,6 +306,11 @@ def test_mass_removal_is_held_until_confirmed(app, session, httpserver, left):
     [summary] = poll(app, space)  # the same answer again (unchanged): confirmed
     assert summary.removed == 4 - left
     assert len(snapshot(session)) == left
+    # the history says what that poll did: not "unchanged", though the body was the same
+    from corete.federation.models import Poll
+
+    last = session.scalars(select(Poll).order_by(Poll.id.desc())).first()
+    assert summary.outcome == last.outcome == "confirmed" and last.items_removed == 4 - left
 
 
 def test_a_glitch_followed_by_the_full_feed_removes_nothing(app, session, httpserver):

@@ -175,7 +175,7 @@
         if (!readHash() && bounds.isValid()) map.fitBounds(bounds.pad(0.1), {maxZoom: 13, animate: false});
         draw();
         performance.mark("corete-drawn");
-        if (status) status.textContent = cfg.labels.shown.replace("%d", data.features.length);
+        if (status) status.textContent = (data.features.length === 1 ? cfg.labels.one_shown : cfg.labels.shown.replace("%d", data.features.length));
         document.documentElement.dataset.mapPoints = String(data.features.length);
       });
   }

@@ -5,7 +5,11 @@ examples' ``expected``. The format is in docs/purchasing.md; the rules are pooli
 from __future__ import annotations
 
 import datetime as dt
+import difflib
+import json
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
+from importlib import resources
 
 from corete.purchasing import pooling
 from corete.purchasing.pooling import ZERO, to_cents
@@ -13,6 +17,69 @@ from corete.purchasing.pooling import ZERO, to_cents
 
 class ScenarioError(ValueError):
     """A scenario the simulator cannot read; the message names the field."""
+
+
+# --- the format: a JSON Schema (docs/purchasing-scenario.schema.json is a copy) -------------------
+
+@lru_cache(maxsize=1)
+def _validator():
+    import jsonschema  # only the simulator's untrusted input needs it
+
+    schema = json.loads(resources.files("corete.purchasing").joinpath("data/scenario.schema.json").read_text("utf-8"))
+    return jsonschema.Draft202012Validator(schema)
+
+
+def _path(parts) -> str:
+    text = ""
+    for part in parts:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "the scenario"
+
+
+_TYPE_WORDS = {"object": "an object", "array": "a list", "string": "a string", "number": "a number",
+               "integer": "a whole number", "boolean": "true or false", "null": "null"}
+
+
+def _json_type(value) -> str:
+    return {dict: "an object", list: "a list", str: "a string", bool: "true or false", type(None): "null"}.get(
+        type(value), "a number")
+
+
+def _explain(error) -> list[str]:
+    """One line per problem, naming the path, in words a coordinator can act on."""
+    where = _path(error.absolute_path)
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        known = sorted((error.schema.get("properties") or {}).keys())
+        lines = []
+        for key in sorted(set(error.instance) - set(known)):
+            near = difflib.get_close_matches(key, known, n=1, cutoff=0.5) or difflib.get_close_matches(
+                key.replace("_", ""), [k.replace("_", "") for k in known], n=1, cutoff=0.5)
+            near = [k for k in known if k.replace("_", "") == near[0]] if near and near[0] not in known else near
+            hint = f"; did you mean {near[0]}?" if near else f" (known keys: {', '.join(known)})"
+            lines.append(f"{_path([*error.absolute_path, key])}: unknown key{hint}")
+        return lines
+    if error.validator == "required":
+        return [f"{where}: {error.message.split(' ')[0].strip(chr(39))} is missing"]
+    if error.validator == "type":
+        wanted = [error.validator_value] if isinstance(error.validator_value, str) else error.validator_value
+        return [f"{where}: expected {' or '.join(_TYPE_WORDS[t] for t in wanted)}, found {_json_type(error.instance)}"]
+    if error.validator in ("enum", "const"):
+        allowed = error.validator_value if error.validator == "enum" else [error.validator_value]
+        return [f"{where}: {error.instance!r} is not one of {', '.join(map(str, allowed))}"]
+    if error.validator == "pattern":
+        return [f"{where}: {error.instance!r} is not {error.schema.get('description', 'in the expected form').rstrip('.').lower()}"]
+    if error.validator in ("oneOf", "anyOf") and error.context:
+        deepest = max(error.context, key=lambda e: len(e.absolute_path))
+        return _explain(deepest)
+    return [f"{where}: {error.message}"]
+
+
+def check(scenario) -> None:
+    """Refuse a scenario that does not follow the format, naming each problem (at most 20)."""
+    errors = sorted(_validator().iter_errors(scenario), key=lambda e: [str(p) for p in e.absolute_path])
+    lines = [line for error in errors for line in _explain(error)]
+    if lines:
+        raise ScenarioError("\n".join(dict.fromkeys(lines[:20])))
 
 
 def _first(data: dict, *keys, default=None):
@@ -83,8 +150,21 @@ def _request(data: dict, n: int) -> pooling.Request:
         raise ScenarioError(f"{where}: {e.args[0]} is missing") from e
 
 
+def _events(value) -> list[dict]:
+    """Events as a list, also from the form the pooling rules use: an object keyed by
+    product code, each value one event or a list of them."""
+    if isinstance(value, dict):
+        return [{**event, "sku": sku} for sku, events in value.items()
+                for event in (events if isinstance(events, list) else [events])]
+    return list(value or ())
+
+
 def _event(data: dict, n: int) -> pooling.Delivered | pooling.Withdrawn:
     kind = _first(data, "type", "event", "kind")
+    if kind is None and data.get("withdraw_after_close") is not None:
+        return pooling.Withdrawn(str(data["sku"]), str(data["withdraw_after_close"]))
+    if kind is None and data.get("delivered") is not None:
+        kind = "delivered"
     if kind == "delivered":
         units = _first(data, "units", "delivered", "quantity")
         return pooling.Delivered(str(data["sku"]), _decimal(units, f"events[{n}].units"))
@@ -123,7 +203,7 @@ def read(scenario: dict):
         min_order_value=_decimal(minimum, "supplier.min_order_value") if minimum is not None else None)
     items = [_item(d, n) for n, d in enumerate(inputs.get("items") or ())]
     requests = [_request(d, n) for n, d in enumerate(inputs.get("requests") or ())]
-    events = [_event(d, n) for n, d in enumerate(scenario.get("events") or inputs.get("events") or ())]
+    events = [_event(d, n) for n, d in enumerate(_events(scenario.get("events") or inputs.get("events")))]
     skus = {i.sku for i in items}
     for event in events:
         if event.sku not in skus:
@@ -216,6 +296,7 @@ def simulate(scenario: dict) -> dict:
     """What `corete purchasing simulate` prints for a scenario."""
     if not isinstance(scenario, dict):
         raise ScenarioError("a scenario is a JSON object")
+    check(scenario)
     if scenario.get("kind") == "boxfill":
         return boxfill(scenario)
     try:

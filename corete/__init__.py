@@ -46,6 +46,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.login_view = "accounts.login"
     login_manager.login_message = None
     api.init_app(app)
+    from corete.core.api import SECURITY_SCHEMES, DecimalString
+
+    api.register_field(DecimalString, "string", "decimal")
+    for name, scheme in SECURITY_SCHEMES.items():
+        api.spec.components.security_scheme(name, scheme)
     limiter.init_app(app)
     app.before_request(edge.check_request)
     _register_rooms(app)

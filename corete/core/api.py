@@ -17,6 +17,51 @@ class PageArgs(Schema):
     per_page = fields.Integer(load_default=None, validate=validate.Range(min=1, max=500))
 
 
+class DecimalString(fields.Decimal):
+    """A decimal in JSON as a string ("54.00"): a JSON number is a float to most clients,
+    which would turn 0.10 into 0.1000000000000000055. Documented as a string of format
+    "decimal" (registered with the API in create_app)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(as_string=True, **kwargs)
+
+
+class DecimalInput(fields.Decimal):
+    """A decimal a form or a JSON body gives: a number, or text ("2,5" once the form's
+    commas are read). Input only: it is serialised just for the OpenAPI document's
+    bounds, which must be numbers there, not the strings a Decimal becomes in JSON."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else float(value)
+
+
+# The editing API's answers besides success, and how it is authenticated: the session
+# cookie of /login and the CSRF token of any page (the X-CSRFToken header).
+SECURITY_SCHEMES = {
+    "session": {"type": "apiKey", "in": "cookie", "name": "session",
+                "description": "The session cookie /login sets (a coordinator's or the space's operator's)."},
+    "csrf": {"type": "apiKey", "in": "header", "name": "X-CSRFToken",
+             "description": "The CSRF token of any page of the hub (the csrf_token field of its forms)."},
+}
+EDITING_ERRORS = {
+    400: "Not a JSON object, a NUL character, or the CSRF token is missing or wrong.",
+    401: "Not logged in.",
+    403: "Logged in, but not a coordinator nor an operator of this space.",
+    404: "No such space, item type or item (of this space).",
+}
+
+
+def editing_doc(*, ok: dict, invalid: bool = False, **extra) -> dict:
+    """The OpenAPI of an operation of the editing API: its security, its success (``ok``,
+    {status: {description, content}}) and its errors."""
+    responses = {**ok, **{str(code): {"description": text, "content": {"application/json": {
+        "schema": {"$ref": "#/components/schemas/Error"}}}} for code, text in EDITING_ERRORS.items()}}
+    if invalid:
+        responses["422"] = {"description": "A field is wrong: errors.json names each (or item, for the feed's own check).",
+                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+    return {"security": [{"session": [], "csrf": []}], "responses": responses, **extra}
+
+
 def page_bounds(args) -> tuple[int, int]:
     per_page = args.get("per_page") or current_app.config["API_PAGE_SIZE"]
     per_page = min(per_page, current_app.config["API_MAX_PAGE_SIZE"])

@@ -98,7 +98,7 @@ def icalendar_document(events: list[Event], *, name: str, url_for_event=None) ->
     cal.add("calscale", "GREGORIAN")
     # No METHOD: "PUBLISH" requires an ORGANIZER in every event (RFC 5546), which a
     # network calendar of many organisers has not; a plain calendar file needs none.
-    cal.add("x-wr-calname", xml_safe(name))
+    cal.add("x-wr-calname", " ".join(xml_safe(name).split()))  # one line: a filter's text may hold breaks
     cal.add("x-wr-timezone", NETWORK_ZONE)
     for event in events:
         cal.add_component(vevent(event, url=url_for_event(event) if url_for_event else None))

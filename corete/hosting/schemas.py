@@ -9,9 +9,10 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
-from marshmallow import ValidationError, fields, post_load, pre_load, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, post_load, pre_load, validate, validates_schema
 
 from corete.core import edge
+from corete.core.api import DecimalInput
 from corete.core.forms import NUMBER, REQUIRED, Form, blank_to_none, check, decimal_commas
 from corete.federation.schemas import NEED_KINDS, SPACE_KINDS, UNITS
 
@@ -159,10 +160,10 @@ class NeedIn(_Editor):
 
     item = _text(300, required=True, error_messages=REQUIRED)
     kind = fields.String(load_default="goods", validate=validate.OneOf(NEED_KINDS, error=_l("Goods or a service.")))
-    quantity = fields.Decimal(allow_nan=False, places=None, error_messages=NUMBER,
+    quantity = DecimalInput(allow_nan=False, places=None, error_messages=NUMBER,
                               validate=validate.Range(0, 10**9, min_inclusive=False, error=_l("More than zero.")))
     unit = fields.String(validate=validate.OneOf(UNITS, error=_l("Choose a unit.")))
-    tolerance = fields.Decimal(allow_nan=False, error_messages=NUMBER,
+    tolerance = DecimalInput(allow_nan=False, error_messages=NUMBER,
                                validate=validate.Range(0, 10**9, error=_l("Zero or more.")))
     need_by = edge.Date(error_messages=DATE)
     category = _text(120)
@@ -176,6 +177,20 @@ class NeedIn(_Editor):
 
 
 FORMS = {"event": EventIn, "skill": SkillIn, "need": NeedIn}
+
+
+class HostedItemOut(Schema):
+    """An item of a hosted feed, as the editing API answers it."""
+
+    id = fields.Integer()
+    type = fields.String(metadata={"enum": list(FORMS)})
+    uid = fields.String()
+    updated_at = fields.String(metadata={"description": "RFC 3339"})
+    item = fields.Dict(metadata={"description": "The JSON Feed item the hub publishes (docs/feed-format.md)."})
+
+
+class HostedItemsOut(Schema):
+    items = fields.List(fields.Nested(HostedItemOut))
 
 
 class InviteIn(Form):

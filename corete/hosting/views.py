@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from corete.accounts.models import Invitation, User
 from corete.accounts.services import AccountError, invite, revoke
+from corete.core.api import editing_doc
 from corete.core.caching import conditional
 from corete.core.forms import attempt, form_errors
 from corete.core.models import utcnow
@@ -23,7 +24,7 @@ from corete.extensions import db
 from corete.federation.schemas import SPACE_KINDS, UNITS
 from corete.hosting import services
 from corete.hosting.models import ITEM_TYPES, HostedItem
-from corete.hosting.schemas import FORMS, InviteIn, ProfileIn
+from corete.hosting.schemas import FORMS, EventIn, HostedItemOut, HostedItemsOut, InviteIn, NeedIn, ProfileIn, SkillIn
 from corete.spaces.models import Space
 from corete.spaces.services import RegistryError, feed_health
 
@@ -219,7 +220,16 @@ def _api_save(space, item_type: str, item: HostedItem | None):
     return saved
 
 
+_ITEM_BODY = {"required": True, "content": {"application/json": {"schema": {"anyOf": [EventIn, SkillIn, NeedIn]}}},
+              "description": "The editor's form fields, as JSON: those of the item's type (event, skill or need)."}
+
+
+def _ok(status: int, text: str, schema=None) -> dict:
+    return {str(status): {"description": text, **({"content": {"application/json": {"schema": schema}}} if schema else {})}}
+
+
 @api_bp.route("/<slug>/items", methods=["GET"])
+@api_bp.doc(**editing_doc(ok=_ok(200, "The hosted feed's items", HostedItemsOut)))
 @space_editor_required
 def api_items(space):
     """The hosted feed's items, as the editor keeps them."""
@@ -227,6 +237,7 @@ def api_items(space):
 
 
 @api_bp.route("/<slug>/items/<item_type>", methods=["POST"])
+@api_bp.doc(**editing_doc(ok=_ok(201, "Added", HostedItemOut), invalid=True, requestBody=_ITEM_BODY))
 @space_editor_required
 def api_create(space, item_type):
     """Add an event, skill or need (the editor's form fields, as JSON)."""
@@ -235,13 +246,21 @@ def api_create(space, item_type):
     return _api_item(_api_save(space, item_type, None)), 201
 
 
-@api_bp.route("/<slug>/items/<int:item_id>", methods=["PUT", "DELETE"])
+@api_bp.route("/<slug>/items/<int:item_id>", methods=["PUT"])
+@api_bp.doc(**editing_doc(ok=_ok(200, "Replaced", HostedItemOut), invalid=True, requestBody=_ITEM_BODY))
 @space_editor_required
-def api_item(space, item_id):
-    """Replace an item (PUT, every field) or remove it (DELETE)."""
+def api_replace(space, item_id):
+    """Replace an item: every field, as when it was added."""
     item = _own_item(space, item_id)
-    if request.method == "DELETE":
-        services.delete_item(db.session, services.hosted_feed(db.session, space, base_url()), item)
-        db.session.commit()
-        return "", 204
     return _api_item(_api_save(space, item.type, item))
+
+
+@api_bp.route("/<slug>/items/<int:item_id>", methods=["DELETE"])
+@api_bp.doc(**editing_doc(ok=_ok(204, "Removed")))
+@space_editor_required
+def api_delete(space, item_id):
+    """Remove an item: the hosted feed no longer carries it."""
+    item = _own_item(space, item_id)
+    services.delete_item(db.session, services.hosted_feed(db.session, space, base_url()), item)
+    db.session.commit()
+    return "", 204

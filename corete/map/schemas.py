@@ -3,7 +3,7 @@ Shape and size only; the rules (where a point is, what may be moderated) are in 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from marshmallow import ValidationError, fields, post_load, pre_load, validate
+from marshmallow import Schema, ValidationError, fields, post_load, pre_load, validate
 
 from corete.core import edge
 from corete.core.forms import NUMBER, REQUIRED, Form, blank_to_none, check, decimal_commas
@@ -99,3 +99,54 @@ class ModerationIn(Form):
     reason = fields.String(validate=validate.Length(max=2000))
     duplicate_of = edge.Id(error_messages=NUMBER)
     revision = edge.Id(error_messages=NUMBER)
+
+
+# --- The documents' shapes, for the OpenAPI document (exports.py builds them as dicts) -----------
+
+class PointPropertiesOut(Schema):
+    layer = fields.String(metadata={"enum": list(LAYERS)})
+    ref = fields.String(metadata={"description": "The space's slug, the event's id or the proposal's number."})
+    name = fields.String()
+    url = fields.String(metadata={"description": "The hub's page of the point."})
+    kind = fields.String()
+    city = fields.String()
+    address = fields.String()
+    approximate = fields.Boolean(metadata={"description": "Placed at its municipality's centre."})
+    accredited = fields.Boolean()
+    category = fields.String()
+    events = fields.Integer(metadata={"description": "Events at a venue in the window."})
+    next_title = fields.String()
+    next_start = fields.String()
+    space = fields.String(metadata={"description": "The slug of the space that hosts the events of a venue."})
+    space_name = fields.String()
+    tags = fields.List(fields.String())
+
+
+class PointGeometryOut(Schema):
+    type = fields.String(metadata={"enum": ["Point"]})
+    coordinates = fields.List(fields.Float(), metadata={"description": "[longitude, latitude] (RFC 7946)",
+                                                        "minItems": 2, "maxItems": 2})
+
+
+class FeatureOut(Schema):
+    type = fields.String(metadata={"enum": ["Feature"]})
+    id = fields.String()
+    geometry = fields.Nested(PointGeometryOut)
+    properties = fields.Nested(PointPropertiesOut)
+
+
+class FeatureCollectionOut(Schema):
+    type = fields.String(metadata={"enum": ["FeatureCollection"]})
+    features = fields.List(fields.Nested(FeatureOut))
+
+
+class SummaryEventOut(Schema):
+    title = fields.String()
+    start = fields.String(metadata={"description": "RFC 3339, or a date for an all-day event"})
+    cancelled = fields.Boolean()
+    url = fields.String(metadata={"description": "The event's page on the hub"})
+
+
+class SpaceSummaryOut(Schema):
+    next_events = fields.List(fields.Nested(SummaryEventOut))
+    skills = fields.List(fields.String(), metadata={"description": "The skills most of its members hold"})

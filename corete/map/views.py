@@ -24,7 +24,7 @@ from corete.extensions import db, limiter
 from corete.map import exports, render, services
 from corete.map.models import PROPOSAL_CATEGORIES, Proposal, Report
 from corete.map.places import ATTRIBUTION, ATTRIBUTION_URL, DATA_DIR
-from corete.map.schemas import MapArgs, ModerationIn, ProposalIn, ReportIn
+from corete.map.schemas import FeatureCollectionOut, MapArgs, SpaceSummaryOut, ModerationIn, ProposalIn, ReportIn
 from corete.purchasing.services import search_needs
 from corete.skills.services import match_need, open_service_needs, search_skills
 from corete.skills.taxonomy import taxonomy
@@ -147,6 +147,8 @@ def _document(kind: str, filters: services.MapFilters, write) -> Response:
 
 @api_bp.route("/features.geojson")
 @api_bp.arguments(MapArgs, location="query")
+@api_bp.doc(responses={"200": {"description": "A FeatureCollection of Points", "content": {
+    "application/geo+json": {"schema": FeatureCollectionOut}}}, "304": {"description": "Not modified (ETag)"}})
 def features_geojson(args):
     """The map's points as a GeoJSON FeatureCollection (RFC 7946: longitude first).
     Filters: layers (spaces,events,proposals), kind, city, tag, skill, q, category, bbox
@@ -156,12 +158,15 @@ def features_geojson(args):
 
 @api_bp.route("/features.csv")
 @api_bp.arguments(MapArgs, location="query")
+@api_bp.doc(responses={"200": {"description": "One row per point, with a header row", "content": {
+    "text/csv": {"schema": {"type": "string"}}}}, "304": {"description": "Not modified (ETag)"}})
 def features_csv(args):
     """The same points, same filters, as CSV (one row per point)."""
     return _document("csv", args["filters"], exports.csv_text)
 
 
 @api_bp.route("/spaces/<slug>/summary")
+@api_bp.response(200, SpaceSummaryOut)
 def space_summary(slug):
     """What a space's popup shows once opened: next events and top skills."""
     space = db.session.scalar(select(Space).where(Space.slug == slug, Space.active.is_(True)))

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, pre_load, validate
 
 from corete.core import edge
-from corete.core.api import PageArgs, page_schema
+from corete.core.api import DecimalString, PageArgs, page_schema
 from corete.core.forms import NUMBER, REQUIRED, Form, blank_to_none, decimal_commas
 from corete.purchasing.models import POLICIES, SHIPPING_SPLITS
 
@@ -31,9 +31,9 @@ class NeedOut(Schema):
     kind = fields.String()
     category = fields.String(allow_none=True)
     sku = fields.String(allow_none=True)
-    quantity = fields.Decimal(as_string=True, allow_none=True)
+    quantity = DecimalString(allow_none=True)
     unit = fields.String(allow_none=True)
-    tolerance = fields.Decimal(as_string=True)
+    tolerance = DecimalString()
     need_by = fields.Date(allow_none=True)
     max_unit_price = fields.Function(
         lambda n: {"amount": str(n.max_unit_price_amount), "currency": n.max_unit_price_currency}
@@ -179,8 +179,8 @@ class ProductOut(Schema):
     category = fields.String(allow_none=True)
     group_unit = fields.String()
     pack_unit = fields.String(allow_none=True)
-    pack_size = fields.Decimal(as_string=True)
-    pack_price = fields.Decimal(as_string=True)
+    pack_size = DecimalString()
+    pack_price = DecimalString()
     tiers = fields.List(fields.Dict())
     min_packs = fields.Integer(allow_none=True)
     loose = fields.Boolean()
@@ -190,9 +190,9 @@ class ProductOut(Schema):
 class SupplierOut(Schema):
     id = fields.Integer()
     name = fields.String()
-    min_order_value = fields.Decimal(as_string=True, allow_none=True)
-    shipping_fee = fields.Decimal(as_string=True)
-    free_shipping_from = fields.Decimal(as_string=True, allow_none=True)
+    min_order_value = DecimalString(allow_none=True)
+    shipping_fee = DecimalString()
+    free_shipping_from = DecimalString(allow_none=True)
     shipping_split = fields.String()
     products = fields.Function(lambda s: ProductOut(many=True).dump([p for p in s.products if p.active]))
 

@@ -15,6 +15,9 @@ from corete.purchasing import pooling
 from corete.purchasing.pooling import ZERO, to_cents
 
 
+LARGEST = Decimal(10**9)  # quantities and prices; larger ones overflow money's 28 digits
+
+
 class ScenarioError(ValueError):
     """A scenario the simulator cannot read; the message names the field."""
 
@@ -96,6 +99,8 @@ def _decimal(value, where: str) -> Decimal:
         raise ScenarioError(f"{where}: {value!r} is not a number") from e
     if not number.is_finite():
         raise ScenarioError(f"{where}: {value!r} is not a number")
+    if abs(number) > LARGEST:
+        raise ScenarioError(f"{where}: {value!r} is more than a billion")
     return number
 
 

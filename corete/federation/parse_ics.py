@@ -218,7 +218,7 @@ def parse_ics(text: str, *, base_url: str | None, max_items: int) -> FeedDocumen
             doc.rejections.append(Rejection(where, str(e), uid_text or None))
             continue
         except Exception as e:  # whatever else one event holds costs that event only
-            doc.rejections.append(Rejection(where, f"this event cannot be read ({type(e).__name__})", uid_text or None))
+            doc.rejections.append(Rejection(where, "this event cannot be read", uid_text or None))
             continue
         previous = chosen.get(item.source_id)
         if previous is None or rank >= previous[0]:

@@ -112,7 +112,7 @@ def fetch_and_parse(snapshot: FeedSnapshot, policy: FetchPolicy, max_items: int,
     except InvalidDocument as e:
         outcome.error = FetchError("invalid", str(e), status=outcome.result.status if outcome.result else None)
     except Exception as e:  # a parser bug must not stop the round: recorded, data kept
-        outcome.error = FetchError("invalid", f"the hub could not read this feed ({type(e).__name__}: {str(e)[:200]})")
+        outcome.error = FetchError("invalid", f"the hub could not read this feed: {str(e)[:200] or 'no detail'}")
     outcome.duration_ms = int((time.monotonic() - t0) * 1000)
     return outcome
 

@@ -16,11 +16,13 @@ from corete.extensions import db, limiter
 from corete.federation import services
 from corete.federation.jobs import poll_round
 from corete.federation.models import Feed
+from corete.federation.reasons import in_words
 from corete.federation.validate import preview as build_preview
 from corete.federation.validate import validate_source
 from corete.spaces.models import Space
 
 bp = Blueprint("federation", __name__, template_folder="templates")
+bp.add_app_template_filter(in_words, "in_words")
 MAX_PASTE = 2 * 1024 * 1024
 
 
@@ -52,7 +54,9 @@ def validate_page():
 
             small_map = place_map(space.lat, space.lon, space.city)
     status = 400 if error else 200
-    return render_template("federation/validate.html", report=report, error=error, url=url,
+    # what went wrong, as the fetch or the parser said it, without the hub's own class name
+    detail = in_words(re.sub(r"^\[\w+\] ", "", report.error)) if report is not None and report.error else None
+    return render_template("federation/validate.html", report=report, error=error, url=url, detail=detail,
                            document=document[:MAX_PASTE], problems=problems, preview=preview, small_map=small_map,
                            plain=PLAIN_ERRORS, fixes=DOCUMENT_FIXES), status
 
@@ -92,6 +96,7 @@ DOCUMENT_FIXES = {
 }
 _POINTER = re.compile(r"^/items/(\d+)(?:/_corete)?(?:/([a-z_]+))?")
 _VEVENT = re.compile(r"^VEVENT (\d+)")
+_LINE = re.compile(r"^line (\d+)$")
 
 
 def _problem(rejection, level: str, report) -> dict:
@@ -108,15 +113,17 @@ def _problem(rejection, level: str, report) -> dict:
     elif m := _VEVENT.match(where):
         place = _("event %(n)s of the calendar", n=m.group(1))
         field = next((f for prop, f in ICS_FIXES.items() if prop in rejection.reason), None)
+    elif m := _LINE.match(where):
+        place = _("line %(n)d", n=int(m.group(1)))
     else:
         place = where
     line = report.line_of.get(where)
-    if line:
+    if line and not _LINE.match(where):
         place += ", " + _("line %(n)d", n=line)
     if field is None and "RFC 3339" in rejection.reason:
         field = "start"
     fix = FIELD_FIXES.get(field) if field else None
-    return {"level": level, "where": place, "reason": rejection.reason, "fix": fix}
+    return {"level": level, "where": place, "reason": in_words(rejection.reason), "fix": fix}
 
 
 # --- The coordinators' console ---------------------------------------------------------------

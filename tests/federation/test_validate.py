@@ -126,3 +126,47 @@ def test_the_preview_shows_the_space_on_the_map_and_its_events_in_the_calendar(a
     assert "the space will not be on the map" in nowhere
     ics_only = _validate(app, "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//x//y//EN\r\nEND:VCALENDAR\r\n")
     assert "does not describe the space" in ics_only
+
+
+def test_the_validator_speaks_italian_and_never_shows_the_hubs_class_names(app, httpserver):
+    """Anonymous visitors read what happened in plain words in their language: the
+    parsers' reasons said again in Italian, no "[invalid]" nor a Python class name."""
+    ics = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//x//y//EN\r\nquesta riga non c'entra\r\n"
+           "BEGIN:VEVENT\r\nUID:1\r\nSUMMARY:Buono\r\nDTSTART:20990110T100000Z\r\nEND:VEVENT\r\n"
+           "BEGIN:VEVENT\r\nUID:2\r\nSUMMARY:Rotto\r\nDTSTART:2026XX\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+    text = _validate(app, ics, lang="it")
+    assert "\"questa riga non c'entra\" non è una riga iCalendar ed è stata saltata." in text
+    assert "DTSTART non si può leggere" in text and "cannot be read" not in text
+    json_text = _validate(app, _with_bad_item().decode(), lang="it")
+    assert "'domani' non è una data e ora come 2026-12-01T18:30:00+01:00." in json_text
+    httpserver.expect_request("/rotto.ics").respond_with_data("<!doctype html><p>Pagina</p>", content_type="text/html")
+    app.config["WTF_CSRF_ENABLED"] = False
+    broken = html.unescape(app.test_client().post("/validate", data={"url": httpserver.url_for("/rotto.ics")},
+                                                  headers={"Accept-Language": "it"}).get_data(as_text=True))
+    assert "Non valido" in broken and "[invalid]" not in broken and "[not_a_feed]" not in broken
+    for page in (text, json_text, broken):
+        assert not re.search(r"\b[A-Z]\w+(Error|Exception)\b|\[\w+\] ", page)
+
+
+def test_every_reason_the_real_world_files_give_is_said_in_words(app):
+    """Each rejection and warning the real-world files of the suite produce matches a
+    shape the translation knows (a new reason without one fails here)."""
+    from pathlib import Path
+
+    from flask_babel import force_locale
+
+    from corete.federation.parse import InvalidDocument, NotAFeed, parse_feed
+    from corete.federation.reasons import in_words
+
+    folder = Path(__file__).parents[1] / "data" / "realworld"
+    reasons = set()
+    for path in sorted(folder.glob("[0-9]*")):
+        try:
+            doc = parse_feed(path.read_bytes(), None, base_url="https://example.org/", max_items=1000)
+        except (InvalidDocument, NotAFeed):
+            continue
+        reasons |= {r.reason for r in doc.rejections + doc.warnings}
+    assert len(reasons) >= 5
+    with app.test_request_context(), force_locale("it"):
+        untranslated = [r for r in reasons if in_words(r) == r]
+    assert not untranslated, untranslated

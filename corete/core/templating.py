@@ -39,6 +39,14 @@ def network_time(value: dt.datetime | str) -> str:
     return format_datetime(local.replace(tzinfo=None), format="EEE d MMM y, HH:mm", rebase=False)
 
 
+def iso_text(value: str) -> str:
+    """A date or an instant written as ISO 8601 text (as a feed item holds it), as people
+    write it: a date alone, or the instant in the network's zone."""
+    if len(value) == 10:
+        return format_date(dt.date.fromisoformat(value), format="EEE d MMM y")
+    return network_time(value)
+
+
 def when_range(o) -> str:
     """An occurrence's span in its own zone, the zone named: "mar 1 dic 2026, 18:00–20:00
     (Europe/Rome)", or dates for all-day events (the exclusive end shown as the last day)."""
@@ -135,6 +143,7 @@ def normalize_number(value) -> str:
 def register(app) -> None:
     app.jinja_env.filters["when"] = when
     app.jinja_env.filters["network_time"] = network_time
+    app.jinja_env.filters["iso_text"] = iso_text
     app.jinja_env.filters["normalize_number"] = normalize_number
     app.jinja_env.filters["sanitized"] = sanitized
     app.jinja_env.filters["long_date"] = long_date

@@ -11,6 +11,7 @@ from marshmallow import ValidationError
 from corete.core.caching import conditional, data_etag
 from corete.core.forms import form_errors
 from corete.core.models import utcnow
+from corete.core.templating import long_date, network_time
 from corete.digest import services
 from corete.digest.schemas import DigestArgs
 from corete.events.exports import atom_document, occurrence_summary
@@ -73,10 +74,10 @@ def digest_atom():
             entries.append({"id": f"tag:corete,2026:digest:round:{rnd.id}", "title": rnd.name,
                             "updated": rnd.created_at, "published": rnd.created_at,
                             "link": url_for("purchasing.round_page", round_id=rnd.id, _external=True),
-                            "summary": _("Closes %(when)s", when=rnd.closes_at.strftime("%Y-%m-%d %H:%M UTC")),
+                            "summary": _("Closes %(when)s", when=network_time(rnd.closes_at)),
                             "categories": [_("purchasing round")]})
-        body = atom_document(title=_("CoRete digest, %(start)s to %(end)s", start=digest.start.isoformat(),
-                                     end=(digest.end - dt.timedelta(days=1)).isoformat()),
+        body = atom_document(title=_("CoRete digest, %(start)s to %(end)s", start=long_date(digest.start),
+                                     end=long_date(digest.end - dt.timedelta(days=1))),
                              self_url=request.url, alternate_url=url_for("digest.digest_page", _external=True,
                                                                          **request.args),
                              entries=entries, updated=now,

@@ -99,6 +99,11 @@ def demo_pages(demo, session) -> list[tuple[str, object, str]]:
     # something in every queue: an item of a hosted space, a proposal, a reported point
     demo.coordinator.post("/spaces/lab121/edit/skill/new", data={"csrf_token": demo.coordinator_csrf,
                                                                  "skill": "Saldatura a stagno"})
+    import datetime as dt
+
+    for event in ({"title": "Serata di prova", "date": str(dt.date.today() + dt.timedelta(days=3)), "start_time": "18:00"},
+                  {"title": "Giornata aperta", "date": str(dt.date.today() + dt.timedelta(days=4))}):
+        demo.coordinator.post("/spaces/lab121/edit/event/new", data={"csrf_token": demo.coordinator_csrf, **event})
     citizen_token = re.search(r'name="csrf_token" value="([^"]+)"', citizen.get("/map/propose").get_data(as_text=True))[1]
     citizen.post("/map/propose", data={"csrf_token": citizen_token, "title": "Un orto condiviso al Parco",
                                        "description": "Vorremmo un orto.", "category": "other", "city": "Roma"})

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import re
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -87,3 +88,9 @@ def test_the_digest_as_atom(network, client):
                        "Un videomaker per il barcamp": "service need", "Caffè di dicembre": "purchasing round"}
     again = client.get("/digest.atom", headers={"Accept-Language": "en", "If-None-Match": response.headers["ETag"]})
     assert again.status_code == 304
+    # dates as people write them, in the reader's language, not ISO 8601 (the title and the round's summary)
+    italian = ET.fromstring(client.get("/digest.atom", headers={"Accept-Language": "it"}).data)
+    texts = [italian.find(f"{ATOM}title").text] + [e.text for e in italian.iter(f"{ATOM}summary")]
+    assert "Notiziario" in texts[0] or "notiziario" in texts[0].lower() or "CoRete" in texts[0]
+    assert not any(re.search(r"\d{4}-\d{2}-\d{2}", t or "") for t in texts), texts
+    assert any("Chiude" in (t or "") for t in texts), texts

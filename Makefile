@@ -30,7 +30,7 @@ run: $(STAMP) translations
 	@mkdir -p instance
 	@test -f instance/config.py || $(BIN)/python -c "import secrets; print('SECRET_KEY = %r' % secrets.token_hex(32))" > instance/config.py
 	$(BIN)/corete db upgrade
-	@export CORETE_FETCH_ALLOW_NETWORKS='["127.0.0.1/32"]' CORETE_PUBLIC_URL=http://$(HOST):$(PORT); \
+	@export CORETE_FETCH_ALLOW_NETWORKS='["127.0.0.1/32"]' CORETE_VALIDATE_ALLOW_NETWORKS='["127.0.0.1/32"]' CORETE_PUBLIC_URL=http://$(HOST):$(PORT); \
 	trap 'kill 0' EXIT INT TERM; \
 	$(BIN)/corete demo serve --port $(DEMO_PORT) & \
 	sleep 1; \

@@ -33,6 +33,11 @@ def create_app(test_config: dict | None = None) -> Flask:
             "SECRET_KEY is not set: put SECRET_KEY = '...' in instance/config.py or set CORETE_SECRET_KEY "
             "(`make run` writes a random one for you)."
         )
+    hops = int(app.config["PROXY_HOPS"])
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_prefix=hops)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {}
 

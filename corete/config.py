@@ -22,6 +22,16 @@ RATELIMIT_STORAGE_URI = "memory://"  # with several web processes: "redis://127.
 RATELIMIT_HEADERS_ENABLED = True
 LOGIN_RATE_LIMIT = "10 per minute"  # failed or not: guessing passwords is slow
 VALIDATE_RATE_LIMIT = "20 per minute"  # each validation by URL makes the hub fetch it
+# The validator page fetches what anonymous visitors type: only public addresses, plus these
+# networks (CIDR strings; never FETCH_ALLOW_NETWORKS, which opens internal ranges to the
+# poller), within this many seconds (a slow address must not hold a web worker).
+VALIDATE_ALLOW_NETWORKS = []
+VALIDATE_FETCH_DEADLINE = 10.0
+# Reverse proxies in front of the hub whose X-Forwarded-For, -Proto, -Host and -Prefix are
+# trusted (Werkzeug's ProxyFix). 0: none, the headers are ignored (anyone could send them).
+# With one nginx or Caddy in front: 1. Rate limits then count the visitor's address, not
+# the proxy's, and links are built with the public scheme and host.
+PROXY_HOPS = 0
 
 # --- The map -----------------------------------------------------------------------------------
 # A tile server for the map's background, e.g. "https://tile.openstreetmap.org/{z}/{x}/{y}.png"

@@ -34,6 +34,7 @@ def _config(uri: str) -> dict:
         "SECRET_KEY": "test-secret",
         "SQLALCHEMY_DATABASE_URI": uri,
         "FETCH_ALLOW_NETWORKS": list(ALLOW),
+        "VALIDATE_ALLOW_NETWORKS": list(ALLOW),  # the validator's tests fetch servers on 127.0.0.1
         "FETCH_CONNECT_TIMEOUT": 2.0,
         "FETCH_READ_TIMEOUT": 2.0,
         "FETCH_TOTAL_DEADLINE": 3.0,

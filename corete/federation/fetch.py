@@ -28,7 +28,7 @@ import socket
 import threading
 import time
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -77,6 +77,19 @@ class FetchPolicy:
             ),
             ca_bundle=config.get("FETCH_CA_BUNDLE") or None,
         )
+
+    @classmethod
+    def for_validator(cls, config) -> "FetchPolicy":
+        """The validator page's fetches, which anonymous visitors start: only the networks
+        VALIDATE_ALLOW_NETWORKS opens (never the poller's: an internal service must not be
+        reachable through a public form), and a deadline short enough that slow addresses
+        cannot hold the web workers."""
+        deadline = float(config["VALIDATE_FETCH_DEADLINE"])
+        poller = cls.from_config(config)
+        return replace(
+            poller, total_deadline=min(poller.total_deadline, deadline),
+            connect_timeout=min(poller.connect_timeout, deadline), read_timeout=min(poller.read_timeout, deadline),
+            allow_networks=tuple(ipaddress.ip_network(n, strict=False) for n in config["VALIDATE_ALLOW_NETWORKS"]))
 
 
 class FetchError(Exception):

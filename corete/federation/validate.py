@@ -59,11 +59,13 @@ class ValidationReport:
 
 
 def validate_source(*, config, url: str | None = None, body: bytes | None = None,
-                    content_type: str | None = None) -> ValidationReport:
+                    content_type: str | None = None, policy: FetchPolicy | None = None) -> ValidationReport:
+    """``policy``: how to fetch ``url`` (the poller's own by default, as the CLI uses it;
+    the page passes FetchPolicy.for_validator)."""
     base_url = url
     if url is not None:
         try:
-            result = fetch(url, FetchPolicy.from_config(config))
+            result = fetch(url, policy or FetchPolicy.from_config(config))
         except FetchError as e:
             return ValidationReport(False, error=f"[{e.error_class}] {e.message}", fix=FIXES.get(e.error_class),
                                     error_class=e.error_class)

@@ -14,6 +14,7 @@ from corete.core.models import utcnow
 from corete.core.permissions import role_required
 from corete.extensions import db, limiter
 from corete.federation import services
+from corete.federation.fetch import FetchPolicy
 from corete.federation.jobs import poll_round
 from corete.federation.models import Feed
 from corete.federation.reasons import in_words
@@ -36,7 +37,8 @@ def validate_page():
     document = request.form.get("document") or ""
     if request.method == "POST":
         if url:
-            report = validate_source(url=url, config=current_app.config)
+            report = validate_source(url=url, config=current_app.config,
+                                     policy=FetchPolicy.for_validator(current_app.config))
         elif document.strip():
             if len(document) > MAX_PASTE:
                 error = _("The document is larger than 2 MiB.")

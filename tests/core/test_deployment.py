@@ -1,0 +1,73 @@
+"""What running behind a reverse proxy and in front of anonymous visitors asks of the hub
+(issue 14, first steps): the validator page reaches only the networks opened for it, within
+its own deadline; the proxy's headers are trusted only when PROXY_HOPS says so."""
+from __future__ import annotations
+
+import html
+import time
+
+from tests.conftest import csrf_token
+
+
+def _validate_url(app, url: str):
+    app.config["WTF_CSRF_ENABLED"] = False
+    page = app.test_client().post("/validate", data={"url": url}, headers={"Accept-Language": "en"})
+    return html.unescape(page.get_data(as_text=True))
+
+
+def test_the_validator_does_not_open_the_pollers_networks_to_anonymous_visitors(app, httpserver):
+    """An internal service on an address the poller may reach (FETCH_ALLOW_NETWORKS) is
+    not fetched, nor echoed, for someone who types its address in the validator."""
+    httpserver.expect_request("/internal").respond_with_data('{"secret": "internal service"}',
+                                                             content_type="application/json")
+    app.config["FETCH_ALLOW_NETWORKS"] = ["127.0.0.1/32"]
+    app.config["VALIDATE_ALLOW_NETWORKS"] = []
+    text = _validate_url(app, httpserver.url_for("/internal"))
+    assert "Not valid" in text and "not public" in text and "internal service" not in text
+    assert len(httpserver.log) == 0  # nothing was even asked
+    app.config["VALIDATE_ALLOW_NETWORKS"] = ["127.0.0.1/32"]  # opened on purpose (the demo, a test)
+    _validate_url(app, httpserver.url_for("/internal"))
+    assert len(httpserver.log) == 1
+
+
+def test_a_slow_address_holds_the_validator_only_for_its_own_deadline(app, raw_server):
+    def drip(conn, stopped):
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{")
+        while not stopped.wait(0.2):
+            conn.sendall(b" ")
+
+    server = raw_server(drip)
+    app.config["FETCH_TOTAL_DEADLINE"] = 30.0  # the poller's: far longer
+    app.config["VALIDATE_FETCH_DEADLINE"] = 1.0
+    started = time.monotonic()
+    text = _validate_url(app, server.url)
+    assert time.monotonic() - started < 3
+    assert "Not valid" in text and "too slow" in text
+
+
+def test_behind_a_trusted_proxy_the_visitors_address_and_scheme_count(app):
+    """With PROXY_HOPS=1 each visitor has a rate-limit bucket of its own (the proxy's address
+    was everyone's) and links carry the public scheme and host; without it, the same headers
+    are ignored, so nobody escapes a limit by forging them."""
+    from corete import create_app
+    from tests.conftest import _config
+
+    def failed_logins(client, forwarded_for: str, n: int) -> list[int]:
+        token = csrf_token(client.get("/login").get_data(as_text=True))
+        return [client.post("/login", data={"csrf_token": token, "email": "x@y.example", "password": "sbagliata"},
+                            headers={"X-Forwarded-For": forwarded_for}).status_code
+                for _ in range(n)]
+
+    behind = create_app({**_config(app.config["SQLALCHEMY_DATABASE_URI"]), "PROXY_HOPS": 1})
+    client = behind.test_client()
+    assert failed_logins(client, "203.0.113.7", 11)[-1] == 429
+    assert failed_logins(client, "198.51.100.9", 1) == [401]  # another visitor behind the same proxy
+    page = client.get("/calendar/upcoming.atom", headers={"X-Forwarded-Proto": "https", "X-Forwarded-Host": "hub.example"})
+    assert b'href="https://hub.example/calendar/upcoming.atom"' in page.data
+
+    direct = create_app(_config(app.config["SQLALCHEMY_DATABASE_URI"]))  # no proxy declared: headers ignored
+    client = direct.test_client()
+    assert failed_logins(client, "203.0.113.7", 11)[-1] == 429
+    assert failed_logins(client, "198.51.100.9", 1) == [429]  # a forged X-Forwarded-For buys nothing
+    page = client.get("/calendar/upcoming.atom", headers={"X-Forwarded-Proto": "https", "X-Forwarded-Host": "hub.example"})
+    assert b"https://hub.example" not in page.data

@@ -60,9 +60,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.before_request(edge.check_request)
     _register_rooms(app)
     _register_errors(app)
-    from corete.core import templating
+    from corete.core import headers, templating
 
     templating.register(app)
+    headers.register(app)
     return app
 
 

@@ -16,6 +16,7 @@ SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
 MAX_CONTENT_LENGTH = 2 * 1024 * 1024  # largest request body a citizen or operator may send
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = None  # None: sent over https only when PUBLIC_URL is https
 
 # --- Rate limits (Flask-Limiter), per client address ------------------------------------
 RATELIMIT_STORAGE_URI = "memory://"  # with several web processes: "redis://127.0.0.1:6379"

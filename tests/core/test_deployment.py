@@ -71,3 +71,26 @@ def test_behind_a_trusted_proxy_the_visitors_address_and_scheme_count(app):
     assert failed_logins(client, "198.51.100.9", 1) == [429]  # a forged X-Forwarded-For buys nothing
     page = client.get("/calendar/upcoming.atom", headers={"X-Forwarded-Proto": "https", "X-Forwarded-Host": "hub.example"})
     assert b"https://hub.example" not in page.data
+
+
+def test_security_headers_on_every_answer_and_framing_only_for_the_embeds(app, client):
+    for path in ("/", "/login", "/calendar", "/api/v1/spaces", "/calendar.ics", "/nowhere"):
+        headers = client.get(path).headers
+        assert headers["X-Content-Type-Options"] == "nosniff", path
+        assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin", path
+        assert headers["Content-Security-Policy"] == "frame-ancestors 'self'" and headers["X-Frame-Options"] == "SAMEORIGIN"
+        assert "Strict-Transport-Security" not in headers  # plain http: no HSTS
+    for path in ("/embed/calendar", "/embed/map"):
+        headers = client.get(path).headers
+        assert "X-Frame-Options" not in headers and "frame-ancestors" not in headers.get("Content-Security-Policy", "")
+
+
+def test_over_https_the_hub_asks_for_https_and_sends_cookies_only_there(app):
+    from corete import create_app
+    from tests.conftest import _config
+
+    secure = create_app({**_config(app.config["SQLALCHEMY_DATABASE_URI"]), "PUBLIC_URL": "https://hub.example"})
+    answer = secure.test_client().get("/login")
+    assert answer.headers["Strict-Transport-Security"] == "max-age=31536000"
+    assert "Secure" in answer.headers["Set-Cookie"] and secure.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["SESSION_COOKIE_SECURE"] is False  # no PUBLIC_URL: plain http keeps working

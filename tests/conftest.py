@@ -35,6 +35,7 @@ def _config(uri: str) -> dict:
         "SQLALCHEMY_DATABASE_URI": uri,
         "FETCH_ALLOW_NETWORKS": list(ALLOW),
         "VALIDATE_ALLOW_NETWORKS": list(ALLOW),  # the validator's tests fetch servers on 127.0.0.1
+        "TRUSTED_HOSTS": ["localhost", "127.0.0.1"],  # the test client's and the live servers' hosts
         "FETCH_CONNECT_TIMEOUT": 2.0,
         "FETCH_READ_TIMEOUT": 2.0,
         "FETCH_TOTAL_DEADLINE": 3.0,

@@ -48,6 +48,7 @@ EDITING_ERRORS = {
     401: "Not logged in.",
     403: "Logged in, but not a coordinator nor an operator of this space.",
     404: "No such space, item type or item (of this space).",
+    409: "The hub's public address (PUBLIC_URL) is not configured: it cannot host feeds yet.",
 }
 
 

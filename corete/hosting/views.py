@@ -34,8 +34,16 @@ api_bp = Blueprint("hosting_api", __name__, url_prefix="/api/v1/spaces",
 
 
 def base_url() -> str:
-    """Where the poller finds the hub: PUBLIC_URL, or the address this request came to."""
-    return current_app.config.get("PUBLIC_URL") or request.host_url
+    """Where the poller finds the hub: PUBLIC_URL. Never a Host header the request chose
+    (an operator would choose the host and port the poller fetches): without PUBLIC_URL,
+    only the address this request came to when TRUSTED_HOSTS is set (Flask refuses any
+    other host then); otherwise the hub cannot host feeds yet (409, in the API too)."""
+    if current_app.config.get("PUBLIC_URL"):
+        return current_app.config["PUBLIC_URL"]
+    if current_app.config.get("TRUSTED_HOSTS"):
+        return request.host_url
+    abort(409, description=_("The hub does not know its public address yet (PUBLIC_URL): "
+                             "a coordinator must set it before the hub can host feeds."))
 
 
 # --- What the hub publishes ----------------------------------------------------------------

@@ -58,7 +58,8 @@ def test_behind_a_trusted_proxy_the_visitors_address_and_scheme_count(app):
                             headers={"X-Forwarded-For": forwarded_for}).status_code
                 for _ in range(n)]
 
-    behind = create_app({**_config(app.config["SQLALCHEMY_DATABASE_URI"]), "PROXY_HOPS": 1})
+    behind = create_app({**_config(app.config["SQLALCHEMY_DATABASE_URI"]), "PROXY_HOPS": 1,
+                         "TRUSTED_HOSTS": ["hub.example", "localhost"]})
     client = behind.test_client()
     assert failed_logins(client, "203.0.113.7", 11)[-1] == 429
     assert failed_logins(client, "198.51.100.9", 1) == [401]  # another visitor behind the same proxy
@@ -94,3 +95,38 @@ def test_over_https_the_hub_asks_for_https_and_sends_cookies_only_there(app):
     assert answer.headers["Strict-Transport-Security"] == "max-age=31536000"
     assert "Secure" in answer.headers["Set-Cookie"] and secure.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["SESSION_COOKIE_SECURE"] is False  # no PUBLIC_URL: plain http keeps working
+
+
+def test_the_hosted_feeds_address_never_comes_from_the_host_a_request_chose(app, session, tmp_path):
+    """The poller fetches a hosted feed at the address the hub registers for it: PUBLIC_URL,
+    never the Host header of the operator's request (who would choose host and port)."""
+    import json
+
+    from sqlalchemy import select
+
+    from corete.federation.models import Feed
+    from tests.conftest import login, make_space
+
+    make_space(session, "http://127.0.0.1:9/feed.json", name="Lab121")
+    client, token = login(app, app.test_cli_runner(), tmp_path, "coord@corete.example", "coordinator")
+    skill = {"csrf_token": token, "skill": "Saldatura a stagno"}
+
+    app.config["TRUSTED_HOSTS"] = None  # neither PUBLIC_URL nor trusted hosts: the hub cannot host yet
+    page = client.post("/spaces/lab121/edit/skill/new", data=skill, headers={"Accept-Language": "en"})
+    assert page.status_code == 409 and "PUBLIC_URL" in html.unescape(page.get_data(as_text=True))
+    api = client.post("/api/v1/spaces/lab121/items/skill", data=json.dumps({"skill": "Saldatura"}),
+                      headers={"X-CSRFToken": token, "Content-Type": "application/json"})
+    assert api.status_code == 409 and api.is_json
+    assert not session.scalars(select(Feed.url).where(Feed.url.like("%/feed.json"), Feed.url.not_like("%:9/%"))).all()
+
+    from corete.hosting.views import base_url
+
+    app.config["PUBLIC_URL"] = "https://hub.example"
+    with app.test_request_context("/spaces/lab121/edit", headers={"Host": "169.254.169.254:6666"}):
+        assert base_url() == "https://hub.example"  # not the host the request named
+    assert client.post("/spaces/lab121/edit/skill/new", data=skill).status_code == 302
+    assert "https://hub.example/spaces/lab121/feed.json" in session.scalars(select(Feed.url)).all()
+
+    app.config["PUBLIC_URL"], app.config["TRUSTED_HOSTS"] = None, ["hub.internal"]
+    with app.test_request_context("/", headers={"Host": "hub.internal:8000"}):
+        assert base_url() == "http://hub.internal:8000/"  # a host Flask checked against TRUSTED_HOSTS

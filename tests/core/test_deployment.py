@@ -6,7 +6,29 @@ from __future__ import annotations
 import html
 import time
 
+import pytest
+
 from tests.conftest import csrf_token
+
+
+@pytest.fixture
+def another_app(app):
+    """Apps of other configurations on the test database; their connections are closed at
+    the end (an engine dropped with open connections warns, and warnings are errors)."""
+    from corete import create_app
+    from corete.extensions import db
+    from tests.conftest import _config
+
+    made = []
+
+    def make(**config):
+        made.append(create_app({**_config(app.config["SQLALCHEMY_DATABASE_URI"]), **config}))
+        return made[-1]
+
+    yield make
+    for other in made:
+        with other.app_context():
+            db.engine.dispose()
 
 
 def _validate_url(app, url: str):
@@ -45,28 +67,24 @@ def test_a_slow_address_holds_the_validator_only_for_its_own_deadline(app, raw_s
     assert "Not valid" in text and "too slow" in text
 
 
-def test_behind_a_trusted_proxy_the_visitors_address_and_scheme_count(app):
+def test_behind_a_trusted_proxy_the_visitors_address_and_scheme_count(another_app):
     """With PROXY_HOPS=1 each visitor has a rate-limit bucket of its own (the proxy's address
     was everyone's) and links carry the public scheme and host; without it, the same headers
     are ignored, so nobody escapes a limit by forging them."""
-    from corete import create_app
-    from tests.conftest import _config
-
     def failed_logins(client, forwarded_for: str, n: int) -> list[int]:
         token = csrf_token(client.get("/login").get_data(as_text=True))
         return [client.post("/login", data={"csrf_token": token, "email": "x@y.example", "password": "sbagliata"},
                             headers={"X-Forwarded-For": forwarded_for}).status_code
                 for _ in range(n)]
 
-    behind = create_app({**_config(app.config["SQLALCHEMY_DATABASE_URI"]), "PROXY_HOPS": 1,
-                         "TRUSTED_HOSTS": ["hub.example", "localhost"]})
+    behind = another_app(PROXY_HOPS=1, TRUSTED_HOSTS=["hub.example", "localhost"])
     client = behind.test_client()
     assert failed_logins(client, "203.0.113.7", 11)[-1] == 429
     assert failed_logins(client, "198.51.100.9", 1) == [401]  # another visitor behind the same proxy
     page = client.get("/calendar/upcoming.atom", headers={"X-Forwarded-Proto": "https", "X-Forwarded-Host": "hub.example"})
     assert b'href="https://hub.example/calendar/upcoming.atom"' in page.data
 
-    direct = create_app(_config(app.config["SQLALCHEMY_DATABASE_URI"]))  # no proxy declared: headers ignored
+    direct = another_app()  # no proxy declared: the headers are ignored
     client = direct.test_client()
     assert failed_logins(client, "203.0.113.7", 11)[-1] == 429
     assert failed_logins(client, "198.51.100.9", 1) == [429]  # a forged X-Forwarded-For buys nothing
@@ -86,11 +104,8 @@ def test_security_headers_on_every_answer_and_framing_only_for_the_embeds(app, c
         assert "X-Frame-Options" not in headers and "frame-ancestors" not in headers.get("Content-Security-Policy", "")
 
 
-def test_over_https_the_hub_asks_for_https_and_sends_cookies_only_there(app):
-    from corete import create_app
-    from tests.conftest import _config
-
-    secure = create_app({**_config(app.config["SQLALCHEMY_DATABASE_URI"]), "PUBLIC_URL": "https://hub.example"})
+def test_over_https_the_hub_asks_for_https_and_sends_cookies_only_there(app, another_app):
+    secure = another_app(PUBLIC_URL="https://hub.example")
     answer = secure.test_client().get("/login")
     assert answer.headers["Strict-Transport-Security"] == "max-age=31536000"
     assert "Secure" in answer.headers["Set-Cookie"] and secure.config["SESSION_COOKIE_SECURE"] is True

@@ -15,7 +15,6 @@ that breaks them.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from urllib.parse import urlsplit
 
@@ -135,13 +134,12 @@ def check_request() -> None:
                 _refuse(400, {key: ["contains a NUL character"]},
                         _("A field contains a character that is not allowed (NUL): %(field)s.", field=key[:40]))
     if request.is_json and request.method in ("POST", "PUT", "PATCH"):
-        raw = request.get_data(cache=True)
-        try:
-            body = json.loads(raw) if raw else None
+        try:  # parsed once: the views and flask-smorest read Flask's cached result
+            body = request.get_json(silent=True) if request.content_length != 0 else None
         except RecursionError:
             _refuse(422, {"json": [f"nested deeper than {MAX_JSON_DEPTH} levels"]}, "JSON nested too deeply")
-        except ValueError as e:
-            _refuse(400, {"json": [f"not valid JSON: {e}"]}, "not valid JSON")
+        if body is None and request.get_data(cache=True).strip() not in (b"", b"null"):
+            _refuse(400, {"json": ["not valid JSON"]}, "not valid JSON")
         problem = _json_problem(body)
         if problem is not None:
             path, text = problem

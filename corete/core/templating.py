@@ -135,16 +135,10 @@ def money(amount, currency: str | None = None) -> str:
     return format_currency(Decimal(str(amount)), currency or "EUR")
 
 
-def normalize_number(value) -> str:
-    text = format(value.normalize(), "f") if hasattr(value, "normalize") else str(value)
-    return text
-
-
 def register(app) -> None:
     app.jinja_env.filters["when"] = when
     app.jinja_env.filters["network_time"] = network_time
     app.jinja_env.filters["iso_text"] = iso_text
-    app.jinja_env.filters["normalize_number"] = normalize_number
     app.jinja_env.filters["sanitized"] = sanitized
     app.jinja_env.filters["long_date"] = long_date
     app.jinja_env.filters["format_month"] = format_month

@@ -48,7 +48,7 @@ class ValidationReport:
 
     def lines(self) -> list[str]:
         if self.error:
-            return [f"INVALID: {self.error}", f"  fix: {self.fix}"]
+            return [f"INVALID: [{self.error_class}] {self.error}", f"  fix: {self.fix}"]
         out = [f"ERROR {r.where}: {r.reason}" for r in self.rejections]
         out += [f"WARNING {r.where}: {r.reason}" for r in self.warnings]
         c = self.counts
@@ -67,15 +67,15 @@ def validate_source(*, config, url: str | None = None, body: bytes | None = None
         try:
             result = fetch(url, policy or FetchPolicy.from_config(config))
         except FetchError as e:
-            return ValidationReport(False, error=f"[{e.error_class}] {e.message}", fix=FIXES.get(e.error_class),
+            return ValidationReport(False, error=e.message, fix=FIXES.get(e.error_class),
                                     error_class=e.error_class)
         body, content_type, base_url = result.body, result.content_type, result.url
     try:
         doc = parse_feed(body or b"", content_type, base_url=base_url, max_items=int(config["FEED_MAX_ITEMS"]))
     except NotAFeed as e:
-        return ValidationReport(False, error=f"[not_a_feed] {e}", fix=FIXES["not_a_feed"], error_class="not_a_feed")
+        return ValidationReport(False, error=str(e), fix=FIXES["not_a_feed"], error_class="not_a_feed")
     except InvalidDocument as e:
-        return ValidationReport(False, error=f"[invalid] {e}", fix=FIXES["invalid"], error_class="invalid")
+        return ValidationReport(False, error=str(e), fix=FIXES["invalid"], error_class="invalid")
     warnings = list(doc.warnings)
     if doc.format == "jsonfeed":
         warnings.append(Rejection("/_corete", 'a JSON Feed without "_corete": add {"version": 1, "space": {...}} so the hub knows your space'))

@@ -56,8 +56,7 @@ def validate_page():
 
             small_map = place_map(space.lat, space.lon, space.city)
     status = 400 if error else 200
-    # what went wrong, as the fetch or the parser said it, without the hub's own class name
-    detail = in_words(re.sub(r"^\[\w+\] ", "", report.error)) if report is not None and report.error else None
+    detail = in_words(report.error) if report is not None and report.error else None
     return render_template("federation/validate.html", report=report, error=error, url=url, detail=detail,
                            document=document[:MAX_PASTE], problems=problems, preview=preview, small_map=small_map,
                            plain=PLAIN_ERRORS, fixes=DOCUMENT_FIXES), status

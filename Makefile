@@ -49,6 +49,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_map.py
 	$(BIN)/python bench/bench_purchasing.py
 	$(BIN)/python bench/bench_skills.py
+	$(BIN)/python bench/bench_startup.py
 
 clean:
 	rm -rf $(VENV) $(ASSETS)/node_modules instance/*.sqlite3 .pytest_cache

@@ -1,4 +1,2 @@
-"""WSGI entry point: `gunicorn wsgi:app`. The scheduler is never started here."""
-from corete import create_app
-
-app = create_app()
+"""WSGI entry point of a checkout: `gunicorn wsgi:app`, the same as `gunicorn corete.wsgi:app`."""
+from corete.wsgi import app  # noqa: F401

@@ -19,7 +19,13 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = None  # None: sent over https only when PUBLIC_URL is https
 
 # --- Rate limits (Flask-Limiter), per client address ------------------------------------
-RATELIMIT_STORAGE_URI = "memory://"  # with several web processes: "redis://127.0.0.1:6379"
+# Redis, shared by every web worker and machine, e.g. "redis://127.0.0.1:6379/0". None: each
+# process counts on its own (right for one process; with several, a limit of 10 lets
+# through 10 per process). Rate limits are what Redis holds.
+REDIS_URL = None
+RATELIMIT_STORAGE_URI = "memory://"  # REDIS_URL when that is set (or any storage limits knows)
+# Redis unreachable: each process counts on its own meanwhile, instead of every login failing.
+RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
 RATELIMIT_HEADERS_ENABLED = True
 LOGIN_RATE_LIMIT = "10 per minute"  # failed or not: guessing passwords is slow
 VALIDATE_RATE_LIMIT = "20 per minute"  # each validation by URL makes the hub fetch it
@@ -33,6 +39,24 @@ VALIDATE_FETCH_DEADLINE = 10.0
 # With one nginx or Caddy in front: 1. Rate limits then count the visitor's address, not
 # the proxy's, and links are built with the public scheme and host.
 PROXY_HOPS = 0
+
+# --- Several workers and machines -------------------------------------------------------------
+# Each web worker looks this often (seconds) whether another one changed what it keeps in
+# memory (the map's documents after a moderation, the taxonomy after `corete skills remap`).
+SHARED_STATE_CHECK_SECONDS = 1.0
+
+# --- Operations -----------------------------------------------------------------------------------
+LOG_FORMAT = "text"  # "json": one JSON object per line (request id, status, duration...)
+LOG_LEVEL = "INFO"
+# /readyz answers 503 when no scheduler was seen for this many seconds (0: not checked,
+# for a hub whose scheduler runs elsewhere and is watched there).
+READY_SCHEDULER_SECONDS = 300
+# /metrics asks for "Authorization: Bearer <token>" when this is set; None: open to anyone
+# who reaches it (keep it behind the proxy, as deploy/nginx.conf does).
+METRICS_TOKEN = None
+# `corete scheduler` serves its own metrics (polls by outcome, durations) on this port of
+# 127.0.0.1; None: not served.
+SCHEDULER_METRICS_PORT = None
 
 # --- The map -----------------------------------------------------------------------------------
 # A tile server for the map's background, e.g. "https://tile.openstreetmap.org/{z}/{x}/{y}.png"

@@ -1,12 +1,12 @@
-"""Flask extensions, created unbound; create_app() binds them."""
+"""Flask extensions, created unbound; create_app() binds them.
+
+Only the database and the languages are made when this module is imported: the others
+are made on first use (``from corete.extensions import api`` works as before), so a
+command that needs no pages, such as `corete poll`, never imports Flask-Migrate and
+Alembic, flask-smorest, Flask-Limiter, Flask-WTF or Flask-Login.
+"""
 from flask_babel import Babel
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
-from flask_login import LoginManager
-from flask_migrate import Migrate
-from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
-from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
@@ -26,10 +26,47 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
-migrate = Migrate(render_as_batch=True)
 babel = Babel()
-csrf = CSRFProtect()
-login_manager = LoginManager()
-api = Api()
-# Limits per client address, only where a view asks for one (login, the validator).
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+def _migrate():
+    from flask_migrate import Migrate
+
+    return Migrate(render_as_batch=True)
+
+
+def _csrf():
+    from flask_wtf import CSRFProtect
+
+    return CSRFProtect()
+
+
+def _login_manager():
+    from flask_login import LoginManager
+
+    return LoginManager()
+
+
+def _api():
+    from flask_smorest import Api
+
+    return Api()
+
+
+def _limiter():
+    from flask_limiter import Limiter
+    from flask_limiter.util import get_remote_address
+
+    # Limits per client address, only where a view asks for one (login, the validator).
+    return Limiter(key_func=get_remote_address, default_limits=[])
+
+
+_MAKERS = {"migrate": _migrate, "csrf": _csrf, "login_manager": _login_manager, "api": _api, "limiter": _limiter}
+
+
+def __getattr__(name: str):
+    """Each of the other extensions, made once, when first imported."""
+    if name not in _MAKERS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    extension = globals()[name] = _MAKERS[name]()
+    return extension

@@ -15,7 +15,10 @@ from flask.cli import with_appcontext
 
 from corete.events.materialise import extend
 from corete.extensions import db
+from corete.core.models import utcnow
 from corete.federation.jobs import poll_round, poller_id, spread_overdue
+from corete.ops import metrics
+from corete.ops.services import beat
 
 log = logging.getLogger(__name__)
 
@@ -29,31 +32,44 @@ def _materialise(app) -> None:
             db.session.remove()
 
 
-def _tick(app, owner: str) -> None:
+def _tick(app, owner: str, started_at: dt.datetime) -> None:
     with app.app_context():
         try:
+            beat(db.session, owner, started_at)
             for summary in poll_round(db.session, app.config, owner=owner):
-                log.info(summary.line())
+                metrics.record_poll(summary)
+                log.info(summary.line(), extra={"fields": {
+                    "feed_id": summary.feed_id, "url": summary.url, "outcome": summary.outcome,
+                    "status": summary.status, "new": summary.new, "updated": summary.updated,
+                    "removed": summary.removed, "rejected": summary.rejected, "error_class": summary.error_class,
+                    "fetch_ms": summary.duration_ms, "apply_ms": summary.apply_ms}})
+        except Exception:
+            log.exception("a scheduler tick failed; the next one tries again")
+            db.session.rollback()
         finally:
             db.session.remove()
 
 
 @click.command("scheduler")
+@click.option("--metrics-port", type=click.IntRange(1, 65535),
+              help="Serve this scheduler's Prometheus metrics on 127.0.0.1 at this port.")
 @with_appcontext
-def scheduler_command():
+def scheduler_command(metrics_port):
     """Run the periodic poller in the foreground (Ctrl-C stops it)."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # not a line per tick
     app = current_app._get_current_object()
+    if metrics_port or app.config["SCHEDULER_METRICS_PORT"]:
+        metrics.serve(int(metrics_port or app.config["SCHEDULER_METRICS_PORT"]))
     moved = spread_overdue(db.session, app.config)
     if moved:
         log.info("spread %d overdue feeds over the next minutes", moved)
     owner = poller_id()
+    started_at = utcnow()
     scheduler = BlockingScheduler(timezone="UTC")
-    scheduler.add_job(_tick, "interval", seconds=int(app.config["SCHEDULER_TICK"]), args=(app, owner),
+    scheduler.add_job(_tick, "interval", seconds=int(app.config["SCHEDULER_TICK"]), args=(app, owner, started_at),
                       max_instances=1, coalesce=True, id="poll")
     scheduler.add_job(_materialise, "interval", hours=24, args=(app,), max_instances=1, coalesce=True,
                       id="materialise", next_run_time=dt.datetime.now(dt.timezone.utc))
+    beat(db.session, owner, started_at)  # seen at once: /readyz need not wait for the first tick
     click.echo(f"scheduler {owner}: looking for due feeds every {app.config['SCHEDULER_TICK']} s")
     try:
         scheduler.start()

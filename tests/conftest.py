@@ -101,6 +101,23 @@ def app(_schema):
 
 
 @pytest.fixture
+def another_app(app):
+    """Apps of other configurations on the test database (as other workers or machines
+    would be); their connections are closed at the end (an engine dropped with open
+    connections warns, and warnings are errors)."""
+    made = []
+
+    def make(**config):
+        made.append(create_app({**_config(app.config["SQLALCHEMY_DATABASE_URI"]), **config}))
+        return made[-1]
+
+    yield make
+    for other in made:
+        with other.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

@@ -30,12 +30,18 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Part of what a session cookie holds (get_id): counting it up ends every session of
+    # this user, in every worker and machine, cookies copied elsewhere included.
+    session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
 
     spaces = relationship("Space", secondary=user_spaces, lazy="selectin", order_by="Space.name")
 
     @property
     def is_active(self) -> bool:  # flask-login refuses inactive accounts
         return self.active
+
+    def get_id(self) -> str:
+        return f"{self.id}.{self.session_epoch}"
 
     def has_role(self, *roles: str) -> bool:
         return self.role in roles

@@ -11,7 +11,7 @@ from sqlalchemy import func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from corete.accounts.models import ROLES, Invitation, User
-from corete.core.models import utcnow
+from corete.core.models import parse_id, utcnow
 
 MIN_PASSWORD = 10
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -125,3 +125,18 @@ def accept(session, token: str, password: str, confirm: str) -> User:
 def revoke(session, invitation: Invitation) -> None:
     if invitation.used_at is None and invitation.revoked_at is None:
         invitation.revoked_at = utcnow()
+
+
+def end_sessions(session, user: User) -> None:
+    """Every session of ``user`` ends, wherever its cookie is (flushed, not committed)."""
+    session.execute(update(User).where(User.id == user.id).values(session_epoch=User.session_epoch + 1))
+
+
+def user_of_session(session, token: str) -> User | None:
+    """The active user a session cookie's "id.epoch" names, if that session has not ended."""
+    user_id, _, epoch = token.partition(".")
+    user = session.get(User, parse_id(user_id)) if parse_id(user_id) else None
+    if user is None or not user.active or not epoch.isascii() or not epoch.isdigit() \
+            or int(epoch) != user.session_epoch:
+        return None
+    return user

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import login_user, logout_user
-
+from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
 from corete.accounts.models import User
@@ -15,10 +14,11 @@ from corete.accounts.services import (
     InvitationError,
     accept,
     authenticate,
+    end_sessions,
     open_invitation,
+    user_of_session,
 )
 from corete.core.edge import safe_next
-from corete.core.models import parse_id
 from corete.extensions import db, limiter, login_manager
 from corete.spaces.models import Space
 
@@ -26,9 +26,8 @@ bp = Blueprint("accounts", __name__, template_folder="templates")
 
 
 @login_manager.user_loader
-def load_user(user_id: str):
-    user_id = parse_id(user_id)
-    return db.session.get(User, user_id) if user_id else None
+def load_user(token: str):
+    return user_of_session(db.session, token)
 
 
 def _safe_next(target: str | None) -> str:
@@ -52,6 +51,9 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    if current_user.is_authenticated:
+        end_sessions(db.session, current_user)  # a copy of the cookie stops working too
+        db.session.commit()
     logout_user()
     flash(_("You are logged out."), "info")
     return redirect(url_for("home.home"))

@@ -178,7 +178,26 @@ class ItemHandler(Protocol):
 
 
 HANDLERS: dict[str, ItemHandler] = {}
+# Modules whose ``handler`` is registered when the handlers are first asked for (a poll
+# with nothing to apply, and `corete --help`, import none of them).
+_PENDING: list[str] = []
 
 
 def register_handler(handler: ItemHandler) -> None:
     HANDLERS[handler.item_type] = handler
+
+
+def register_handler_module(module: str) -> None:
+    if module not in _PENDING:
+        _PENDING.append(module)
+
+
+def handlers() -> dict[str, ItemHandler]:
+    """Every item type's handler, by type, in the order they were registered."""
+    if _PENDING:
+        import importlib
+
+        for module in list(_PENDING):
+            register_handler(importlib.import_module(module).handler)
+            _PENDING.remove(module)
+    return HANDLERS

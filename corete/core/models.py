@@ -4,9 +4,11 @@ from __future__ import annotations
 import datetime as dt
 from itertools import islice
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, UniqueConstraint, func, select
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 from sqlalchemy.types import DateTime, TypeDecorator
+
+from corete.extensions import db
 
 
 MAX_ID = 2**31 - 1  # ids are INTEGER columns: PostgreSQL's largest
@@ -24,6 +26,15 @@ def parse_id(value) -> int | None:
 def utcnow() -> dt.datetime:
     """The current instant, aware, in UTC. Pass the function, never its value, as a default."""
     return dt.datetime.now(dt.timezone.utc)
+
+
+def db_now(session) -> dt.datetime:
+    """The database's clock, aware, in UTC: what leases and heartbeats written by several
+    machines are measured with (their own clocks may disagree). SQLite is on one machine:
+    its clock is this one."""
+    if session.get_bind().dialect.name == "sqlite":
+        return utcnow()
+    return session.scalar(select(func.now())).astimezone(dt.timezone.utc)
 
 
 class UTCDateTime(TypeDecorator):
@@ -79,3 +90,15 @@ def chunks(values, size: int = IN_CHUNK):
     it = iter(values)
     while chunk := list(islice(it, size)):
         yield chunk
+
+
+class Generation(db.Model):
+    """A counter per kind of shared state (the map's documents, the taxonomy): whoever
+    changes that state counts it up in the same transaction, and every web worker, on
+    every machine, drops its own copy when it sees a number it did not build from
+    (core/shared.py)."""
+
+    __tablename__ = "core_generation"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[int] = mapped_column(default=0)

@@ -12,7 +12,6 @@ from sqlalchemy import select
 from corete.extensions import db
 from corete.federation.jobs import poll_round
 from corete.federation.models import Feed
-from corete.federation.validate import validate_source
 from corete.spaces.models import Space
 
 
@@ -46,6 +45,8 @@ feed_cli = AppGroup("feed", help="Member feeds.")
 def validate_command(source):
     """Check a feed (URL or file) and print every problem with where it is and how to fix it.
     Exits 1 when the feed is invalid, 0 when it is valid (warnings allowed)."""
+    from corete.federation.validate import validate_source
+
     if Path(source).exists():
         report = validate_source(body=Path(source).read_bytes(), config=current_app.config)
     else:

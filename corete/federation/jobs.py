@@ -14,6 +14,7 @@ import os
 import random
 import socket
 import threading
+import time
 import uuid
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, ThreadPoolExecutor, wait
 
@@ -169,9 +170,11 @@ def _apply_unchanged(session, outcomes, config, owner, summaries, on_result) -> 
 
 
 def _apply(session, outcome, config, owner, hub_offline, on_result) -> PollSummary:
+    started = time.monotonic()
     try:
         summary = record_outcome(session, outcome, config, owner=owner, hub_offline=hub_offline)
         session.commit()
+        summary.apply_ms = int((time.monotonic() - started) * 1000)
     except Exception:
         session.rollback()
         log.exception("applying feed %s failed; nothing of this poll was kept", outcome.snapshot.url)

@@ -1,12 +1,12 @@
-"""From a body to one FeedDocument, whatever the format (detected, never asked)."""
+"""From a body to one FeedDocument, whatever the format (detected, never asked).
+
+Each format's parser is imported when a body of that format first comes (feedparser,
+icalendar and the JSON schemas take a tenth of a second together): a poller with
+nothing due imports none of them."""
 from __future__ import annotations
 
 from corete.core.handover import FeedDocument, Rejection
 from corete.federation.detect import InvalidDocument, NotAFeed, decode_text, detect
-from corete.federation.parse_activitystreams import looks_like_activitystreams, parse_activitystreams
-from corete.federation.parse_ics import parse_ics
-from corete.federation.parse_json import load_json, parse_jsonfeed
-from corete.federation.parse_rss import parse_rss
 
 __all__ = ["parse_feed", "InvalidDocument", "NotAFeed"]
 
@@ -16,15 +16,22 @@ def parse_feed(body: bytes, content_type: str | None = None, *, base_url: str | 
     """Raises NotAFeed (not a feed at all) or InvalidDocument (a feed that cannot be read)."""
     kind = detect(body, content_type)
     if kind == "xml":
+        from corete.federation.parse_rss import parse_rss
+
         return parse_rss(body, base_url=base_url, max_items=max_items)
     text, warning = decode_text(body, content_type)
     if kind == "json":
+        from corete.federation.parse_activitystreams import looks_like_activitystreams, parse_activitystreams
+        from corete.federation.parse_json import load_json, parse_jsonfeed
+
         data = load_json(text)
         if looks_like_activitystreams(data):
             doc = parse_activitystreams(data, base_url=base_url, max_items=max_items)
         else:
             doc = parse_jsonfeed(data, base_url=base_url, max_items=max_items)
     else:
+        from corete.federation.parse_ics import parse_ics
+
         doc = parse_ics(text, base_url=base_url, max_items=max_items)
     if warning:
         doc.warnings.insert(0, Rejection("document", warning))

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, insert, or_, select, update
 
-from corete.core.handover import HANDLERS, FeedDocument, Item, Rejection
+from corete.core.handover import FeedDocument, Item, Rejection, handlers
 from corete.core.models import utcnow
 from corete.federation.fetch import FetchError, FetchPolicy, FetchResult, fetch
 from corete.federation.models import Feed, FeedItem, Poll
@@ -65,7 +65,8 @@ class PollSummary:
     rejected: int = 0
     error_class: str | None = None
     error_message: str | None = None
-    duration_ms: int = 0
+    duration_ms: int = 0  # fetching and parsing
+    apply_ms: int = 0  # storing what changed (0 for unchanged feeds recorded together)
     bytes: int = 0
     warnings: list[Rejection] = field(default_factory=list)
 
@@ -306,7 +307,7 @@ def apply_document(session, feed: Feed, doc: FeedDocument, config) -> tuple[int,
                 select(FeedItem.id, FeedItem.source_id, FeedItem.type, FeedItem.content_hash).where(FeedItem.feed_id == feed.id)
             )
         }
-    incoming: dict[str, Item] = {item.source_id: item for item in doc.items if item.type in HANDLERS}
+    incoming: dict[str, Item] = {item.source_id: item for item in doc.items if item.type in handlers()}
     new, changed, retyped = [], [], []
     for sid, item in incoming.items():
         row = index.get(sid)
@@ -334,7 +335,7 @@ def apply_document(session, feed: Feed, doc: FeedDocument, config) -> tuple[int,
         for item in items:
             by_type[item.type].append(item)
         for item_type, group in by_type.items():
-            getattr(HANDLERS[item_type], method)(session, feed.id, feed.space_id, group)
+            getattr(handlers()[item_type], method)(session, feed.id, feed.space_id, group)
     now = utcnow()
     fresh = new + retyped
     if fresh:
@@ -375,8 +376,8 @@ def _remove(session, feed: Feed, source_ids: list[str], index=None) -> int:
         if sid in index:
             by_type[index[sid].type].append(sid)
     for item_type, sids in by_type.items():
-        if item_type in HANDLERS:
-            HANDLERS[item_type].remove(session, feed.id, sids)
+        if item_type in handlers():
+            handlers()[item_type].remove(session, feed.id, sids)
     present = [sid for sids in by_type.values() for sid in sids]
     session.execute(
         delete(FeedItem).where(FeedItem.feed_id == feed.id, FeedItem.source_id.in_(present)),

@@ -2,7 +2,7 @@
 
 folium writes the Leaflet map and its layers; the hub decides where every asset comes
 from. Its defaults load 13 files from 4 CDNs, so every element's asset list is replaced
-by the hub's own URLs (Leaflet and supercluster installed from npm, see views.ASSETS). Of the document folium would write, only the asset links, the map's
+by the hub's own URLs (Leaflet and supercluster installed from npm, see vendor.py). Of the document folium would write, only the asset links, the map's
 ``<div>`` and its script are kept: its header also disables pinch zoom
 (``user-scalable=no``) and makes the page's body full-screen, which the hub's pages
 must not do.

@@ -16,12 +16,13 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 
 from corete.core.api import gc_paused
+from corete.core import shared
 from corete.core.caching import DocumentCache, conditional, in_background
 from corete.core.forms import form_errors
 from corete.core.permissions import role_required
 from corete.core.templating import KIND_LABELS
 from corete.extensions import db, limiter
-from corete.map import exports, render, services
+from corete.map import exports, render, services, vendor
 from corete.map.models import PROPOSAL_CATEGORIES, Proposal, Report
 from corete.map.places import ATTRIBUTION, ATTRIBUTION_URL, DATA_DIR
 from corete.map.schemas import FeatureCollectionOut, MapArgs, SpaceSummaryOut, ModerationIn, ProposalIn, ReportIn
@@ -58,12 +59,6 @@ REPORT_LABELS = {
     "duplicate": _l("It is a duplicate"),
 }
 # The npm packages' files the hub serves (corete/map/assets, installed by `make`).
-ASSETS = {
-    "leaflet.js": "leaflet/dist/leaflet.js",
-    "leaflet.css": "leaflet/dist/leaflet.css",
-    "supercluster.js": "supercluster/dist/supercluster.min.js",
-}
-ASSET_IMAGES = "leaflet/dist/images"
 
 api_bp = Blueprint("map_api", __name__, url_prefix="/api/v1/map", description="The map's points")
 pages_bp = FlaskBlueprint("map", __name__, template_folder="templates", static_folder="static",
@@ -120,6 +115,14 @@ def _links(external: bool = False) -> exports.Links:
 def documents() -> DocumentCache:
     """This app's cache of GeoJSON and CSV documents (see MAP_CACHE_SECONDS)."""
     return current_app.extensions.setdefault("corete_map_documents", DocumentCache())
+
+
+def _drop_documents(app) -> None:
+    if "corete_map_documents" in app.extensions:
+        app.extensions["corete_map_documents"].clear()
+
+
+shared.on_change("map", _drop_documents)  # a moderation in another worker or machine
 
 
 def _document(kind: str, filters: services.MapFilters, write) -> Response:
@@ -182,21 +185,24 @@ def space_summary(slug):
 # --- Assets: the map's scripts, styles and base layer, from the hub itself ----------------------
 
 
-def _assets_dir() -> str:
-    return current_app.config["MAP_ASSETS_DIR"] or os.path.join(os.path.dirname(__file__), "assets", "node_modules")
+def _send_asset(path: str):
+    root = vendor.folder(current_app.config)
+    if not os.path.isfile(os.path.join(root, path)) and vendor.missing(current_app.config):
+        current_app.logger.error("the map's assets are not installed in %s: run `corete assets install`", root)
+    folder, filename = os.path.split(path)
+    return send_from_directory(os.path.join(root, folder), filename, max_age=86400)
 
 
 @pages_bp.route("/map/assets/<name>")
 def asset(name):
-    if name not in ASSETS:
+    if name not in vendor.FILES:
         abort(404)
-    folder, filename = os.path.split(ASSETS[name])
-    return send_from_directory(os.path.join(_assets_dir(), folder), filename, max_age=86400)
+    return _send_asset(vendor.FILES[name])
 
 
 @pages_bp.route("/map/assets/images/<name>")
 def asset_image(name):
-    return send_from_directory(os.path.join(_assets_dir(), ASSET_IMAGES), name, max_age=86400)
+    return _send_asset(os.path.join(vendor.IMAGES, name))
 
 
 @pages_bp.route("/map/regions.geojson")
@@ -400,8 +406,9 @@ def moderate(proposal_id):
                 else:
                     services.moderate(db.session, proposal, data["action"], by=current_user.email,
                                       reason=data.get("reason"), duplicate_of=data.get("duplicate_of"))
+            shared.bump(db.session, "map")  # every worker drops its documents (core/shared.py)
             db.session.commit()
-            documents().clear()  # the map shows the change at once (in this process)
+            documents().clear()  # and this one at once
             flash(_("Saved."), "info")
             return redirect(url_for("map.moderate", proposal_id=proposal.id))
         except ValidationError as e:

@@ -7,7 +7,6 @@ import json
 import click
 from flask.cli import AppGroup
 
-from corete.purchasing.simulate import ScenarioError, simulate
 
 purchasing_cli = AppGroup("purchasing", help="Pooled group purchasing.")
 
@@ -19,6 +18,8 @@ def simulate_command(scenario):
     order, each product's pooling and allocations, and what each space pays, as JSON.
     A scenario whose "kind" is "boxfill" answers which box-fill changes are accepted.
     SCENARIO is a file, or - for standard input. The format: docs/purchasing.md."""
+    from corete.purchasing.simulate import ScenarioError, simulate  # pint: only when simulating
+
     try:
         data = json.load(scenario)
     except json.JSONDecodeError as e:

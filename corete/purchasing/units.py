@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-import pint
+if TYPE_CHECKING:
+    import pint
 
 # pint knows "pcs" as parsecs and "ream" not at all: only these dimensions go to it.
 _PHYSICAL = ("[mass]", "[length] ** 3")
@@ -37,6 +39,8 @@ class UnitMismatch(ValueError):
 
 @lru_cache(maxsize=1)
 def _registry() -> pint.UnitRegistry:
+    import pint  # a tenth of a second to import: only when a unit is first converted
+
     return pint.UnitRegistry()  # about half a second: made once, when first needed
 
 
@@ -44,10 +48,12 @@ def _registry() -> pint.UnitRegistry:
 def _physical(unit: str) -> tuple[str, pint.Unit] | None:
     """(dimension, pint's unit) for a mass or a volume, else None."""
     registry = _registry()
+    from pint.errors import UndefinedUnitError
+
     for spelling in dict.fromkeys((unit, unit.lower())):
         try:
             parsed = registry.Unit(spelling)
-        except (pint.errors.UndefinedUnitError, ValueError, TypeError, AttributeError):
+        except (UndefinedUnitError, ValueError, TypeError, AttributeError):
             continue
         dimension = str(parsed.dimensionality)
         if dimension in _PHYSICAL:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
+from corete.core import shared
 from corete.extensions import db
 from corete.skills.services import remap_all, unmapped
 from corete.skills.taxonomy import DATA_FILE, Taxonomy, TaxonomyError, taxonomy
@@ -25,8 +26,11 @@ def check_command(path):
 
 @skills_cli.command("remap")
 def remap_command():
-    """Map every skill again: run it after editing the taxonomy file and restarting."""
+    """Map every skill again: run it after editing the taxonomy file. Every web worker,
+    on every machine, reads the file again within a second (no restart)."""
     taxonomy.cache_clear()
     changed = remap_all(db.session)
+    shared.bump(db.session, "taxonomy")
+    shared.bump(db.session, "map")  # the map's skills layer shows the new mapping
     db.session.commit()
     click.echo(f"{changed} skills changed entry; {len(unmapped(db.session))} free texts left to map")

@@ -10,6 +10,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
+from corete.core import shared
 from corete.core.api import paginate_select
 from corete.core.forms import attempt
 from corete.core.permissions import role_required
@@ -19,6 +20,13 @@ from corete.skills import services
 from corete.skills.schemas import DecisionIn, MatchArgs, NeedMatchesOut, SkillListArgs, SkillPageOut, TaxonOut
 from corete.skills.taxonomy import taxonomy
 from corete.spaces.models import Space
+
+
+def _reload_taxonomy(app) -> None:
+    taxonomy.cache_clear()
+
+
+shared.on_change("taxonomy", _reload_taxonomy)  # `corete skills remap` after an edited file
 
 api_bp = Blueprint("skills_api", __name__, url_prefix="/api/v1/skills", description="Skills of the network")
 pages_bp = FlaskBlueprint("skills", __name__, template_folder="templates")

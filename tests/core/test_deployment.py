@@ -11,26 +11,6 @@ import pytest
 from tests.conftest import csrf_token
 
 
-@pytest.fixture
-def another_app(app):
-    """Apps of other configurations on the test database; their connections are closed at
-    the end (an engine dropped with open connections warns, and warnings are errors)."""
-    from corete import create_app
-    from corete.extensions import db
-    from tests.conftest import _config
-
-    made = []
-
-    def make(**config):
-        made.append(create_app({**_config(app.config["SQLALCHEMY_DATABASE_URI"]), **config}))
-        return made[-1]
-
-    yield make
-    for other in made:
-        with other.app_context():
-            db.engine.dispose()
-
-
 def _validate_url(app, url: str):
     app.config["WTF_CSRF_ENABLED"] = False
     page = app.test_client().post("/validate", data={"url": url}, headers={"Accept-Language": "en"})

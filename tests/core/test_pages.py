@@ -25,7 +25,7 @@ METHODS = [("corete/**/templates/**.html", "jinja2"), ("corete/templates/**.html
 NOT_PAGES = {"static", "map.static", "map.asset", "map.asset_image", "map.regions", "core.set_language",
              "accounts.accept_invitation", "hosting.feed_json", "purchasing.order_csv", "events.network_ics",
              "events.space_ics", "events.event_ics", "events.new_atom", "events.upcoming_atom", "events.space_atom",
-             "digest.digest_atom"}
+             "digest.digest_atom", "ops.healthz", "ops.readyz", "ops.metrics_page"}  # machines ask these
 
 
 def read_catalogue():

@@ -751,7 +751,9 @@ def test_hub_offline_is_not_blamed_on_members(app, session, httpserver):
 
 
 def test_a_crash_while_applying_leaves_the_old_state(app, session, httpserver):
-    from corete.core.handover import HANDLERS
+    from corete.core.handover import handlers
+
+    HANDLERS = handlers()
 
     space = seeded(app, session, httpserver, n=2)
     before = snapshot(session)

@@ -109,6 +109,9 @@ FETCH_TOTAL_DEADLINE = 30.0  # hard limit for a whole fetch, whatever the server
 FETCH_MAX_BYTES = 10 * 1024 * 1024  # body cap, counted after decompression
 FETCH_MAX_REDIRECTS = 5
 FETCH_MAX_PER_HOST = 2  # concurrent connections to one host
+# A fetch waits at most this long for one of those connections; its deadline starts once
+# it has one. A feed that waited in vain is polled again soon, with no failure counted.
+FETCH_HOST_WAIT = 120.0
 # Networks that may be fetched although they are not public (CIDR strings).
 # Empty by default: loopback, private, link-local and reserved addresses are refused.
 FETCH_ALLOW_NETWORKS = []

@@ -18,16 +18,30 @@ from corete.extensions import db
 from corete.core.models import utcnow
 from corete.federation.jobs import poll_round, poller_id, spread_overdue
 from corete.ops import metrics
-from corete.ops.services import beat
+from corete.ops.services import beat, claim_job, job_finished
 
 log = logging.getLogger(__name__)
+MATERIALISE_EVERY = dt.timedelta(hours=23)  # asked hourly: runs once a day
+MATERIALISE_LEASE = dt.timedelta(hours=1)
 
 
-def _materialise(app) -> None:
-    """Daily: series that never end get their next days of occurrences written."""
+def _materialise(app, owner: str) -> None:
+    """Daily, by one scheduler of all those running: series that never end get their next
+    days of occurrences written. Each scheduler asks every hour; the one that takes the
+    job's lease runs it, when it has not run for a day."""
     with app.app_context():
         try:
-            log.info("occurrences of %d events (re)written", extend(db.session))
+            if not claim_job(db.session, "materialise", owner, every=MATERIALISE_EVERY, lease=MATERIALISE_LEASE):
+                return
+            ran = False
+            try:
+                log.info("occurrences of %d events (re)written", extend(db.session))
+                ran = True
+            finally:
+                db.session.rollback()
+                job_finished(db.session, "materialise", owner, ran=ran)
+        except Exception:
+            log.exception("extending the occurrences failed; the next hour tries again")
         finally:
             db.session.remove()
 
@@ -67,7 +81,7 @@ def scheduler_command(metrics_port):
     scheduler = BlockingScheduler(timezone="UTC")
     scheduler.add_job(_tick, "interval", seconds=int(app.config["SCHEDULER_TICK"]), args=(app, owner, started_at),
                       max_instances=1, coalesce=True, id="poll")
-    scheduler.add_job(_materialise, "interval", hours=24, args=(app,), max_instances=1, coalesce=True,
+    scheduler.add_job(_materialise, "interval", hours=1, args=(app, owner), max_instances=1, coalesce=True,
                       id="materialise", next_run_time=dt.datetime.now(dt.timezone.utc))
     beat(db.session, owner, started_at)  # seen at once: /readyz need not wait for the first tick
     click.echo(f"scheduler {owner}: looking for due feeds every {app.config['SCHEDULER_TICK']} s")

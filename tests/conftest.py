@@ -66,6 +66,7 @@ def _fresh_request_state():
     flask_babel.refresh()
     g.pop("csrf_token", None)
     g.pop("_login_user", None)  # Flask-Login's user of the previous request (another client's)
+    g.pop("csp_nonce", None)  # each answer has its own
 
 
 TEMPLATE_LEAKS = ("&lt;Macro", "<Macro ", "Undefined", "jinja2.")

@@ -103,6 +103,9 @@ class OccurrenceRow(db.Model):
     group_id: Mapped[int | None] = mapped_column(Integer, index=True)
 
     __table_args__ = (
+        # One row per occurrence: two writers at once (a poll and the daily extension) can
+        # never leave a copy; the later one fails and its poll is tried again.
+        UniqueConstraint("event_id", "start_at", name="uq_events_occurrence_event_start"),
         # The calendar's days and the API's windows, read from the index alone (covering):
         # counts per day, the first few of each day in order, pages of a window.
         Index("ix_events_occurrence_day", "first_day", "start_at", "group_id", "space_id"),

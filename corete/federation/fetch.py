@@ -59,6 +59,9 @@ class FetchPolicy:
     max_bytes: int = 10 * 1024 * 1024
     max_redirects: int = 5
     max_per_host: int = 2
+    # How long a fetch may wait for one of its host's max_per_host connections before it
+    # starts; the deadline counts from then (the wait is not the member's doing).
+    host_wait: float = 120.0
     allow_networks: tuple = ()
     ca_bundle: str | None = None  # None: the usual public certificate authorities
 
@@ -72,6 +75,7 @@ class FetchPolicy:
             max_bytes=int(config["FETCH_MAX_BYTES"]),
             max_redirects=int(config["FETCH_MAX_REDIRECTS"]),
             max_per_host=int(config["FETCH_MAX_PER_HOST"]),
+            host_wait=float(config["FETCH_HOST_WAIT"]),
             allow_networks=tuple(
                 ipaddress.ip_network(n, strict=False) for n in config["FETCH_ALLOW_NETWORKS"]
             ),
@@ -87,7 +91,7 @@ class FetchPolicy:
         deadline = float(config["VALIDATE_FETCH_DEADLINE"])
         poller = cls.from_config(config)
         return replace(
-            poller, total_deadline=min(poller.total_deadline, deadline),
+            poller, total_deadline=min(poller.total_deadline, deadline), host_wait=min(poller.host_wait, deadline),
             connect_timeout=min(poller.connect_timeout, deadline), read_timeout=min(poller.read_timeout, deadline),
             allow_networks=tuple(ipaddress.ip_network(n, strict=False) for n in config["VALIDATE_ALLOW_NETWORKS"]))
 
@@ -166,7 +170,7 @@ class _Context:
 
     def __init__(self, policy: FetchPolicy):
         self.policy = policy
-        self.deadline = time.monotonic() + policy.total_deadline
+        self.deadline: float | None = None  # set by start(), once a connection slot is free
         self.expired = False
         self.done = False
         self.lock = threading.Lock()
@@ -177,6 +181,11 @@ class _Context:
             self.sockets.append(sock)
             if self.expired:
                 _shutdown(sock)
+
+    def start(self) -> None:
+        """The fetch begins: its deadline runs from now, and the watchdog watches it."""
+        self.deadline = time.monotonic() + self.policy.total_deadline
+        _watchdog.arm(self)
 
     def expire(self) -> None:
         with self.lock:
@@ -326,15 +335,17 @@ def _session(policy: FetchPolicy) -> requests.Session:
 
 # --- per-host concurrency ----------------------------------------------------------------
 
-_host_slots: dict[tuple[str, int], threading.BoundedSemaphore] = {}
+_host_slots: dict[tuple[tuple[str, int], int], threading.BoundedSemaphore] = {}
 _host_slots_lock = threading.Lock()
 
 
 def _host_slot(netloc: tuple[str, int], size: int) -> threading.BoundedSemaphore:
+    """The ``size`` connections to a host (keyed by size too: a policy with another
+    FETCH_MAX_PER_HOST gets its own, not the first one's)."""
     with _host_slots_lock:
-        slot = _host_slots.get(netloc)
+        slot = _host_slots.get((netloc, size))
         if slot is None:
-            slot = _host_slots[netloc] = threading.BoundedSemaphore(size)
+            slot = _host_slots[(netloc, size)] = threading.BoundedSemaphore(size)
         return slot
 
 
@@ -434,7 +445,6 @@ def fetch(url: str, policy: FetchPolicy, *, etag: str | None = None,
     """GET a member feed under every limit of ``policy``; raise FetchError on failure."""
     ctx = _Context(policy)
     _local.ctx = ctx
-    _watchdog.arm(ctx)
     try:
         result = _fetch(url, policy, ctx, etag, last_modified)
         if ctx.expired:  # cut by the watchdog: whatever was parsed is incomplete
@@ -504,7 +514,12 @@ def _fetch(url, policy, ctx, etag, last_modified) -> FetchResult:
     for _hop in range(policy.max_redirects + 1):
         host_port = _check_url(current)
         slot = _host_slot(host_port, policy.max_per_host)
-        if not slot.acquire(timeout=max(0.0, ctx.deadline - time.monotonic())):
+        if ctx.deadline is None:  # the first request: its deadline starts once a slot is free
+            if not slot.acquire(timeout=policy.host_wait):
+                raise FetchError("busy", f"no free connection to this host within {policy.host_wait:g} s: "
+                                         "the hub's own queue, not the member's server")
+            ctx.start()
+        elif not slot.acquire(timeout=max(0.0, ctx.deadline - time.monotonic())):
             raise FetchError("timeout", "waited too long for a free connection to this host")
         try:
             resp = session.get(

@@ -21,7 +21,7 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, ThreadPoolE
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import scoped_session
 
-from corete.core.models import utcnow
+from corete.core.models import db_now, utcnow
 from corete.federation.fetch import FetchPolicy
 from corete.federation.models import Feed
 from corete.federation.services import (
@@ -61,8 +61,21 @@ def _parser_pool(processes: int) -> ProcessPoolExecutor | None:
         return None
     with _executor_lock:
         if _parsers is None or _parsers._max_workers != processes:
-            _parsers = ProcessPoolExecutor(max_workers=processes, mp_context=multiprocessing.get_context("spawn"))
+            _parsers = ProcessPoolExecutor(max_workers=processes, mp_context=multiprocessing.get_context("spawn"),
+                                           initializer=_end_with_parent, initargs=(os.getpid(),))
         return _parsers
+
+
+def _end_with_parent(parent_pid: int) -> None:
+    """In a parsing process: end when the poller that started it is gone, even killed
+    with SIGKILL, which leaves it no time to stop its children (they would parse nothing
+    for ever, and keep multiprocessing's resource tracker alive beside them)."""
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(1)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def poller_id() -> str:
@@ -71,9 +84,9 @@ def poller_id() -> str:
 
 def claim_feeds(session, owner: str, config, *, feed_ids: list[int] | None = None,
                 limit: int | None = None) -> list[FeedSnapshot]:
-    """Lease due feeds (at most POLL_BATCH), or all the given ones, due or not, to
-    ``owner`` and commit."""
-    now = utcnow()
+    """Lease due feeds (at most ``limit``, POLL_BATCH by default), or all the given ones,
+    due or not, to ``owner`` and commit. Lease times are the database's clock."""
+    now = db_now(session)
     if limit is None:
         limit = len(feed_ids) if feed_ids is not None else int(config["POLL_BATCH"])
     lease_free = or_(Feed.lease_until.is_(None), Feed.lease_until < now)
@@ -85,17 +98,16 @@ def claim_feeds(session, owner: str, config, *, feed_ids: list[int] | None = Non
         .limit(limit)
         .with_for_update(skip_locked=True, of=Feed)
     )
-    if feed_ids is not None:
-        stmt = stmt.where(Feed.id.in_(feed_ids))
-    else:
-        stmt = stmt.where(Feed.next_poll_at <= now)
-    ids = list(session.scalars(stmt))
+    # The UPDATE repeats every condition: on SQLite nothing is locked between the two
+    # statements, and a feed another poller applied meanwhile is free but no longer due.
+    conditions = [Feed.id.in_(feed_ids)] if feed_ids is not None else [Feed.next_poll_at <= now]
+    ids = list(session.scalars(stmt.where(*conditions)))
     if not ids:
         session.commit()
         return []
     lease_until = now + dt.timedelta(seconds=int(config["POLL_LEASE_SECONDS"]))
     session.execute(
-        update(Feed).where(Feed.id.in_(ids), lease_free).values(lease_owner=owner, lease_until=lease_until),
+        update(Feed).where(Feed.id.in_(ids), lease_free, *conditions).values(lease_owner=owner, lease_until=lease_until),
         execution_options={"synchronize_session": False},
     )
     session.commit()
@@ -107,54 +119,130 @@ def claim_feeds(session, owner: str, config, *, feed_ids: list[int] | None = Non
     return [FeedSnapshot(*row) for row in rows]
 
 
+class LeaseKeeper:
+    """Renews the leases of the feeds a round holds and has not applied yet, every third
+    of POLL_LEASE_SECONDS, from its own thread and connection: a round of slow feeds (or
+    feeds waiting for their host) never outlives its leases, so no other poller takes
+    them. A poller that dies stops renewing, and its feeds are free a lease later."""
+
+    def __init__(self, engine, owner: str, lease_seconds: float):
+        self.engine, self.owner, self.lease_seconds = engine, owner, lease_seconds
+        self.held: set[int] = set()
+        self.lock = threading.Lock()
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="lease-keeper", daemon=True)
+
+    def __enter__(self) -> "LeaseKeeper":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stopped.set()
+        self.thread.join()
+
+    def hold(self, ids) -> None:
+        with self.lock:
+            self.held.update(ids)
+
+    def let_go(self, feed_id: int) -> None:
+        with self.lock:
+            self.held.discard(feed_id)
+
+    def _run(self) -> None:
+        from sqlalchemy.orm import Session
+
+        while not self.stopped.wait(self.lease_seconds / 3):
+            with self.lock:
+                ids = sorted(self.held)
+            if not ids:
+                continue
+            try:
+                with Session(self.engine) as session:
+                    until = db_now(session) + dt.timedelta(seconds=self.lease_seconds)
+                    session.execute(update(Feed).where(Feed.id.in_(ids), Feed.lease_owner == self.owner)
+                                    .values(lease_until=until), execution_options={"synchronize_session": False})
+                    session.commit()
+            except Exception:  # noqa: BLE001 - the next renewal tries again; the round goes on
+                log.warning("renewing %d leases failed", len(ids), exc_info=True)
+
+
 def poll_round(session, config, *, feed_ids: list[int] | None = None, owner: str | None = None,
                on_result=None) -> list[PollSummary]:
-    """Poll every due feed once (or the given ones). Each feed is applied and committed
-    on its own: a failure of one never touches another."""
+    """Poll every due feed once (or the given ones). Due feeds are claimed as fetch
+    threads free up, never more than they can start soon (so several pollers share the
+    work), up to POLL_BATCH a round. Each feed is applied and committed on its own: a
+    failure of one never touches another."""
     owner = owner or poller_id()
-    snapshots = claim_feeds(session, owner, config, feed_ids=feed_ids)
-    if not snapshots:
+    workers = int(config["POLL_WORKERS"])
+    run = _Round(session, config, owner, on_result, feed_ids, window=max(4 * workers, 32))
+    if not run.top_up():
         return []
-    policy = FetchPolicy.from_config(config)
-    max_items = int(config["FEED_MAX_ITEMS"])
-    pool = _pool(int(config["POLL_WORKERS"]))
-    parser = _parser_pool(int(config["POLL_PARSE_PROCESSES"]))
-    pending = {pool.submit(fetch_and_parse, s, policy, max_items, parser) for s in snapshots}
     # Each feed commits on its own; expiring every loaded object at each commit would
     # make a round quadratic in its size. record_outcome re-reads what it decides on.
     real_session = session() if isinstance(session, scoped_session) else session
     expire_on_commit, real_session.expire_on_commit = real_session.expire_on_commit, False
     try:
-        return _run_round(session, pending, snapshots, config, owner, on_result)
+        with run.keeper:
+            return run.finish()
     finally:
         real_session.expire_on_commit = expire_on_commit
 
 
-def _run_round(session, pending, snapshots, config, owner, on_result) -> list[PollSummary]:
-    summaries: list[PollSummary] = []
-    deferred = []  # network failures wait for the end of the round (is it the hub?)
-    while pending:
-        done, pending = wait(pending, return_when=FIRST_COMPLETED)
-        outcomes = [future.result() for future in done]
-        deferred += [o for o in outcomes if o.error is not None and o.error.error_class in NETWORK_ERRORS]
-        outcomes = [o for o in outcomes if o not in deferred]
-        # Unchanged feeds that finished together share one transaction (each is still
-        # all or nothing); everything else is applied feed by feed.
-        outcomes = _apply_unchanged(session, outcomes, config, owner, summaries, on_result)
-        for outcome in outcomes:
-            summaries.append(_apply(session, outcome, config, owner, False, on_result))
-    hub_offline = (
-        len(snapshots) >= HUB_OFFLINE_MIN_FEEDS and len(deferred) >= HUB_OFFLINE_SHARE * len(snapshots)
-    )
-    if hub_offline:
-        log.warning("%d of %d feeds failed on the network in one round: the hub's network is suspected",
-                    len(deferred), len(snapshots))
-    for outcome in deferred:
-        summaries.append(_apply(session, outcome, config, owner, hub_offline, on_result))
-    return summaries
+class _Round:
+    def __init__(self, session, config, owner, on_result, feed_ids, window):
+        self.session, self.config, self.owner, self.on_result = session, config, owner, on_result
+        self.feed_ids = feed_ids
+        self.window = len(feed_ids) if feed_ids is not None else window
+        self.budget = len(feed_ids) if feed_ids is not None else int(config["POLL_BATCH"])
+        self.policy = FetchPolicy.from_config(config)
+        self.max_items = int(config["FEED_MAX_ITEMS"])
+        self.pool = _pool(int(config["POLL_WORKERS"]))
+        self.parser = _parser_pool(int(config["POLL_PARSE_PROCESSES"]))
+        self.keeper = LeaseKeeper(session.get_bind(), owner, float(config["POLL_LEASE_SECONDS"]))
+        self.pending: set = set()
+        self.claimed = 0
+        self.exhausted = False
+        self.summaries: list[PollSummary] = []
+
+    def top_up(self) -> int:
+        """Claim what the fetch threads can start soon; how many were claimed."""
+        room = min(self.window - len(self.pending), self.budget - self.claimed)
+        if self.exhausted or room <= 0 or (self.pending and len(self.pending) > self.window // 2):
+            return 0
+        snapshots = claim_feeds(self.session, self.owner, self.config, feed_ids=self.feed_ids, limit=room)
+        self.exhausted = self.feed_ids is not None or len(snapshots) < room
+        self.claimed += len(snapshots)
+        self.keeper.hold(s.id for s in snapshots)
+        self.pending |= {self.pool.submit(fetch_and_parse, s, self.policy, self.max_items, self.parser)
+                         for s in snapshots}
+        return len(snapshots)
+
+    def finish(self) -> list[PollSummary]:
+        deferred = []  # network failures wait for the end of the round (is it the hub?)
+        while self.pending:
+            done, self.pending = wait(self.pending, return_when=FIRST_COMPLETED)
+            outcomes = [future.result() for future in done]
+            deferred += [o for o in outcomes if o.error is not None and o.error.error_class in NETWORK_ERRORS]
+            outcomes = [o for o in outcomes if o not in deferred]
+            # Unchanged feeds that finished together share one transaction (each is still
+            # all or nothing); everything else is applied feed by feed.
+            outcomes = _apply_unchanged(self.session, outcomes, self.config, self.owner, self.summaries,
+                                        self.on_result, self.keeper)
+            for outcome in outcomes:
+                self.summaries.append(_apply(self.session, outcome, self.config, self.owner, False,
+                                             self.on_result, self.keeper))
+            self.top_up()
+        hub_offline = self.claimed >= HUB_OFFLINE_MIN_FEEDS and len(deferred) >= HUB_OFFLINE_SHARE * self.claimed
+        if hub_offline:
+            log.warning("%d of %d feeds failed on the network in one round: the hub's network is suspected",
+                        len(deferred), self.claimed)
+        for outcome in deferred:
+            self.summaries.append(_apply(self.session, outcome, self.config, self.owner, hub_offline,
+                                         self.on_result, self.keeper))
+        return self.summaries
 
 
-def _apply_unchanged(session, outcomes, config, owner, summaries, on_result) -> list:
+def _apply_unchanged(session, outcomes, config, owner, summaries, on_result, keeper) -> list:
     try:
         done, rest = record_unchanged(session, outcomes, config, owner)
         session.commit()
@@ -163,13 +251,14 @@ def _apply_unchanged(session, outcomes, config, owner, summaries, on_result) -> 
         log.exception("recording unchanged polls together failed; applying them one by one")
         return outcomes
     for summary in done:
+        keeper.let_go(summary.feed_id)
         summaries.append(summary)
         if on_result is not None:
             on_result(summary)
     return rest
 
 
-def _apply(session, outcome, config, owner, hub_offline, on_result) -> PollSummary:
+def _apply(session, outcome, config, owner, hub_offline, on_result, keeper) -> PollSummary:
     started = time.monotonic()
     try:
         summary = record_outcome(session, outcome, config, owner=owner, hub_offline=hub_offline)
@@ -181,6 +270,7 @@ def _apply(session, outcome, config, owner, hub_offline, on_result) -> PollSumma
         summary = PollSummary(outcome.snapshot.id, outcome.snapshot.url, "failed",
                               error_class="invalid", error_message="the hub failed to store this poll")
         _release(session, outcome.snapshot.id, owner)
+    keeper.let_go(outcome.snapshot.id)
     if on_result is not None:
         on_result(summary)
     return summary

@@ -26,6 +26,7 @@ MAX_RECORDED_REJECTIONS = 50
 # POLL_HISTORY_KEEP plus a few records per feed, and most polls skip the extra query.
 HISTORY_TRIM_EVERY = 10
 NETWORK_ERRORS = ("dns", "connect", "timeout")
+BUSY_RETRY_SECONDS = 30  # a feed that waited in vain for its host's connections is tried again then
 
 
 @dataclass(frozen=True)
@@ -146,12 +147,21 @@ def record_outcome(session, outcome: FetchOutcome, config, *, owner: str | None 
     """Apply what a worker fetched to the feed and everything it feeds, and record the
     poll. Flushes; the caller commits (or rolls back) once."""
     snap = outcome.snapshot
-    feed = session.get(Feed, snap.id, populate_existing=True)  # the lease as the database has it
     summary = PollSummary(snap.id, snap.url, "skipped", duration_ms=outcome.duration_ms)
-    if feed is None or (owner is not None and feed.lease_owner != owner):
+    if owner is not None and not _still_leased(session, [snap.id], owner):
         return summary  # removed meanwhile, or our lease ran out and another poller has it
+    feed = session.get(Feed, snap.id, populate_existing=True)
+    if feed is None:
+        return summary
     now = utcnow()
     result, error = outcome.result, outcome.error
+    if error is not None and error.error_class == "busy":
+        # It never reached the member's server (its host's connections were all taken by
+        # other feeds): nothing to record, no failure; it is polled again soon.
+        feed.lease_owner = feed.lease_until = None
+        feed.next_poll_at = now + dt.timedelta(seconds=BUSY_RETRY_SECONDS)
+        summary.error_class, summary.error_message = error.error_class, error.message
+        return summary
     summary.status = (error.status if error else None) or (result.status if result else None)
     summary.bytes = (result.bytes_read if result else 0) or (error.bytes_read if error else 0)
     feed.last_polled_at = now
@@ -221,12 +231,8 @@ def record_unchanged(session, outcomes: list[FetchOutcome], config, owner: str) 
     rest = [o for o in outcomes if o not in simple]
     if not simple:
         return [], rest
-    eligible = set(session.scalars(
-        select(Feed.id).where(
-            Feed.id.in_([o.snapshot.id for o in simple]), Feed.lease_owner == owner,
-            Feed.held_removals.is_(None), Feed.redirect_candidate.is_(None), Feed.state == "active",
-        ).with_for_update()
-    ))
+    eligible = _still_leased(session, [o.snapshot.id for o in simple], owner, Feed.held_removals.is_(None),
+                             Feed.redirect_candidate.is_(None), Feed.state == "active")
     rest += [o for o in simple if o.snapshot.id not in eligible]
     simple = [o for o in simple if o.snapshot.id in eligible]
     if not simple:
@@ -253,6 +259,17 @@ def record_unchanged(session, outcomes: list[FetchOutcome], config, owner: str) 
     for o in simple:
         _maybe_trim_history(session, o.snapshot.id, config)
     return summaries, rest
+
+
+def _still_leased(session, feed_ids: list[int], owner: str, *conditions) -> set[int]:
+    """Which of these feeds ``owner`` still leases (and meet ``conditions``), checked by
+    the statement that writes to them: it locks their rows until the caller commits, so
+    no other poller can take a lease between this check and the poll's writes."""
+    touched = session.execute(
+        update(Feed).where(Feed.id.in_(feed_ids), Feed.lease_owner == owner, *conditions)
+        .values(lease_owner=owner).returning(Feed.id),
+        execution_options={"synchronize_session": False})
+    return set(touched.scalars())
 
 
 def _record_failure(feed: Feed, error: FetchError, now, config, summary: PollSummary, hub_offline: bool) -> None:

@@ -18,3 +18,15 @@ class Heartbeat(db.Model):
     kind: Mapped[str] = mapped_column(String(20), default="scheduler")
     started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class Job(db.Model):
+    """A periodic job of the schedulers that must run once for all of them (extending the
+    occurrence horizon): whoever takes the lease runs it, the others skip it."""
+
+    __tablename__ = "ops_job"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    lease_owner: Mapped[str | None] = mapped_column(String(200))
+    lease_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    last_run_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

@@ -4,12 +4,12 @@ from __future__ import annotations
 import datetime as dt
 from functools import lru_cache
 
-from sqlalchemy import delete, func, select, text, update
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import delete, func, or_, select, text, update
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from corete.core.models import db_now
 from corete.federation.models import Feed
-from corete.ops.models import Heartbeat
+from corete.ops.models import Heartbeat, Job
 
 
 def beat(session, process: str, started_at: dt.datetime, kind: str = "scheduler") -> None:
@@ -30,6 +30,33 @@ def last_heartbeat_age(session, kind: str = "scheduler") -> float | None:
     if seen.tzinfo is None:  # func.max bypasses the column type on SQLite
         seen = dt.datetime.fromisoformat(str(seen)).replace(tzinfo=dt.timezone.utc)
     return max(0.0, (db_now(session) - seen).total_seconds())
+
+
+def claim_job(session, name: str, owner: str, *, every: dt.timedelta, lease: dt.timedelta) -> bool:
+    """Whether ``owner`` runs job ``name`` now: it has not run for ``every`` and nobody
+    else is running it. Commits."""
+    now = db_now(session)
+    if session.get(Job, name) is None:
+        try:
+            with session.begin_nested():
+                session.add(Job(name=name))
+        except IntegrityError:
+            pass  # another scheduler made the row first
+    free = or_(Job.lease_until.is_(None), Job.lease_until < now)
+    due = or_(Job.last_run_at.is_(None), Job.last_run_at <= now - every)
+    claimed = session.execute(update(Job).where(Job.name == name, free, due)
+                              .values(lease_owner=owner, lease_until=now + lease)).rowcount
+    session.commit()
+    return bool(claimed)
+
+
+def job_finished(session, name: str, owner: str, *, ran: bool) -> None:
+    """Give the lease back; ``ran``: the job is done until ``every`` has passed again."""
+    values = {"lease_owner": None, "lease_until": None}
+    if ran:
+        values["last_run_at"] = db_now(session)
+    session.execute(update(Job).where(Job.name == name, Job.lease_owner == owner).values(**values))
+    session.commit()
 
 
 @lru_cache(maxsize=1)

@@ -77,11 +77,34 @@ def test_security_headers_on_every_answer_and_framing_only_for_the_embeds(app, c
         headers = client.get(path).headers
         assert headers["X-Content-Type-Options"] == "nosniff", path
         assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin", path
-        assert headers["Content-Security-Policy"] == "frame-ancestors 'self'" and headers["X-Frame-Options"] == "SAMEORIGIN"
+        policy = dict(rule.split(" ", 1) for rule in headers["Content-Security-Policy"].split("; "))
+        assert policy["frame-ancestors"] == "'self'" and headers["X-Frame-Options"] == "SAMEORIGIN"
+        assert policy["script-src"].startswith("'self' 'nonce-") and "unsafe" not in policy["script-src"]
+        assert policy["object-src"] == "'none'" and policy["form-action"] == "'self'"
         assert "Strict-Transport-Security" not in headers  # plain http: no HSTS
     for path in ("/embed/calendar", "/embed/map"):
         headers = client.get(path).headers
-        assert "X-Frame-Options" not in headers and "frame-ancestors" not in headers.get("Content-Security-Policy", "")
+        assert "X-Frame-Options" not in headers and "frame-ancestors" not in headers["Content-Security-Policy"]
+        assert "'nonce-" in headers["Content-Security-Policy"]
+
+
+def test_every_inline_script_carries_the_nonce_of_its_answer(app, client):
+    import re
+
+    for path in ("/map", "/map?view=list", "/embed/map", "/map/propose"):
+        answer = client.get(path)
+        nonce = re.search(r"'nonce-([^']+)'", answer.headers["Content-Security-Policy"]).group(1)
+        tags = re.findall(r"<script\b[^>]*>", answer.get_data(as_text=True))
+        inline = [tag for tag in tags if "src=" not in tag and "application/ld+json" not in tag]  # data: not run
+        assert inline and all(f'nonce="{nonce}"' in tag for tag in inline), (path, tags)
+    first, second = (client.get("/map").headers["Content-Security-Policy"] for _ in range(2))
+    assert first != second  # a new nonce for every answer
+
+
+def test_the_tile_server_may_send_images(app, another_app):
+    tiled = another_app(MAP_TILES_URL="https://{s}.tile.example.org/{z}/{x}/{y}.png", MAP_TILES_ATTRIBUTION="Esempio")
+    policy = tiled.test_client().get("/map").headers["Content-Security-Policy"]
+    assert "img-src 'self' data: https://*.tile.example.org" in policy
 
 
 def test_over_https_the_hub_asks_for_https_and_sends_cookies_only_there(app, another_app):

@@ -43,13 +43,21 @@ run: $(STAMP) translations
 test: $(STAMP) translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-bench: $(STAMP)
+BENCH_STAMP := $(VENV)/.bench-installed
+
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/pip install -q -e '.[test,bench]'
+	touch $(BENCH_STAMP)
+
+# bench_load.py needs PostgreSQL and Redis (127.0.0.1; --database, --redis to change).
+bench: $(BENCH_STAMP) translations
 	$(BIN)/python bench/bench_poll.py $(BENCH_ARGS)
 	$(BIN)/python bench/bench_calendar.py
 	$(BIN)/python bench/bench_map.py
 	$(BIN)/python bench/bench_purchasing.py
 	$(BIN)/python bench/bench_skills.py
 	$(BIN)/python bench/bench_startup.py
+	$(BIN)/python bench/bench_load.py
 
 clean:
 	rm -rf $(VENV) $(ASSETS)/node_modules instance/*.sqlite3 .pytest_cache

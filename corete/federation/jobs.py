@@ -17,22 +17,20 @@ import threading
 import time
 import uuid
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, ThreadPoolExecutor, wait
+from typing import TYPE_CHECKING
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import scoped_session
 
 from corete.core.models import db_now, utcnow
-from corete.federation.fetch import FetchPolicy
 from corete.federation.models import Feed
-from corete.federation.services import (
-    NETWORK_ERRORS,
-    FeedSnapshot,
-    PollSummary,
-    fetch_and_parse,
-    record_outcome,
-    record_unchanged,
-)
 from corete.spaces.models import Space
+
+if TYPE_CHECKING:
+    from corete.federation.services import FeedSnapshot, PollSummary
+
+# Fetching, parsing and applying (requests, the parsers, the rooms' handlers) are imported
+# when a round has feeds to poll: `corete poll --due` with nothing due never loads them.
 
 log = logging.getLogger(__name__)
 HUB_OFFLINE_SHARE = 0.8  # this share of network failures in a round blames the hub
@@ -116,6 +114,8 @@ def claim_feeds(session, owner: str, config, *, feed_ids: list[int] | None = Non
             Feed.id.in_(ids), Feed.lease_owner == owner
         )
     )
+    from corete.federation.services import FeedSnapshot
+
     return [FeedSnapshot(*row) for row in rows]
 
 
@@ -194,11 +194,9 @@ class _Round:
         self.feed_ids = feed_ids
         self.window = len(feed_ids) if feed_ids is not None else window
         self.budget = len(feed_ids) if feed_ids is not None else int(config["POLL_BATCH"])
-        self.policy = FetchPolicy.from_config(config)
         self.max_items = int(config["FEED_MAX_ITEMS"])
-        self.pool = _pool(int(config["POLL_WORKERS"]))
-        self.parser = _parser_pool(int(config["POLL_PARSE_PROCESSES"]))
         self.keeper = LeaseKeeper(session.get_bind(), owner, float(config["POLL_LEASE_SECONDS"]))
+        self.policy = self.pool = self.parser = None  # made when the first feeds are claimed
         self.pending: set = set()
         self.claimed = 0
         self.exhausted = False
@@ -212,12 +210,24 @@ class _Round:
         snapshots = claim_feeds(self.session, self.owner, self.config, feed_ids=self.feed_ids, limit=room)
         self.exhausted = self.feed_ids is not None or len(snapshots) < room
         self.claimed += len(snapshots)
+        if not snapshots:
+            return 0
         self.keeper.hold(s.id for s in snapshots)
+        if self.pool is None:
+            from corete.federation.fetch import FetchPolicy
+
+            self.policy = FetchPolicy.from_config(self.config)
+            self.pool = _pool(int(self.config["POLL_WORKERS"]))
+            self.parser = _parser_pool(int(self.config["POLL_PARSE_PROCESSES"]))
+        from corete.federation.services import fetch_and_parse
+
         self.pending |= {self.pool.submit(fetch_and_parse, s, self.policy, self.max_items, self.parser)
                          for s in snapshots}
         return len(snapshots)
 
     def finish(self) -> list[PollSummary]:
+        from corete.federation.services import NETWORK_ERRORS
+
         deferred = []  # network failures wait for the end of the round (is it the hub?)
         while self.pending:
             done, self.pending = wait(self.pending, return_when=FIRST_COMPLETED)
@@ -243,6 +253,8 @@ class _Round:
 
 
 def _apply_unchanged(session, outcomes, config, owner, summaries, on_result, keeper) -> list:
+    from corete.federation.services import record_unchanged
+
     try:
         done, rest = record_unchanged(session, outcomes, config, owner)
         session.commit()
@@ -259,6 +271,8 @@ def _apply_unchanged(session, outcomes, config, owner, summaries, on_result, kee
 
 
 def _apply(session, outcome, config, owner, hub_offline, on_result, keeper) -> PollSummary:
+    from corete.federation.services import PollSummary, record_outcome
+
     started = time.monotonic()
     try:
         summary = record_outcome(session, outcome, config, owner=owner, hub_offline=hub_offline)

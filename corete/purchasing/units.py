@@ -48,12 +48,10 @@ def _registry() -> pint.UnitRegistry:
 def _physical(unit: str) -> tuple[str, pint.Unit] | None:
     """(dimension, pint's unit) for a mass or a volume, else None."""
     registry = _registry()
-    from pint.errors import UndefinedUnitError
-
     for spelling in dict.fromkeys((unit, unit.lower())):
         try:
             parsed = registry.Unit(spelling)
-        except (UndefinedUnitError, ValueError, TypeError, AttributeError):
+        except Exception:  # noqa: BLE001 - pint refuses junk in many ways ("]" is a tokenize.TokenError)
             continue
         dimension = str(parsed.dimensionality)
         if dimension in _PHYSICAL:

@@ -11,7 +11,8 @@ import click
 from corete.cli import COMMANDS, load_command
 
 HEAVY_FOR_A_POLL = {"flask_smorest", "flask_migrate", "alembic", "flask_wtf", "folium", "pint",
-                    "numpy", "feedparser", "icalendar", "jsonschema", "corete.map.views", "corete.events.services"}
+                    "numpy", "feedparser", "icalendar", "jsonschema", "requests", "corete.map.views",
+                    "corete.events.services", "corete.federation.services"}
 
 
 def _modules_after(args: list[str], env: dict) -> tuple[str, set[str]]:

@@ -207,3 +207,13 @@ def test_member_totals_add_up_to_the_supplier_total_to_the_cent(case):
     assert goods + sum(result.unallocated_value.values(), D(0)) == value
     assert sum((c.shipping for c in result.members.values()), D(0)) == (result.shipping_fee if result.members else 0)
     assert all(c.goods > 0 for c in result.members.values())
+
+
+@pytest.mark.parametrize("junk", ["]", "(", "kg]", "1/", "**", "kg ** ("])
+def test_a_unit_pint_cannot_even_read_is_a_mismatch_not_a_crash(junk):
+    """Hypothesis found "]": pint raised tokenize.TokenError, which escaped as a 500."""
+    from corete.purchasing.units import UnitMismatch, factor, is_physical
+
+    assert not is_physical(junk)
+    with pytest.raises(UnitMismatch):
+        factor(junk, "kg")

@@ -23,7 +23,7 @@ class Command(NamedTuple):
 
 
 COMMANDS = {
-    "assets": Command("corete.map.cli:assets_cli", "none", "The map's scripts and styles (Leaflet, supercluster)."),
+    "assets": Command("corete.map.cli:assets_cli", "core", "The map's scripts and styles (Leaflet, supercluster)."),
     "db": Command("corete.core.cli:db_cli", "migrations", "Perform database migrations."),
     "demo": Command("corete.demo.cli:demo_cli", "web", "The demo network, served on localhost."),
     "events": Command("corete.events.cli:events_cli", "core", "The merged calendar's stored occurrences."),

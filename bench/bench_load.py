@@ -21,6 +21,7 @@ import json
 import multiprocessing
 import os
 import random
+import resource
 import signal
 import socket
 import subprocess
@@ -124,6 +125,48 @@ def poll_count(env: dict) -> int:
         return conn.execute("SELECT count(*) FROM federation_poll").fetchone()[0]
 
 
+def _stat(pid: int) -> list[str] | None:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+
+
+def cpu_seconds(root: int) -> float:
+    """CPU time of a process, of its children it reaped, and of its live descendants."""
+    tick = os.sysconf("SC_CLK_TCK")
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").glob("[0-9]*"):
+        fields = _stat(int(entry.name))
+        if fields:
+            children.setdefault(int(fields[1]), []).append(int(entry.name))
+    fields = _stat(root)
+    if fields is None:
+        return 0.0
+    total = sum(int(v) for v in fields[11:15])  # utime, stime, cutime, cstime
+    stack = list(children.get(root, []))
+    while stack:
+        pid = stack.pop()
+        live = _stat(pid)
+        if live:
+            total += int(live[11]) + int(live[12])
+        stack += children.get(pid, [])
+    return total / tick
+
+
+def postmaster() -> int | None:
+    for entry in Path("/proc").glob("[0-9]*"):
+        fields = _stat(int(entry.name))
+        try:
+            name = Path(f"/proc/{entry.name}/comm").read_text().strip()
+        except OSError:
+            continue
+        if fields and name == "postgres" and Path(f"/proc/{fields[1]}/comm").exists() and \
+                Path(f"/proc/{fields[1]}/comm").read_text().strip() != "postgres":
+            return int(entry.name)
+    return None
+
+
 def read_stats(path: Path) -> dict:
     pages = {}
     with path.open() as f:
@@ -142,6 +185,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--spaces", type=int, default=300)
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--schedulers", type=int, default=2, help="0: the web side alone, nothing ingested")
     parser.add_argument("--database", default="postgresql+psycopg://postgres@127.0.0.1:5432/corete_bench")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/0")
     args = parser.parse_args()
@@ -172,17 +216,25 @@ def main() -> None:
         logs = (work / "web.log").open("w")
         processes.append(subprocess.Popen([BIN / "corete", "serve", "--bind", f"127.0.0.1:{web_port}",
                                            "--workers", str(args.workers)], env=env, stdout=logs, stderr=logs))
-        for n in range(2):
+        for n in range(args.schedulers):
             log = (work / f"scheduler-{n}.log").open("w")
             processes.append(subprocess.Popen([BIN / "corete", "scheduler"], env=env, stdout=log, stderr=log))
         wait_ready(url)
         polls_before, started = poll_count(env), time.monotonic()
+        groups = {"web (gunicorn)": [processes[0].pid], "schedulers": [p.pid for p in processes[1:]],
+                  "PostgreSQL": [pid for pid in [postmaster()] if pid], "feed server": [feeds.pid]}
+        cpu_before = {name: sum(cpu_seconds(pid) for pid in pids) for name, pids in groups.items()}
+        children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
         subprocess.run([sys.executable, "-m", "locust", "-f", str(Path(__file__).with_name("locustfile.py")),
                         "--headless", "-u", str(args.users), "-r", str(max(1, args.users // 5)),
                         "-t", f"{args.seconds}s", "--host", url, "--csv", str(work / "load"), "--only-summary",
                         "--loglevel", "WARNING"], check=True, capture_output=True)
         minutes = (time.monotonic() - started) / 60
         polls = poll_count(env) - polls_before
+        cpu = {name: round(sum(cpu_seconds(pid) for pid in pids) - cpu_before[name], 1) for name, pids in groups.items()}
+        children_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu["locust"] = round(children_after.ru_utime + children_after.ru_stime
+                              - children_before.ru_utime - children_before.ru_stime, 1)
     finally:
         for process in processes:
             process.send_signal(signal.SIGTERM)
@@ -195,15 +247,18 @@ def main() -> None:
             feeds.terminate()
     pages = read_stats(work / "load_stats.csv")
     total = pages.pop("Aggregated")
-    print(f"\n{args.users} visitors for {args.seconds} s; {args.workers} gunicorn workers, 2 schedulers, "
+    print(f"\n{args.users} visitors for {args.seconds} s; {args.workers} gunicorn workers, {args.schedulers} schedulers, "
           f"PostgreSQL, Redis; {os.cpu_count()} cores")
     print(f"{'page':16} {'requests':>8} {'errors':>6} {'req/s':>6} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7}")
     for name, row in sorted(pages.items()) + [("all", total)]:
         print(f"{name:16} {row['requests']:8} {row['errors']:6} {row['rps']:6} {row['p50_ms']:7.0f} "
               f"{row['p95_ms']:7.0f} {row['p99_ms']:7.0f}")
     print(f"polls meanwhile: {polls} ({polls / minutes:.0f} per minute)")
+    print(f"CPU seconds meanwhile (of {os.cpu_count() * minutes * 60:.0f} available): "
+          + ", ".join(f"{name} {seconds}" for name, seconds in cpu.items()))
     print("saved", save("load", {"users": args.users, "seconds": args.seconds, "spaces": args.spaces,
-                                 "workers": args.workers, "pages": pages, "all": total, "polls": polls,
+                                 "workers": args.workers, "schedulers": args.schedulers, "cpu_seconds": cpu,
+                                 "pages": pages, "all": total, "polls": polls,
                                  "polls_per_minute": round(polls / minutes)}))
 
 

@@ -99,6 +99,9 @@ API_PAGE_SIZE = 50
 # Occurrences of never-ending series are written this many days ahead (and moved on
 # daily by the scheduler); windows past it are expanded on request, more slowly.
 EVENTS_HORIZON_DAYS = 730
+# Calendar pages as anonymous visitors see them are kept this long per address and
+# language in each web worker (new feed data shows after at most this); 0: never kept.
+CALENDAR_CACHE_SECONDS = 30
 API_MAX_PAGE_SIZE = 500
 
 # --- Fetching member feeds (all of it lives in corete/federation/fetch.py) --------------

@@ -26,7 +26,7 @@ from corete.core.models import Generation
 from corete.extensions import db
 
 log = logging.getLogger(__name__)
-NAMES = ("map", "taxonomy")  # rows written by the migration that made the table
+NAMES = ("map", "taxonomy", "calendar")  # rows: the migration that made the table (or the first bump)
 _WATCHERS: dict[str, list[Callable[[Flask], None]]] = {name: [] for name in NAMES}
 
 

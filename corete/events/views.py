@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import Blueprint as FlaskBlueprint
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -16,7 +16,8 @@ from sqlalchemy import select
 
 from corete.core.api import page_bounds
 from corete.core.models import parse_id
-from corete.core.caching import conditional, data_etag
+from corete.core import shared
+from corete.core.caching import DocumentCache, conditional, data_etag
 from corete.core.models import utcnow
 from corete.core.permissions import role_required
 from corete.events.exports import atom_document, atom_feed_id, event_json_ld, export_uid, icalendar_document, occurrence_summary
@@ -242,10 +243,45 @@ def _range(view: str, anchor: dt.date) -> tuple[dt.date, dt.date, dt.date, dt.da
         anchor + dt.timedelta(days=LIST_DAYS)
 
 
+def calendar_pages() -> DocumentCache:
+    """This worker's calendar pages as anonymous visitors see them (CALENDAR_CACHE_SECONDS)."""
+    return current_app.extensions.setdefault("corete_calendar_pages", DocumentCache(max_bytes=32 * 1024 * 1024))
+
+
+def _drop_calendar_pages(app) -> None:
+    if "corete_calendar_pages" in app.extensions:
+        app.extensions["corete_calendar_pages"].clear()
+
+
+shared.on_change("calendar", _drop_calendar_pages)  # a coordinator split two events, in any worker
+
+
+def _shared_page_key(today: dt.date) -> str | None:
+    """The key of a page every anonymous visitor sees alike; None for a logged-in person
+    (their menu, their logout form) or one with a message waiting."""
+    if current_user.is_authenticated or session.get("_flashes"):
+        return None
+    return "\x1f".join((request.host_url, request.full_path, str(get_locale()), today.isoformat()))
+
+
 @pages_bp.route("/calendar")
 def calendar_page():
+    """The calendar. Anonymous visitors' pages are kept CALENDAR_CACHE_SECONDS per address
+    and language: under load a month view is read from the database and rendered once per
+    worker and period, not once per visitor (bench_load.py)."""
     args = _calendar_filters()
     today = utcnow().astimezone(NETWORK_TZ).date()
+    ttl = float(current_app.config["CALENDAR_CACHE_SECONDS"])
+    key = _shared_page_key(today) if ttl > 0 else None
+    if key is None:
+        render, etag = _calendar(args, today)
+        return conditional(render, etag=etag, last_modified=None, max_age=60)
+    body, etag = calendar_pages().get_or_build(key, ttl, lambda: _calendar(args, today)[0]().get_data(as_text=True))
+    return conditional(lambda: Response(body), etag=etag, last_modified=None, max_age=int(ttl))
+
+
+def _calendar(args, today: dt.date):
+    """(render, etag) of a calendar page: render() builds it, the etag says its data."""
     anchor = args.get("date") or today
     first, last, previous, following = _range(args["view"], anchor)
     filters = {k: args.get(k) for k in ("space", "city", "tag", "q")}
@@ -265,8 +301,7 @@ def calendar_page():
         ))
 
     shown = [o for day in days.values() for o in day.items]
-    etag = data_etag(_page_etag("calendar", shown), [day.total for day in days.values()])
-    return conditional(render, etag=etag, last_modified=None, max_age=60)
+    return render, data_etag(_page_etag("calendar", shown), [day.total for day in days.values()])
 
 
 def _query_without(*names) -> dict:
@@ -301,6 +336,7 @@ def split_event(occurrence_id):
     if found is None or other is None or other.id == found.event.id:
         abort(404)
     split(db.session, found.event, other, by=current_user.email)
+    shared.bump(db.session, "calendar")  # every worker drops the calendar pages it kept
     db.session.commit()
     flash(_("The two events are shown apart from now on."), "info")
     return redirect(url_for("events.event_page", occurrence_id=occurrence_id))

@@ -9,7 +9,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.exceptions import HTTPException
 
-from corete import config as default_config
+from corete.configure import configured_flask
 from corete.extensions import babel, db
 
 MIGRATIONS_DIR = os.path.join(os.path.dirname(__file__), "migrations")
@@ -23,19 +23,7 @@ def create_app(test_config: dict | None = None, *, web: bool = True, migrations:
     handlers, the languages) without pages, API, forms or logins: `corete poll` and
     `corete scheduler` start in a fraction of the time. ``migrations`` (default: ``web``)
     adds Flask-Migrate, which `corete db` needs and nothing else does."""
-    app = Flask("corete", instance_relative_config=True)
-    app.config.from_object(default_config)
-    app.config.from_pyfile("config.py", silent=True)
-    app.config.from_prefixed_env("CORETE")
-    if test_config:
-        app.config.update(test_config)
-    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
-        app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(app.instance_path, "corete.sqlite3")
-    if not app.config.get("SECRET_KEY"):
-        raise RuntimeError(
-            "SECRET_KEY is not set: put SECRET_KEY = '...' in instance/config.py or set CORETE_SECRET_KEY "
-            "(`make run` writes a random one for you)."
-        )
+    app = configured_flask(test_config)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {}
     if app.config.get("REDIS_URL") and app.config["RATELIMIT_STORAGE_URI"] == "memory://":

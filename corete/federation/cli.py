@@ -6,24 +6,42 @@ from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import AppGroup, with_appcontext
-from sqlalchemy import select
-
-from corete.extensions import db
-from corete.federation.jobs import poll_round
-from corete.federation.models import Feed
-from corete.spaces.models import Space
+from flask.cli import AppGroup, ScriptInfo
 
 
 @click.command("poll")
 @click.argument("slug", required=False)
 @click.option("--all", "poll_all", is_flag=True, help="Poll every active feed now.")
 @click.option("--due", is_flag=True, help="Poll only the feeds that are due.")
-@with_appcontext
-def poll_command(slug, poll_all, due):
+@click.pass_context
+def poll_command(ctx, slug, poll_all, due):
     """Poll feeds once and print one line per feed."""
     if not (slug or poll_all or due):
         raise click.UsageError("give a space SLUG, --all or --due")
+    if current_app:  # a caller's app (tests, `flask shell`)
+        _poll(slug, poll_all)
+        return
+    if due and not slug and not poll_all:
+        # From cron, every minute, nothing is usually due: one query answers that
+        # before the app is built (federation/due.py).
+        from corete.configure import configured_flask
+        from corete.federation.due import anything_due
+
+        if not anything_due(configured_flask().config["SQLALCHEMY_DATABASE_URI"]):
+            click.echo("nothing to poll")
+            return
+    with ctx.ensure_object(ScriptInfo).load_app().app_context():
+        _poll(slug, poll_all)
+
+
+def _poll(slug, poll_all) -> None:
+    from sqlalchemy import select
+
+    from corete.extensions import db
+    from corete.federation.jobs import poll_round
+    from corete.federation.models import Feed
+    from corete.spaces.models import Space
+
     feed_ids = None
     if slug:
         feed_ids = list(db.session.scalars(select(Feed.id).join(Space).where(Space.slug == slug)))

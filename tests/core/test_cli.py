@@ -12,7 +12,7 @@ from corete.cli import COMMANDS, load_command
 
 HEAVY_FOR_A_POLL = {"flask_smorest", "flask_migrate", "alembic", "flask_wtf", "folium", "pint",
                     "numpy", "feedparser", "icalendar", "jsonschema", "requests", "corete.map.views",
-                    "corete.events.services", "corete.federation.services"}
+                    "corete.events.services", "corete.federation.services", "sqlalchemy", "flask_sqlalchemy"}
 
 
 def _modules_after(args: list[str], env: dict) -> tuple[str, set[str]]:
@@ -53,6 +53,23 @@ def test_a_poll_with_nothing_due_imports_no_page_and_no_parser(app, tmp_path):
                                                           "CORETE_SQLALCHEMY_DATABASE_URI": uri})
     assert printed.strip() == "nothing to poll"
     assert not HEAVY_FOR_A_POLL & modules, HEAVY_FOR_A_POLL & modules
+
+
+def test_a_poll_with_something_due_builds_the_app_and_polls_it(app, session):
+    from sqlalchemy import update
+
+    from corete.core.models import utcnow
+    from corete.federation.models import Feed
+    from tests.conftest import make_space
+
+    make_space(session, "http://127.0.0.1:9/closed.json", name="Porta chiusa")
+    session.execute(update(Feed).values(next_poll_at=utcnow()))
+    session.commit()
+    printed, modules = _modules_after(["poll", "--due"], {
+        "CORETE_SECRET_KEY": "x", "CORETE_SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+        "CORETE_FETCH_ALLOW_NETWORKS": '["127.0.0.1/32"]', "CORETE_POLL_PARSE_PROCESSES": "0"})
+    assert printed.startswith("http://127.0.0.1:9/closed.json: failed") and "[connect]" in printed
+    assert "flask_sqlalchemy" in modules
 
 
 def test_the_app_cli_runs_the_same_commands(runner):

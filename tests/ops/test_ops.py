@@ -86,3 +86,21 @@ def test_every_request_has_an_id_in_its_answer_and_its_log_line(client, caplog):
     assert lines[0].fields["status"] == 200 and lines[0].fields["endpoint"] == "events.calendar_page"
     line = json.loads(JSONFormatter().format(lines[0]))
     assert line["request_id"] == "from-nginx-42" and line["path"] == "/calendar" and line["level"] == "info"
+
+
+def test_a_schedulers_polls_are_counted_by_outcome_duration_and_items():
+    from corete.federation.services import PollSummary
+    from corete.ops import metrics
+
+    def text() -> str:
+        return metrics.exposition({}).decode()
+
+    before = text()
+    metrics.record_poll(PollSummary(1, "http://x/f.json", "applied", new=3, updated=1, rejected=2,
+                                    duration_ms=120, apply_ms=15))
+    metrics.record_poll(PollSummary(2, "http://x/g.json", "failed", duration_ms=30))
+    after = text()
+    for series, grew in (('corete_polls_total{outcome="applied"}', 1), ('corete_polls_total{outcome="failed"}', 1),
+                         ('corete_feed_items_total{result="new"}', 3), ('corete_feed_items_total{result="rejected"}', 2),
+                         ("corete_poll_fetch_seconds_count", 2), ("corete_poll_apply_seconds_count", 1)):
+        assert _sample(after, series) - _sample(before, series) == grew, series

@@ -96,9 +96,13 @@ class FetchPolicy:
             allow_networks=tuple(ipaddress.ip_network(n, strict=False) for n in config["VALIDATE_ALLOW_NETWORKS"]))
 
 
+# "busy": the fetch never started, its host's connections were all taken (not a failure).
+ERROR_CLASSES = ("dns", "connect", "timeout", "tls", "http_4xx", "http_5xx", "rate_limited", "too_large",
+                 "invalid", "blocked", "busy", "not_a_feed")
+
+
 class FetchError(Exception):
-    """A fetch that produced no usable body. ``error_class`` is one of: dns, connect,
-    timeout, tls, http_4xx, http_5xx, rate_limited, too_large, invalid, blocked."""
+    """A fetch that produced no usable body. ``error_class`` is one of ERROR_CLASSES."""
 
     def __init__(self, error_class: str, message: str, *, status: int | None = None,
                  retry_after: float | None = None, bytes_read: int = 0):

@@ -24,6 +24,7 @@ FIXES = {
     "not_a_feed": "give the URL of the feed itself (JSON Feed, iCalendar, RSS or Atom), not of a page",
     "invalid": "see docs/feed-format.md for the format and a complete example",
     "blocked": "the feed must be on a public address, reached over http(s)",
+    "busy": "the hub was busy reading other feeds of this server: try again in a minute",
 }
 
 

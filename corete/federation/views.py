@@ -94,6 +94,7 @@ DOCUMENT_FIXES = {
     "not_a_feed": _l("Give the address of the feed itself (JSON Feed, iCalendar, RSS or Atom), not of a page."),
     "invalid": _l("Compare your feed with the complete example in the feed format guide."),
     "blocked": _l("The feed must be on a public address, reached over http or https."),
+    "busy": _l("The hub was busy reading other feeds of this server: try again in a minute."),
 }
 _POINTER = re.compile(r"^/items/(\d+)(?:/_corete)?(?:/([a-z_]+))?")
 _VEVENT = re.compile(r"^VEVENT (\d+)")
@@ -142,6 +143,7 @@ PLAIN_ERRORS = {
     "not_a_feed": _l("The address gives a web page, not a feed."),
     "invalid": _l("The feed cannot be read: its format is broken."),
     "blocked": _l("The address is not public (a private or local network): the hub does not go there."),
+    "busy": _l("The hub was busy with other feeds of the same server: it tries again shortly."),
 }
 STATUS_LABELS = {
     "failing": _l("failing"), "gone": _l("gone"), "paused": _l("paused"), "redirect": _l("moving"),

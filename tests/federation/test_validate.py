@@ -170,3 +170,18 @@ def test_every_reason_the_real_world_files_give_is_said_in_words(app):
     with app.test_request_context(), force_locale("it"):
         untranslated = [r for r in reasons if in_words(r) == r]
     assert not untranslated, untranslated
+
+
+def test_every_error_class_has_words_for_operators_coordinators_and_the_validator():
+    """A class the fetcher raises (fetch.py) with no explanation would show its bare name
+    ("busy") on the validator page and in the console."""
+    import re
+    from pathlib import Path
+
+    from corete.federation import fetch, validate, views
+
+    raised = set(re.findall(r'FetchError\("([a-z_0-9]+)"', "".join(
+        p.read_text() for p in Path(fetch.__file__).parent.glob("*.py"))))
+    assert raised <= set(fetch.ERROR_CLASSES), raised - set(fetch.ERROR_CLASSES)
+    for table in (validate.FIXES, views.DOCUMENT_FIXES, views.PLAIN_ERRORS):
+        assert set(fetch.ERROR_CLASSES) <= set(table), set(fetch.ERROR_CLASSES) - set(table)

@@ -148,3 +148,13 @@ def test_the_hosted_feeds_address_never_comes_from_the_host_a_request_chose(app,
     app.config["PUBLIC_URL"], app.config["TRUSTED_HOSTS"] = None, ["hub.internal"]
     with app.test_request_context("/", headers={"Host": "hub.internal:8000"}):
         assert base_url() == "http://hub.internal:8000/"  # a host Flask checked against TRUSTED_HOSTS
+
+
+def test_tiles_without_their_credit_stop_the_start_with_a_message(app):
+    """Folium refuses tiles without an attribution: the map page was a 500. Now the hub
+    does not start, and says what to set."""
+    from corete import create_app
+    from tests.conftest import _config
+
+    with pytest.raises(RuntimeError, match="MAP_TILES_ATTRIBUTION"):
+        create_app({**_config(app.config["SQLALCHEMY_DATABASE_URI"]), "MAP_TILES_URL": "https://t.example/{z}/{x}/{y}.png"})

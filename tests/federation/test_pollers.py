@@ -45,7 +45,7 @@ def test_waiting_for_the_hosts_connection_does_not_count_against_the_deadline(ap
 
 def test_a_feed_that_never_got_a_connection_is_tried_again_soon_with_no_failure(app, session, httpserver):
     app.config.update(FETCH_MAX_PER_HOST=1, FETCH_HOST_WAIT=0.3, POLL_WORKERS=3)
-    spaces = _slow_feeds(app, session, httpserver, 3, 1.0)
+    _slow_feeds(app, session, httpserver, 3, 1.0)
     summaries = {s.feed_id: s for s in poll(app)}
     busy = [s for s in summaries.values() if s.error_class == "busy"]
     assert len(busy) == 2 and all(s.outcome == "skipped" for s in busy)
@@ -55,7 +55,6 @@ def test_a_feed_that_never_got_a_connection_is_tried_again_soon_with_no_failure(
         assert feed.consecutive_failures == 0 and feed.last_error_class is None and feed.lease_owner is None
         assert utcnow() + dt.timedelta(seconds=20) < feed.next_poll_at < utcnow() + dt.timedelta(seconds=40)
         assert session.scalar(select(func.count()).select_from(Poll).where(Poll.feed_id == feed.id)) == 0
-    assert len(spaces) == 3
 
 
 def test_a_daily_job_runs_in_one_scheduler_and_once_a_day(app, session):

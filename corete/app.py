@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import threading
 
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
@@ -50,8 +51,20 @@ def create_app(test_config: dict | None = None, *, web: bool = True, migrations:
     return app
 
 
+_WEB_LOCK = threading.Lock()
+
+
+def ensure_web(app: Flask) -> None:
+    """Give a core app (a command's) the pages' routes, templates and filters on first
+    need: what e-mails link to and are rendered with. An app that serves pages has them."""
+    with _WEB_LOCK:
+        if "corete.web" not in app.extensions:
+            _register_web(app)
+
+
 def _register_web(app: Flask) -> None:
     """What serving pages and the API adds to the core."""
+    app.extensions["corete.web"] = True
     from corete.core import edge, headers, shared, templating
     from corete.extensions import api, csrf, limiter, login_manager
 
@@ -84,7 +97,7 @@ def _register_web(app: Flask) -> None:
 
 
 MODEL_MODULES = [f"corete.{room}.models" for room in
-                 ("spaces", "accounts", "federation", "events", "skills", "purchasing", "map", "hosting", "ops")]
+                 ("spaces", "accounts", "federation", "events", "skills", "purchasing", "map", "hosting", "ops", "mail")]
 
 
 def _import_models() -> None:
@@ -113,6 +126,7 @@ def _register_rooms(app: Flask) -> None:
     from corete.federation import views as federation_views
     from corete.home import views as home_views
     from corete.hosting import views as hosting_views
+    from corete.mail import views as mail_views
     from corete.map import views as map_views
     from corete.purchasing import views as purchasing_views
     from corete.skills import views as skills_views
@@ -130,6 +144,7 @@ def _register_rooms(app: Flask) -> None:
     app.register_blueprint(skills_views.pages_bp)
     app.register_blueprint(hosting_views.pages_bp)
     app.register_blueprint(digest_views.bp)
+    app.register_blueprint(mail_views.bp)
     for blueprint in (spaces_views.api_bp, events_views.api_bp, skills_views.api_bp, purchasing_views.api_bp,
                       purchasing_views.purchasing_api_bp, map_views.api_bp, hosting_views.api_bp):
         api.register_blueprint(blueprint)

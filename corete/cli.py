@@ -28,6 +28,7 @@ COMMANDS = {
     "demo": Command("corete.demo.cli:demo_cli", "web", "The demo network, served on localhost."),
     "events": Command("corete.events.cli:events_cli", "core", "The merged calendar's stored occurrences."),
     "feed": Command("corete.federation.cli:feed_cli", "web", "Member feeds."),
+    "mail": Command("corete.mail.cli:mail_cli", "core", "Outgoing e-mail: the outbox and a local catcher."),
     "poll": Command("corete.federation.cli:poll_command", "core", "Poll feeds once and print one line per feed."),
     "purchasing": Command("corete.purchasing.cli:purchasing_cli", "core", "Pooled group purchasing."),
     "scheduler": Command("corete.scheduler:scheduler_command", "core",

@@ -58,6 +58,25 @@ METRICS_TOKEN = None
 # 127.0.0.1; None: not served.
 SCHEDULER_METRICS_PORT = None
 
+# --- E-mail (the keys of Flask-Mail; CORETE_MAIL_SERVER etc. in the environment) ---------------
+# Messages are written to the outbox (table mail_message) and sent by `corete scheduler`
+# (or `corete mail send`). MAIL_SERVER None: nothing is sent, messages wait in the outbox.
+MAIL_SERVER = None
+MAIL_PORT = 25
+MAIL_USE_TLS = False  # STARTTLS after connecting (usually port 587)
+MAIL_USE_SSL = False  # TLS from the start (usually port 465)
+MAIL_USERNAME = None
+MAIL_PASSWORD = None
+MAIL_DEFAULT_SENDER = None  # "CoRete <hub@corete.example>"; None: corete@localhost
+MAIL_TIMEOUT = 30.0  # seconds the SMTP server may take to answer
+# The hub's public address for the links in messages, e.g. "https://hub.corete.example/".
+# None: PUBLIC_URL, else the address of the request that caused the message.
+MAIL_BASE_URL = None
+MAIL_MAX_ATTEMPTS = 8  # temporary failures (4xx, server unreachable) retried with backoff, 1 min to 6 h
+MAIL_SEND_INTERVAL = 5  # seconds between two looks at the outbox by the scheduler
+MAIL_BATCH = 200  # messages leased at a time by one sender
+MAIL_LEASE_SECONDS = 300  # a leased message is reserved for this long (renewed before each send)
+
 # --- The map -----------------------------------------------------------------------------------
 # A tile server for the map's background, e.g. "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 # (mind its usage policy) or your own. None: only the offline layer of Italy's regions,

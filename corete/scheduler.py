@@ -64,6 +64,25 @@ def _tick(app, owner: str, started_at: dt.datetime) -> None:
             db.session.remove()
 
 
+def _send_mail(app, owner: str) -> None:
+    """Sends what the outbox holds that is due. Messages are leased: several schedulers
+    share the outbox and never send one message twice."""
+    from corete.mail.services import deliver
+
+    with app.app_context():
+        try:
+            outcome = deliver(db.session, app.config, owner)
+            if outcome.sent or outcome.retried or outcome.failed or outcome.refused:
+                log.info("mail: %s", outcome.line())
+            elif outcome.error and app.config["MAIL_SERVER"]:
+                log.warning("mail: %s", outcome.error)
+        except Exception:
+            log.exception("sending mail failed; the next look tries again")
+            db.session.rollback()
+        finally:
+            db.session.remove()
+
+
 @click.command("scheduler")
 @click.option("--metrics-port", type=click.IntRange(1, 65535),
               help="Serve this scheduler's Prometheus metrics on 127.0.0.1 at this port.")
@@ -83,6 +102,8 @@ def scheduler_command(metrics_port):
                       max_instances=1, coalesce=True, id="poll")
     scheduler.add_job(_materialise, "interval", hours=1, args=(app, owner), max_instances=1, coalesce=True,
                       id="materialise", next_run_time=dt.datetime.now(dt.timezone.utc))
+    scheduler.add_job(_send_mail, "interval", seconds=int(app.config["MAIL_SEND_INTERVAL"]), args=(app, owner),
+                      max_instances=1, coalesce=True, id="mail")
     beat(db.session, owner, started_at)  # seen at once: /readyz need not wait for the first tick
     click.echo(f"scheduler {owner}: looking for due feeds every {app.config['SCHEDULER_TICK']} s")
     try:

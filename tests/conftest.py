@@ -139,6 +139,28 @@ def httpserver_listen_address():
     return ("127.0.0.1", 0)
 
 
+@pytest.fixture
+def mailbox(app):
+    """A real SMTP server on 127.0.0.1 (aiosmtpd) the app sends to; ``mailbox.send()``
+    runs the sender as the scheduler does and returns its outcome."""
+    from corete.federation.jobs import poller_id
+    from corete.mail import catcher
+    from corete.mail.services import deliver
+
+    controller, box, port = catcher.start()
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_DEFAULT_SENDER="CoRete <hub@corete.example>")
+    box.port = port
+    box.send = lambda **kw: deliver(db.session, app.config, kw.pop("owner", None) or poller_id(), **kw)
+    yield box
+    controller.stop()
+
+
+def links_in(message) -> list[str]:
+    """The http(s) links of a delivered message's plain-text part."""
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    return re.findall(r"https?://\S+", text)
+
+
 def make_space(session, *urls, name="Spazio di prova", **fields):
     space = add_space(session, name, list(urls), **fields)
     session.commit()

@@ -84,6 +84,22 @@ def invite(session, email: str, spaces: list, *, by=None, days: float = 7, role:
     return invitation, token
 
 
+def mail_invitation(session, invitation: Invitation, token: str, *, lang: str, inviter: str) -> None:
+    """The invitation's link, e-mailed to the future operator (queued with it)."""
+    from flask import url_for
+
+    from corete.core.templating import network_time
+    from corete.mail.services import queue
+    from corete.spaces.models import Space
+
+    names = ", ".join(session.scalars(select(Space.name).where(Space.id.in_(invitation.space_ids or [0]))
+                                      .order_by(Space.name)))
+    queue(session, key=f"invitation:{invitation.id}", kind="invitation", to=invitation.email, lang=lang,
+          subject=lambda: _("Your invitation to the CoRete network"), sensitive=True,
+          context={"inviter": inviter, "spaces": names, "expires": network_time(invitation.expires_at),
+                   "link": url_for("accounts.accept_invitation", token=token, _external=True)})
+
+
 def open_invitation(session, token: str) -> Invitation:
     """The invitation a token names, if it can still be used."""
     invitation = session.scalar(select(Invitation).where(Invitation.token_hash == _token_hash(token or "")))

@@ -28,6 +28,17 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
+def insert_once(session, model, values: dict, key: str) -> bool:
+    """INSERT a row unless one with the same unique ``key`` column exists, in one statement
+    that cannot race (ON CONFLICT DO NOTHING, on SQLite and PostgreSQL): whether it was new."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    result = session.execute(insert(model).values(**values).on_conflict_do_nothing(index_elements=[key]))
+    return result.rowcount == 1
+
+
 def db_now(session) -> dt.datetime:
     """The database's clock, aware, in UTC: what leases and heartbeats written by several
     machines are measured with (their own clocks may disagree). SQLite is on one machine:

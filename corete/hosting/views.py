@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint as FlaskBlueprint
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_smorest import Blueprint
@@ -13,7 +14,7 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 
 from corete.accounts.models import Invitation, User
-from corete.accounts.services import AccountError, invite, revoke
+from corete.accounts.services import AccountError, invite, mail_invitation, revoke
 from corete.core.api import editing_doc
 from corete.core.caching import conditional
 from corete.core.forms import attempt, form_errors
@@ -170,12 +171,14 @@ def operators():
                 if space is None:
                     raise AccountError(_("Choose a space of the list."))
             days = form.get("days") or current_app.config["INVITATION_DAYS"]
-            return invite(db.session, form["email"], [space], by=current_user, days=days)
+            invitation, token = invite(db.session, form["email"], [space], by=current_user, days=days)
+            mail_invitation(db.session, invitation, token, lang=str(get_locale() or "it"), inviter=current_user.email)
+            return invitation, token
         result, errors = attempt(db.session, work, (AccountError, RegistryError), "email")
         if not errors:
             invitation, token = result
             link = url_for("accounts.accept_invitation", token=token, _external=True)
-            flash(_("Invitation ready for %(email)s: send them the link below; it is shown only now.",
+            flash(_("Invitation e-mailed to %(email)s. The link below is shown only now, should you want to send it yourself.",
                     email=invitation.email), "info")
             values = {}
     invitations = db.session.scalars(select(Invitation).order_by(Invitation.created_at.desc()).limit(100)).all()

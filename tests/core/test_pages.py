@@ -114,6 +114,11 @@ def demo_pages(demo, session) -> list[tuple[str, object, str]]:
     series = session.scalar(select(Event.id).where(Event.rrule.is_not(None)).order_by(Event.id))
     feed = session.scalar(select(Feed.id))
     item = session.scalar(select(HostedItem.id))
+    demo.coordinator.post("/operators", data={"csrf_token": demo.coordinator_csrf, "email": "nuova@lab121.example",
+                                              "space": "lab121"})  # a message in the outbox
+    from corete.mail.models import Message
+
+    message = session.scalar(select(Message.id))
     demo.coordinator.post(f"/map/moderation/{proposal}", data={"csrf_token": demo.coordinator_csrf, "action": "approve"})
     pages = [
         ("citizen", "/"), ("citizen", "/calendar"), ("citizen", "/calendar?view=week"),
@@ -132,7 +137,8 @@ def demo_pages(demo, session) -> list[tuple[str, object, str]]:
         ("coordinator", "/map/moderation"), ("coordinator", f"/map/moderation/{proposal}"),
         ("coordinator", "/purchasing"), ("coordinator", "/purchasing/catalogue"), ("coordinator", "/purchasing/queue"),
         ("coordinator", f"/purchasing/rounds/{rnd}"), ("coordinator", f"/purchasing/rounds/{rnd}/order"),
-        ("coordinator", "/skills/unmapped"), ("coordinator", f"/events/{event}"),
+        ("coordinator", "/skills/unmapped"), ("coordinator", f"/events/{event}"), ("coordinator", "/outbox"),
+        ("coordinator", f"/outbox/{message}"),
     ]
     return [(name, who[name], url) for name, url in pages]
 

@@ -86,6 +86,9 @@ MAIL_LEASE_SECONDS = 300  # a leased message is reserved for this long (renewed 
 # A private address must also be in FETCH_ALLOW_NETWORKS.
 PUBLIC_URL = None
 INVITATION_DAYS = 7  # an operator's invitation link works this long, once
+PASSWORD_RESET_HOURS = 2  # a "forgot password" link works this long, once
+PASSWORD_RESET_RATE_LIMIT = "5 per hour"  # requests a client address may make
+EMAIL_CHANGE_HOURS = 48  # the link confirming a new address works this long
 MAP_TILES_URL = None
 MAP_TILES_ATTRIBUTION = None  # HTML shown in the map's corner, e.g. '&copy; OpenStreetMap contributors'
 # Where `npm ci` put Leaflet and supercluster (None: corete/map/assets/node_modules).

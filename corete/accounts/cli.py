@@ -1,4 +1,4 @@
-"""`corete users create`."""
+"""`corete users create|list|disable|enable`."""
 from __future__ import annotations
 
 import click
@@ -6,7 +6,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from corete.accounts.models import ROLES
-from corete.accounts.services import AccountError, create_user
+from corete.accounts.services import AccountError, create_user, find_user, set_active, users
 from corete.extensions import db
 from corete.spaces.models import Space
 
@@ -39,3 +39,39 @@ def create_command(email, role, password_file, spaces):
     click.echo(f"created {user.role} {user.email}")
     if role == "operator" and not spaces:
         click.echo("note: this operator edits no space until one is bound (--space)")
+
+
+@users_cli.command("list")
+def list_command():
+    """Every account: e-mail, role, state, spaces, last login."""
+    for user in users(db.session):
+        spaces = ",".join(s.slug for s in user.spaces) or "-"
+        last = user.last_login_at.strftime("%Y-%m-%d %H:%M") if user.last_login_at else "never"
+        click.echo(f"{user.email}\t{user.role}\t{'active' if user.active else 'disabled'}\t{spaces}\t{last}")
+
+
+def _set_active(email: str, active: bool) -> None:
+    user = find_user(db.session, email)
+    if user is None:
+        raise click.ClickException(f"no account has the address {email}")
+    try:
+        set_active(db.session, user, active)
+    except AccountError as e:
+        db.session.rollback()
+        raise click.ClickException(str(e)) from None
+    db.session.commit()
+    click.echo(f"{'enabled' if active else 'disabled'} {user.email}" + ("" if active else ": its sessions ended"))
+
+
+@users_cli.command("disable")
+@click.argument("email")
+def disable_command(email):
+    """Stop an account logging in; every session it has ends at once."""
+    _set_active(email, False)
+
+
+@users_cli.command("enable")
+@click.argument("email")
+def enable_command(email):
+    """Let a disabled account log in again."""
+    _set_active(email, True)

@@ -119,10 +119,7 @@ def accept(session, token: str, password: str, confirm: str) -> User:
     from corete.spaces.models import Space
 
     invitation = open_invitation(session, token)
-    if password != confirm:
-        raise AccountError(_("The two passwords differ."))
-    if len(password or "") < MIN_PASSWORD:  # said here in the person's language
-        raise AccountError(_("The password needs at least %(n)d characters.", n=MIN_PASSWORD))
+    _check_password(password, confirm)
     # Claimed by one conditional UPDATE before anything else is written: of several
     # people (or tabs) accepting at once, the database lets exactly one through.
     claimed = session.execute(
@@ -156,3 +153,169 @@ def user_of_session(session, token: str) -> User | None:
             or int(epoch) != user.session_epoch:
         return None
     return user
+
+
+# --- Passwords and addresses: signed links, by e-mail ------------------------------------
+# A link carries the user's id signed with SECRET_KEY (itsdangerous, as Flask's session
+# cookie) and a fingerprint of what it changes: a reset link names the current password
+# hash, so it stops working once the password changes (used once); an address link names
+# the current address. Nothing is stored: the database holds no token.
+
+RESET_SALT, ADDRESS_SALT = "corete.password-reset", "corete.email-change"
+
+
+def _serializer(salt: str):
+    from flask import current_app
+    from itsdangerous import URLSafeTimedSerializer
+
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
+
+
+def _fingerprint(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
+
+
+def _check_password(password: str, confirm: str) -> None:
+    if password != confirm:
+        raise AccountError(_("The two passwords differ."))
+    if len(password or "") < MIN_PASSWORD:
+        raise AccountError(_("The password needs at least %(n)d characters.", n=MIN_PASSWORD))
+
+
+def _set_password(session, user: User, password: str) -> None:
+    user.password_hash = generate_password_hash(password, method="scrypt")
+    end_sessions(session, user)  # every session, this one included, ends: the old password's
+
+
+def request_reset(session, email: str, *, lang: str) -> None:
+    """Queue a reset link when an active account has this address; nothing otherwise (the
+    page says the same either way). At most one link per account every ten minutes."""
+    import time
+
+    from flask import url_for
+
+    from corete.mail.services import queue
+
+    user = session.scalar(select(User).where(func.lower(User.email) == (email or "").strip().lower()))
+    if user is None or not user.active:
+        return
+    token = _serializer(RESET_SALT).dumps({"u": user.id, "p": _fingerprint(user.password_hash)})
+    queue(session, key=f"password-reset:{user.id}:{int(time.time() // 600)}", kind="password_reset",
+          to=user.email, lang=lang, subject=lambda: _("Choose a new password for CoRete"), sensitive=True,
+          context={"link": url_for("accounts.reset_password", token=token, _external=True),
+                   "hours": _link_hours("PASSWORD_RESET_HOURS")})
+
+
+def _link_hours(key: str) -> int:
+    from flask import current_app
+
+    return int(current_app.config[key])
+
+
+def _load(token: str, salt: str, hours_key: str) -> dict | None:
+    from itsdangerous import BadSignature
+
+    try:
+        data = _serializer(salt).loads(token or "", max_age=_link_hours(hours_key) * 3600)
+    except BadSignature:  # tampered, truncated or expired (SignatureExpired is one)
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def reset_user(session, token: str) -> User | None:
+    """The account a reset link may still change, or None (wrong, expired or used)."""
+    data = _load(token, RESET_SALT, "PASSWORD_RESET_HOURS")
+    user = session.get(User, data.get("u")) if data and isinstance(data.get("u"), int) else None
+    if user is None or not user.active or data.get("p") != _fingerprint(user.password_hash):
+        return None
+    return user
+
+
+def reset_password(session, token: str, password: str, confirm: str) -> User:
+    user = reset_user(session, token)
+    if user is None:
+        raise AccountError(_("This link is not valid any more: ask for a new one."))
+    _check_password(password, confirm)
+    _set_password(session, user, password)
+    return user
+
+
+def change_password(session, user: User, current: str, password: str, confirm: str) -> None:
+    if not check_password_hash(user.password_hash, current or ""):
+        raise AccountError(_("The current password is wrong."))
+    _check_password(password, confirm)
+    _set_password(session, user, password)
+
+
+def request_address_change(session, user: User, current: str, new_email: str, *, lang: str) -> str:
+    """Queue a confirmation link to the new address; the address changes when it is followed."""
+    from flask import url_for
+
+    from corete.mail.services import queue
+
+    new_email = (new_email or "").strip().lower()
+    if not check_password_hash(user.password_hash, current or ""):
+        raise AccountError(_("The current password is wrong."))
+    if not _EMAIL.match(new_email):
+        raise AccountError(_("%(email)s is not an e-mail address", email=new_email or "''"))
+    if session.scalar(select(User.id).where(func.lower(User.email) == new_email)) is not None:
+        raise AccountError(_("%(email)s already has an account", email=new_email))
+    token = _serializer(ADDRESS_SALT).dumps({"u": user.id, "e": new_email, "o": _fingerprint(user.email)})
+    queue(session, key=f"email-change:{user.id}:{_fingerprint(token)}", kind="email_change", to=new_email,
+          lang=lang, subject=lambda: _("Confirm your new address for CoRete"), sensitive=True,
+          context={"link": url_for("accounts.confirm_email", token=token, _external=True), "old": user.email,
+                   "hours": _link_hours("EMAIL_CHANGE_HOURS")})
+    return new_email
+
+
+def address_change(session, token: str) -> tuple[User, str] | None:
+    """(the account, its new address) a confirmation link names, if it still applies."""
+    data = _load(token, ADDRESS_SALT, "EMAIL_CHANGE_HOURS")
+    user = session.get(User, data.get("u")) if data and isinstance(data.get("u"), int) else None
+    if user is None or not user.active or data.get("o") != _fingerprint(user.email) \
+            or not isinstance(data.get("e"), str) or not _EMAIL.match(data["e"]):
+        return None
+    return user, data["e"]
+
+
+def confirm_address(session, token: str, *, lang: str) -> User:
+    from corete.mail.services import queue
+
+    found = address_change(session, token)
+    if found is None:
+        raise AccountError(_("This link is not valid any more: ask for a new one."))
+    user, new_email = found
+    if session.scalar(select(User.id).where(func.lower(User.email) == new_email, User.id != user.id)) is not None:
+        raise AccountError(_("%(email)s already has an account", email=new_email))
+    old = user.email
+    user.email = new_email
+    queue(session, key=f"email-changed:{user.id}:{_fingerprint(old + new_email)}", kind="email_changed", to=old,
+          lang=lang, subject=lambda: _("The address of your CoRete account changed"),
+          context={"old": old, "new": new_email})
+    return user
+
+
+# --- Coordinators: who may log in ------------------------------------------------------------
+
+
+def users(session) -> list[User]:
+    return list(session.scalars(select(User).order_by(User.role, User.email)))
+
+
+def find_user(session, email: str) -> User | None:
+    return session.scalar(select(User).where(func.lower(User.email) == (email or "").strip().lower()))
+
+
+def set_active(session, user: User, active: bool, *, by: User | None = None) -> None:
+    """Disable (every session of the user ends at once) or enable an account. Nobody
+    disables themselves, and the last active coordinator stays."""
+    if active:
+        user.active = True
+        return
+    if by is not None and by.id == user.id:
+        raise AccountError(_("You cannot disable your own account."))
+    if user.role == "coordinator" and user.active and session.scalar(
+            select(func.count(User.id)).where(User.role == "coordinator", User.active.is_(True))) <= 1:
+        raise AccountError(_("This is the last active coordinator: enable or create another one first."))
+    user.active = False
+    end_sessions(session, user)

@@ -2,13 +2,15 @@
 Accept-Language, else Italian."""
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import current_app, has_request_context, request
 
 COOKIE = "lang"
 
 
 def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        return "en"  # a command's messages, in the language of its help (e-mails choose their own)
     chosen = request.cookies.get(COOKIE)
     if chosen in languages:
         return chosen

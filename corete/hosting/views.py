@@ -14,7 +14,8 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 
 from corete.accounts.models import Invitation, User
-from corete.accounts.services import AccountError, invite, mail_invitation, revoke
+from corete.accounts.views import role_names
+from corete.accounts.services import AccountError, invite, mail_invitation, revoke, set_active, users
 from corete.core.api import editing_doc
 from corete.core.caching import conditional
 from corete.core.forms import attempt, form_errors
@@ -184,10 +185,27 @@ def operators():
     invitations = db.session.scalars(select(Invitation).order_by(Invitation.created_at.desc()).limit(100)).all()
     spaces = db.session.execute(select(Space.slug, Space.name).order_by(Space.name)).all()
     names = dict(db.session.execute(select(Space.id, Space.name)).all())
-    people = db.session.scalars(select(User).where(User.role == "operator").order_by(User.email)).all()
+    people = users(db.session)
     return render_template("hosting/operators.html", errors=errors, link=link, values=values,
                            invitations=invitations, spaces=spaces, names=names, operators=people,
-                           now=utcnow()), (400 if errors else 200)
+                           role_names=role_names(), now=utcnow()), (400 if errors else 200)
+
+
+@pages_bp.route("/operators/users/<int:user_id>/<any(disable, enable):action>", methods=["POST"])
+@role_required("coordinator")
+def set_user_active(user_id, action):
+    """Disabling ends every session of the account at once; enabling lets it log in again."""
+    user = db.get_or_404(User, user_id)
+    try:
+        set_active(db.session, user, action == "enable", by=current_user)
+    except AccountError as e:
+        db.session.rollback()
+        flash(str(e), "error")
+    else:
+        db.session.commit()
+        flash(_("%(email)s can log in again.", email=user.email) if action == "enable"
+              else _("%(email)s is disabled: its sessions have ended.", email=user.email), "info")
+    return redirect(url_for("hosting.operators"))
 
 
 @pages_bp.route("/operators/invitations/<int:invitation_id>/revoke", methods=["POST"])

@@ -23,7 +23,7 @@ METHODS = [("corete/**/templates/**.html", "jinja2"), ("corete/templates/**.html
 
 # Routes a crawl does not read as pages: files, feeds, redirects and forms' targets.
 NOT_PAGES = {"static", "map.static", "map.asset", "map.asset_image", "map.regions", "core.set_language",
-             "accounts.accept_invitation", "hosting.feed_json", "purchasing.order_csv", "events.network_ics",
+             "accounts.accept_invitation", "accounts.reset_password", "accounts.confirm_email", "hosting.feed_json", "purchasing.order_csv", "events.network_ics",
              "events.space_ics", "events.event_ics", "events.new_atom", "events.upcoming_atom", "events.space_atom",
              "digest.digest_atom", "ops.healthz", "ops.readyz", "ops.metrics_page"}  # machines ask these
 
@@ -127,10 +127,10 @@ def demo_pages(demo, session) -> list[tuple[str, object, str]]:
         ("citizen", "/map?view=list"), ("citizen", "/embed/map"), ("citizen", "/map/propose"),
         ("citizen", "/map/credits"), ("citizen", "/purchasing"), ("citizen", f"/purchasing/rounds/{rnd}"),
         ("citizen", f"/purchasing/rounds/{rnd}/statements/{statement_space}"), ("citizen", "/skills"),
-        ("citizen", "/skills?q=grafica"), ("citizen", "/validate"), ("citizen", "/digest"), ("citizen", "/login"),
+        ("citizen", "/skills?q=grafica"), ("citizen", "/validate"), ("citizen", "/digest"), ("citizen", "/login"), ("citizen", "/password/forgot"),
         ("citizen", f"/map/proposals/{proposal}"),
         *(("citizen", f"/spaces/{slug}") for slug in session.scalars(select(Space.slug))),
-        ("operator", "/my/spaces"), ("operator", "/spaces/lab121/edit"), ("operator", "/spaces/lab121/edit/event/new"),
+        ("operator", "/my/spaces"), ("operator", "/account"), ("operator", "/spaces/lab121/edit"), ("operator", "/spaces/lab121/edit/event/new"),
         ("operator", "/spaces/lab121/edit/skill/new"), ("operator", "/spaces/lab121/edit/need/new"),
         ("operator", f"/spaces/lab121/edit/items/{item}"), ("operator", "/map/propose"),
         ("coordinator", "/console"), ("coordinator", f"/console/feeds/{feed}"), ("coordinator", "/operators"),

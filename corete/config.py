@@ -161,5 +161,9 @@ POLL_BATCH = 200  # feeds claimed per round
 POLL_HISTORY_KEEP = 50  # poll records kept per feed
 POLL_REMOVAL_HOLD_RATIO = 0.5  # a poll removing more than this share of items waits for confirmation
 FEED_STALE_DAYS = 7  # the console lists spaces none of whose feeds was read for this long
+# A feed's operators and the coordinators are e-mailed once when it fails this many times in
+# a row or for this many hours (whichever comes first), and once when it is read again.
+FEED_ALERT_FAILURES = 3
+FEED_ALERT_HOURS = 6
 POLL_REDIRECT_CONFIRMATIONS = 3  # permanent redirects seen in a row before the URL changes
 SCHEDULER_TICK = 10  # seconds between two looks for due feeds

@@ -21,29 +21,44 @@ from corete.ops import metrics
 from corete.ops.services import beat, claim_job, job_finished
 
 log = logging.getLogger(__name__)
-MATERIALISE_EVERY = dt.timedelta(hours=23)  # asked hourly: runs once a day
-MATERIALISE_LEASE = dt.timedelta(hours=1)
+DAILY = dt.timedelta(hours=23)  # asked hourly: runs once a day
+DAILY_LEASE = dt.timedelta(hours=1)
 
 
-def _materialise(app, owner: str) -> None:
-    """Daily, by one scheduler of all those running: series that never end get their next
-    days of occurrences written. Each scheduler asks every hour; the one that takes the
-    job's lease runs it, when it has not run for a day."""
+def _daily(app, owner: str, name: str, work) -> None:
+    """Daily, by one scheduler of all those running. Each scheduler asks every hour; the one
+    that takes the job's lease runs it, when it has not run for a day."""
     with app.app_context():
         try:
-            if not claim_job(db.session, "materialise", owner, every=MATERIALISE_EVERY, lease=MATERIALISE_LEASE):
+            if not claim_job(db.session, name, owner, every=DAILY, lease=DAILY_LEASE):
                 return
             ran = False
             try:
-                log.info("occurrences of %d events (re)written", extend(db.session))
+                log.info("%s: %s", name, work(app))
+                db.session.commit()
                 ran = True
             finally:
                 db.session.rollback()
-                job_finished(db.session, "materialise", owner, ran=ran)
+                job_finished(db.session, name, owner, ran=ran)
         except Exception:
-            log.exception("extending the occurrences failed; the next hour tries again")
+            log.exception("the daily job %s failed; the next hour tries again", name)
         finally:
             db.session.remove()
+
+
+def _materialise(app) -> str:
+    """Series that never end get their next days of occurrences written."""
+    return f"occurrences of {extend(db.session)} events (re)written"
+
+
+def _daily_summary(app) -> str:
+    """The coordinators' summary of silent spaces and held removals (when there are some)."""
+    from corete.federation.alerts import daily_summary
+
+    return f"{daily_summary(db.session, utcnow(), app.config)} summaries queued"
+
+
+DAILY_JOBS = {"materialise": _materialise, "daily-summary": _daily_summary}
 
 
 def _tick(app, owner: str, started_at: dt.datetime) -> None:
@@ -100,8 +115,9 @@ def scheduler_command(metrics_port):
     scheduler = BlockingScheduler(timezone="UTC")
     scheduler.add_job(_tick, "interval", seconds=int(app.config["SCHEDULER_TICK"]), args=(app, owner, started_at),
                       max_instances=1, coalesce=True, id="poll")
-    scheduler.add_job(_materialise, "interval", hours=1, args=(app, owner), max_instances=1, coalesce=True,
-                      id="materialise", next_run_time=dt.datetime.now(dt.timezone.utc))
+    for name, work in DAILY_JOBS.items():
+        scheduler.add_job(_daily, "interval", hours=1, args=(app, owner, name, work), max_instances=1,
+                          coalesce=True, id=name, next_run_time=dt.datetime.now(dt.timezone.utc))
     scheduler.add_job(_send_mail, "interval", seconds=int(app.config["MAIL_SEND_INTERVAL"]), args=(app, owner),
                       max_instances=1, coalesce=True, id="mail")
     beat(db.session, owner, started_at)  # seen at once: /readyz need not wait for the first tick

@@ -33,6 +33,8 @@ class User(UserMixin, db.Model):
     # Part of what a session cookie holds (get_id): counting it up ends every session of
     # this user, in every worker and machine, cookies copied elsewhere included.
     session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The language the person last used the hub in: what the hub's e-mails to them are in.
+    lang: Mapped[str | None] = mapped_column(String(5))
 
     spaces = relationship("Space", secondary=user_spaces, lazy="selectin", order_by="Space.name")
 

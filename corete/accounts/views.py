@@ -52,6 +52,7 @@ def login():
             flash(_("Wrong e-mail or password."), "error")
             return render_template("accounts/login.html", email=request.form.get("email", "")), 401
         login_user(user)
+        user.lang = _lang()  # the hub's e-mails to this person are in it
         db.session.commit()
         return redirect(_safe_next(request.args.get("next")))
     return render_template("accounts/login.html", email="")
@@ -88,6 +89,7 @@ def accept_invitation(token):
     if request.method == "POST":
         try:
             user = accept(db.session, token, request.form.get("password", ""), request.form.get("confirm", ""))
+            user.lang = _lang()
         except InvitationError as e:  # used by someone else meanwhile
             db.session.rollback()
             return _unusable(e)

@@ -37,6 +37,10 @@ class Feed(db.Model):
     last_error_class: Mapped[str | None] = mapped_column(String(20))
     last_error_message: Mapped[str | None] = mapped_column(Text)
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    # The current episode of failures (None while the feed is read fine) and when its
+    # people were told: one alert when it starts failing, one when it recovers.
+    failing_since: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    alerted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     # Permanent redirects: adopted only after POLL_REDIRECT_CONFIRMATIONS in a row.
     redirect_candidate: Mapped[str | None] = mapped_column(String(2000))
     redirect_confirmations: Mapped[int] = mapped_column(Integer, default=0)

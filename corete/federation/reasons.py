@@ -120,3 +120,36 @@ def in_words(reason: str) -> str:
 def shapes() -> list[str]:
     """The reasons' patterns (for the tests)."""
     return [pattern for pattern, _message in _SHAPES]
+
+
+# What a failed fetch means (fetch.ERROR_CLASSES), for the space's people: on the validator
+# page, the console and in the alerts the hub e-mails.
+PLAIN_ERRORS = {
+    "dns": _l("The feed's address does not exist: its host name is unknown."),
+    "connect": _l("The space's server did not answer: it may be down."),
+    "timeout": _l("The space's server is too slow: the hub gave up waiting."),
+    "tls": _l("The site's HTTPS certificate is not valid (expired, or for another name)."),
+    "http_4xx": _l("The server refuses the feed (not found, or it needs a login)."),
+    "http_5xx": _l("The space's server has an error of its own."),
+    "rate_limited": _l("The server asks the hub to come back later."),
+    "too_large": _l("The feed is larger than the hub accepts."),
+    "not_a_feed": _l("The address gives a web page, not a feed."),
+    "invalid": _l("The feed cannot be read: its format is broken."),
+    "blocked": _l("The address is not public (a private or local network): the hub does not go there."),
+    "busy": _l("The hub was busy with other feeds of the same server: it tries again shortly."),
+}
+# And what to do about it.
+DOCUMENT_FIXES = {
+    "dns": _l("Check the host name in the address."),
+    "connect": _l("Check that the server is up and reachable from the internet."),
+    "timeout": _l("Serve the feed as a static file: it is quicker."),
+    "tls": _l("Renew or fix the site's HTTPS certificate."),
+    "http_4xx": _l("Publish the feed at a public address that needs no login."),
+    "http_5xx": _l("The server has an error: look at its logs."),
+    "rate_limited": _l("Let the hub read the feed every few minutes."),
+    "too_large": _l("Publish fewer or shorter items."),
+    "not_a_feed": _l("Give the address of the feed itself (JSON Feed, iCalendar, RSS or Atom), not of a page."),
+    "invalid": _l("Compare your feed with the complete example in the feed format guide."),
+    "blocked": _l("The feed must be on a public address, reached over http or https."),
+    "busy": _l("The hub was busy reading other feeds of this server: try again in a minute."),
+}

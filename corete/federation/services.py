@@ -17,6 +17,7 @@ from sqlalchemy import delete, func, insert, or_, select, update
 
 from corete.core.handover import FeedDocument, Item, Rejection, handlers
 from corete.core.models import utcnow
+from corete.federation import alerts
 from corete.federation.fetch import FetchError, FetchPolicy, FetchResult, fetch
 from corete.federation.models import Feed, FeedItem, Poll
 from corete.federation.parse import InvalidDocument, NotAFeed, parse_feed
@@ -169,6 +170,7 @@ def record_outcome(session, outcome: FetchOutcome, config, *, owner: str | None 
     feed.last_status = summary.status
     if error is not None:
         _record_failure(feed, error, now, config, summary, hub_offline)
+        alerts.after_failure(session, feed, error.error_class, now, config, hub_offline=hub_offline)
     elif outcome.document is not None and outcome.document.expired:
         feed.state = "gone"
         feed.last_error_class = None
@@ -198,6 +200,7 @@ def record_outcome(session, outcome: FetchOutcome, config, *, owner: str | None 
         _after_fetch(feed, result, now, config)
         feed.last_success_at = now
         feed.consecutive_failures = 0
+        alerts.after_success(session, feed, now, config)
         feed.last_error_class = feed.last_error_message = None
     rejections = []
     if outcome.document is not None:
@@ -232,7 +235,8 @@ def record_unchanged(session, outcomes: list[FetchOutcome], config, owner: str) 
     if not simple:
         return [], rest
     eligible = _still_leased(session, [o.snapshot.id for o in simple], owner, Feed.held_removals.is_(None),
-                             Feed.redirect_candidate.is_(None), Feed.state == "active")
+                             Feed.redirect_candidate.is_(None), Feed.state == "active",
+                             Feed.failing_since.is_(None))  # a recovery is told: the general path
     rest += [o for o in simple if o.snapshot.id not in eligible]
     simple = [o for o in simple if o.snapshot.id in eligible]
     if not simple:

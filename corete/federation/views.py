@@ -17,7 +17,7 @@ from corete.federation import services
 from corete.federation.fetch import FetchPolicy
 from corete.federation.jobs import poll_round
 from corete.federation.models import Feed
-from corete.federation.reasons import in_words
+from corete.federation.reasons import DOCUMENT_FIXES, PLAIN_ERRORS, in_words
 from corete.federation.validate import preview as build_preview
 from corete.federation.validate import validate_source
 from corete.spaces.models import Space
@@ -82,20 +82,6 @@ FIELD_FIXES = {
 }
 FIELD_FIXES["lon"] = FIELD_FIXES["lat"]
 ICS_FIXES = {"DTSTART": "start", "DTEND": "end", "RRULE": "rrule", "TZID": "timezone", "UID": "id", "DURATION": "end"}
-DOCUMENT_FIXES = {
-    "dns": _l("Check the host name in the address."),
-    "connect": _l("Check that the server is up and reachable from the internet."),
-    "timeout": _l("Serve the feed as a static file: it is quicker."),
-    "tls": _l("Renew or fix the site's HTTPS certificate."),
-    "http_4xx": _l("Publish the feed at a public address that needs no login."),
-    "http_5xx": _l("The server has an error: look at its logs."),
-    "rate_limited": _l("Let the hub read the feed every few minutes."),
-    "too_large": _l("Publish fewer or shorter items."),
-    "not_a_feed": _l("Give the address of the feed itself (JSON Feed, iCalendar, RSS or Atom), not of a page."),
-    "invalid": _l("Compare your feed with the complete example in the feed format guide."),
-    "blocked": _l("The feed must be on a public address, reached over http or https."),
-    "busy": _l("The hub was busy reading other feeds of this server: try again in a minute."),
-}
 _POINTER = re.compile(r"^/items/(\d+)(?:/_corete)?(?:/([a-z_]+))?")
 _VEVENT = re.compile(r"^VEVENT (\d+)")
 _LINE = re.compile(r"^line (\d+)$")
@@ -131,20 +117,6 @@ def _problem(rejection, level: str, report) -> dict:
 # --- The coordinators' console ---------------------------------------------------------------
 
 # What each failure means, in a coordinator's words (the technical message stays beside it).
-PLAIN_ERRORS = {
-    "dns": _l("The feed's address does not exist: its host name is unknown."),
-    "connect": _l("The space's server did not answer: it may be down."),
-    "timeout": _l("The space's server is too slow: the hub gave up waiting."),
-    "tls": _l("The site's HTTPS certificate is not valid (expired, or for another name)."),
-    "http_4xx": _l("The server refuses the feed (not found, or it needs a login)."),
-    "http_5xx": _l("The space's server has an error of its own."),
-    "rate_limited": _l("The server asks the hub to come back later."),
-    "too_large": _l("The feed is larger than the hub accepts."),
-    "not_a_feed": _l("The address gives a web page, not a feed."),
-    "invalid": _l("The feed cannot be read: its format is broken."),
-    "blocked": _l("The address is not public (a private or local network): the hub does not go there."),
-    "busy": _l("The hub was busy with other feeds of the same server: it tries again shortly."),
-}
 STATUS_LABELS = {
     "failing": _l("failing"), "gone": _l("gone"), "paused": _l("paused"), "redirect": _l("moving"),
     "held": _l("removals held"), "stale": _l("silent"), "new": _l("not read yet"), "ok": _l("fine"),

@@ -167,3 +167,7 @@ FEED_ALERT_FAILURES = 3
 FEED_ALERT_HOURS = 6
 POLL_REDIRECT_CONFIRMATIONS = 3  # permanent redirects seen in a row before the URL changes
 SCHEDULER_TICK = 10  # seconds between two looks for due feeds
+# Open purchasing rounds close at their deadline by themselves (the scheduler looks every
+# minute); this many days before, spaces whose needs look like a round's products but are
+# not in it are reminded (0: no reminders).
+ROUND_REMINDER_DAYS = 3

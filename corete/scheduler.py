@@ -22,26 +22,27 @@ from corete.ops.services import beat, claim_job, job_finished
 
 log = logging.getLogger(__name__)
 DAILY = dt.timedelta(hours=23)  # asked hourly: runs once a day
-DAILY_LEASE = dt.timedelta(hours=1)
 
 
-def _daily(app, owner: str, name: str, work) -> None:
-    """Daily, by one scheduler of all those running. Each scheduler asks every hour; the one
-    that takes the job's lease runs it, when it has not run for a day."""
+def _job(app, owner: str, name: str, work, every: dt.timedelta, lease: dt.timedelta) -> None:
+    """A job one scheduler of all those running does at a time, at most once per ``every``:
+    each asks on its schedule; the one that takes the job's lease runs it."""
     with app.app_context():
         try:
-            if not claim_job(db.session, name, owner, every=DAILY, lease=DAILY_LEASE):
+            if not claim_job(db.session, name, owner, every=every, lease=lease):
                 return
             ran = False
             try:
-                log.info("%s: %s", name, work(app))
+                said = work(app)
                 db.session.commit()
+                if said:
+                    log.info("%s: %s", name, said)
                 ran = True
             finally:
                 db.session.rollback()
                 job_finished(db.session, name, owner, ran=ran)
         except Exception:
-            log.exception("the daily job %s failed; the next hour tries again", name)
+            log.exception("the job %s failed; its next turn tries again", name)
         finally:
             db.session.remove()
 
@@ -58,7 +59,19 @@ def _daily_summary(app) -> str:
     return f"{daily_summary(db.session, utcnow(), app.config)} summaries queued"
 
 
-DAILY_JOBS = {"materialise": _materialise, "daily-summary": _daily_summary}
+def _rounds(app) -> str | None:
+    """Purchasing rounds past their deadline close; reminders before they do."""
+    from corete.purchasing.automation import run
+
+    said = run(db.session, utcnow(), app.config)
+    return None if said.startswith("0 rounds closed, 0 ") else said
+
+
+# name: (work, asked every so many seconds, runs at most once per, the lease of a scheduler
+# that died running it ends after)
+JOBS = {"materialise": (_materialise, 3600, DAILY, dt.timedelta(hours=1)),
+        "daily-summary": (_daily_summary, 3600, DAILY, dt.timedelta(minutes=30)),
+        "rounds": (_rounds, 60, dt.timedelta(0), dt.timedelta(minutes=5))}
 
 
 def _tick(app, owner: str, started_at: dt.datetime) -> None:
@@ -115,8 +128,8 @@ def scheduler_command(metrics_port):
     scheduler = BlockingScheduler(timezone="UTC")
     scheduler.add_job(_tick, "interval", seconds=int(app.config["SCHEDULER_TICK"]), args=(app, owner, started_at),
                       max_instances=1, coalesce=True, id="poll")
-    for name, work in DAILY_JOBS.items():
-        scheduler.add_job(_daily, "interval", hours=1, args=(app, owner, name, work), max_instances=1,
+    for name, (work, asked, every, lease) in JOBS.items():
+        scheduler.add_job(_job, "interval", seconds=asked, args=(app, owner, name, work, every, lease), max_instances=1,
                           coalesce=True, id=name, next_run_time=dt.datetime.now(dt.timezone.utc))
     scheduler.add_job(_send_mail, "interval", seconds=int(app.config["MAIL_SEND_INTERVAL"]), args=(app, owner),
                       max_instances=1, coalesce=True, id="mail")

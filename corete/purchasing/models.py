@@ -13,6 +13,7 @@ SHIPPING_SPLITS = ("value", "weight", "equal")
 POLICIES = ("fcfs", "proportional")
 # A round's life: open (needs join) -> closed (frozen, computed) -> ordered -> delivered -> settled;
 # or held (below the supplier's minimum, nobody charged) / cancelled.
+REPEATS = ("weekly", "monthly")
 ROUND_STATES = ("open", "closed", "held", "ordered", "delivered", "settled", "cancelled")
 
 
@@ -130,6 +131,10 @@ class Round(db.Model):
     inputs: Mapped[dict | None] = mapped_column(JSON)
     events: Mapped[list] = mapped_column(JSON, default=list)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A recurring round ("weekly", "monthly") opens the next one when it closes, itself.
+    repeat: Mapped[str | None] = mapped_column(String(10))
+    previous_id: Mapped[int | None] = mapped_column(ForeignKey("purchasing_round.id", ondelete="SET NULL"),
+                                                    unique=True)  # one next round per round
 
     supplier = relationship("Supplier")
     changes = relationship("RoundChange", back_populates="round", order_by="RoundChange.id",

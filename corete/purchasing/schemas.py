@@ -11,7 +11,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, pre
 from corete.core import edge
 from corete.core.api import DecimalString, PageArgs, page_schema
 from corete.core.forms import NUMBER, REQUIRED, Form, blank_to_none, decimal_commas
-from corete.purchasing.models import POLICIES, SHIPPING_SPLITS
+from corete.purchasing.models import POLICIES, REPEATS, SHIPPING_SPLITS
 
 
 class NeedListArgs(PageArgs):
@@ -143,6 +143,8 @@ class RoundIn(Form):
     delivery_date = edge.Date(required=True, error_messages={**REQUIRED, "invalid": _l("Not a date.")})
     policy = fields.String(load_default="fcfs", validate=validate.OneOf(
         POLICIES, error=_l("First come, first served or proportional.")))
+    repeat = fields.String(load_default=None, validate=validate.OneOf(
+        REPEATS, error=_l("Every week, every month, or not at all.")))
 
     @pre_load
     def clean(self, data, **kwargs):

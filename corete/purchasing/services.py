@@ -22,7 +22,7 @@ from corete.core.models import chunks, utcnow
 from corete.map.places import normalise_name
 from corete.purchasing import pooling, simulate
 from corete.purchasing.units import is_physical
-from corete.purchasing.models import Need, NeedDecision, NeedValue, Product, Round, RoundChange, Supplier
+from corete.purchasing.models import REPEATS, Need, NeedDecision, NeedValue, Product, Round, RoundChange, Supplier
 from corete.spaces.models import Space
 
 
@@ -298,19 +298,23 @@ def _log(session, rnd: Round, action: str, by: str, **detail) -> None:
 
 
 def open_round(session, supplier: Supplier, *, name: str, opens_at: dt.datetime, closes_at: dt.datetime,
-               delivery_date: dt.date, policy: str, by: str) -> Round:
+               delivery_date: dt.date, policy: str, by: str, repeat: str | None = None,
+               previous: Round | None = None) -> Round:
     if closes_at <= opens_at:
         raise PurchasingError(_l("The round must close after it opens."))
     if delivery_date < closes_at.date():
         raise PurchasingError(_l("The delivery date must not come before the closing time."))
     if policy not in pooling.POLICIES:
         raise PurchasingError(_l("Unknown allocation policy."))
+    if repeat not in (None, *REPEATS):
+        raise PurchasingError(_l("A round repeats weekly or monthly."))
     rnd = Round(supplier_id=supplier.id, name=name, opens_at=opens_at, closes_at=closes_at,
-                delivery_date=delivery_date, policy=policy, state="open", events=[])
+                delivery_date=delivery_date, policy=policy, state="open", events=[], repeat=repeat,
+                previous_id=previous.id if previous is not None else None)
     session.add(rnd)
     session.flush()
     _log(session, rnd, "open", by, closes_at=_iso(closes_at), delivery_date=delivery_date.isoformat(),
-         policy=policy)
+         policy=policy, **({"repeat": repeat} if repeat else {}))
     return rnd
 
 

@@ -8,7 +8,7 @@ import io
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint as FlaskBlueprint
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import Blueprint
@@ -20,7 +20,7 @@ from corete.core.handover import NETWORK_ZONE
 from corete.core.models import utcnow
 from corete.core.permissions import role_required
 from corete.extensions import db
-from corete.purchasing import services, simulate
+from corete.purchasing import automation, services, simulate
 from corete.purchasing.models import Need, Product, Round, Supplier
 from corete.purchasing.schemas import (
     DecisionIn,
@@ -190,7 +190,7 @@ def open_round():
         return services.open_round(db.session, supplier, name=data["name"],
                                    opens_at=_in_network_time(data["opens_at"]),
                                    closes_at=_in_network_time(data["closes_at"]), delivery_date=data["delivery_date"],
-                                   policy=data["policy"], by=current_user.email)
+                                   policy=data["policy"], by=current_user.email, repeat=data.get("repeat"))
 
     rnd, errors = attempt(db.session, work, services.PurchasingError, "round")
     if rnd is not None:
@@ -208,8 +208,11 @@ def round_step(round_id):
 
     def work():
         data = StepIn().load(request.form)
-        services.step(db.session, rnd, data["action"], by=current_user.email, sku=data.get("sku"),
-                      units=data.get("units"), member=data.get("member"))
+        if data["action"] == "close":  # as the deadline closes it: statements by mail, the next round
+            automation.close(db.session, rnd, by=current_user.email, config=current_app.config)
+        else:
+            services.step(db.session, rnd, data["action"], by=current_user.email, sku=data.get("sku"),
+                          units=data.get("units"), member=data.get("member"))
         return rnd
 
     done, errors = attempt(db.session, work, services.PurchasingError, "step")

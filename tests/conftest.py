@@ -75,7 +75,8 @@ TEMPLATE_LEAKS = ("&lt;Macro", "<Macro ", "Undefined", "jinja2.")
 @pytest.fixture
 def app(_schema):
     app = create_app(_config(_schema))
-    app.before_request(_fresh_request_state)
+    # first of all before_request functions: the edge's checks already speak the visitor's language
+    app.before_request_funcs.setdefault(None, []).insert(0, _fresh_request_state)
     leaks = []
 
     @app.after_request

@@ -97,7 +97,7 @@ def _register_web(app: Flask) -> None:
 
 
 MODEL_MODULES = [f"corete.{room}.models" for room in
-                 ("spaces", "accounts", "federation", "events", "skills", "purchasing", "map", "hosting", "ops", "mail")]
+                 ("spaces", "accounts", "federation", "events", "skills", "purchasing", "map", "hosting", "ops", "mail", "newsletter")]
 
 
 def _import_models() -> None:
@@ -128,6 +128,7 @@ def _register_rooms(app: Flask) -> None:
     from corete.hosting import views as hosting_views
     from corete.mail import views as mail_views
     from corete.map import views as map_views
+    from corete.newsletter import views as newsletter_views
     from corete.purchasing import views as purchasing_views
     from corete.skills import views as skills_views
     from corete.spaces import views as spaces_views
@@ -145,6 +146,7 @@ def _register_rooms(app: Flask) -> None:
     app.register_blueprint(hosting_views.pages_bp)
     app.register_blueprint(digest_views.bp)
     app.register_blueprint(mail_views.bp)
+    app.register_blueprint(newsletter_views.bp)
     for blueprint in (spaces_views.api_bp, events_views.api_bp, skills_views.api_bp, purchasing_views.api_bp,
                       purchasing_views.purchasing_api_bp, map_views.api_bp, hosting_views.api_bp):
         api.register_blueprint(blueprint)

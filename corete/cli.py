@@ -26,6 +26,7 @@ COMMANDS = {
     "assets": Command("corete.map.cli:assets_cli", "core", "The map's scripts and styles (Leaflet, supercluster)."),
     "db": Command("corete.core.cli:db_cli", "migrations", "Perform database migrations."),
     "demo": Command("corete.demo.cli:demo_cli", "web", "The demo network, served on localhost."),
+    "digest": Command("corete.newsletter.cli:digest_cli", "core", "The network's digest, e-mailed to its subscribers."),
     "events": Command("corete.events.cli:events_cli", "core", "The merged calendar's stored occurrences."),
     "feed": Command("corete.federation.cli:feed_cli", "web", "Member feeds."),
     "mail": Command("corete.mail.cli:mail_cli", "core", "Outgoing e-mail: the outbox and a local catcher."),

@@ -77,6 +77,18 @@ MAIL_SEND_INTERVAL = 5  # seconds between two looks at the outbox by the schedul
 MAIL_BATCH = 200  # messages leased at a time by one sender
 MAIL_LEASE_SECONDS = 300  # a leased message is reserved for this long (renewed before each send)
 
+# --- The newsletter -------------------------------------------------------------------------------
+# The scheduler sends the monthly newsletter on this day of the month, from this hour
+# (network time), covering this many days from that day; and the weekly e-mails of
+# followed filters on this weekday (0: Monday) from this hour.
+NEWSLETTER_DAY = 1
+NEWSLETTER_HOUR = 9
+NEWSLETTER_DAYS = 30
+FOLLOW_WEEKDAY = 0
+FOLLOW_HOUR = 8
+NEWSLETTER_CONFIRM_DAYS = 7  # the subscription's confirmation link works this long
+NEWSLETTER_RATE_LIMIT = "5 per hour"  # subscriptions a client address may ask for
+
 # --- The map -----------------------------------------------------------------------------------
 # A tile server for the map's background, e.g. "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 # (mind its usage policy) or your own. None: only the offline layer of Italy's regions,

@@ -67,11 +67,44 @@ def _rounds(app) -> str | None:
     return None if said.startswith("0 rounds closed, 0 ") else said
 
 
+def _newsletter(app) -> str | None:
+    """The monthly newsletter and the weekly follow e-mails, when their day and hour come.
+    Each issue is a job of its own, run once ever; a scheduler that dies sending one leaves
+    it to the next look, which queues only what is missing."""
+    from corete.newsletter import services
+
+    said, now = [], utcnow()
+    period = services.due_issue(now, app.config)
+    if period is not None and _once(app, f"newsletter:{period[0].isoformat()}",
+                                    lambda: services.send_digest(db.session, *period)):
+        said.append(f"newsletter {period[0]}")
+    week = services.follow_due(now, app.config)
+    if week is not None and _once(app, f"follow:{week.isoformat()}", lambda: services.send_follow(db.session, week)):
+        said.append(f"weekly e-mails {week}")
+    return ", ".join(said) or None
+
+
+def _once(app, name: str, work) -> bool:
+    """Run ``work`` if no scheduler ever finished the job ``name``; whether it ran now."""
+    owner = f"{name}:{id(app)}"
+    if not claim_job(db.session, name, owner, every=dt.timedelta(days=3650), lease=dt.timedelta(hours=1)):
+        return False
+    ran = False
+    try:
+        work()
+        ran = True
+    finally:
+        db.session.rollback()
+        job_finished(db.session, name, owner, ran=ran)
+    return True
+
+
 # name: (work, asked every so many seconds, runs at most once per, the lease of a scheduler
 # that died running it ends after)
 JOBS = {"materialise": (_materialise, 3600, DAILY, dt.timedelta(hours=1)),
         "daily-summary": (_daily_summary, 3600, DAILY, dt.timedelta(minutes=30)),
-        "rounds": (_rounds, 60, dt.timedelta(0), dt.timedelta(minutes=5))}
+        "rounds": (_rounds, 60, dt.timedelta(0), dt.timedelta(minutes=5)),
+        "newsletter": (_newsletter, 600, dt.timedelta(0), dt.timedelta(hours=2))}
 
 
 def _tick(app, owner: str, started_at: dt.datetime) -> None:

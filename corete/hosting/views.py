@@ -25,6 +25,7 @@ from corete.core.templating import KIND_LABELS, unit_name
 from corete.extensions import db
 from corete.federation.schemas import SPACE_KINDS, UNITS
 from corete.hosting import services
+from corete.newsletter.services import news_of
 from corete.hosting.models import ITEM_TYPES, HostedItem
 from corete.hosting.schemas import FORMS, EventIn, HostedItemOut, HostedItemsOut, InviteIn, NeedIn, ProfileIn, SkillIn
 from corete.spaces.models import Space
@@ -104,7 +105,8 @@ def editor(space):
                            items={t: [i for i in items if i.type == t] for t in ITEM_TYPES},
                            health=feed_health(hosted_feed) if hosted_feed else None,
                            other_feeds=[f for f in space.feeds if f is not hosted_feed],
-                           kinds=[(k, KIND_LABELS[k]) for k in SPACE_KINDS]), (400 if errors else 200)
+                           kinds=[(k, KIND_LABELS[k]) for k in SPACE_KINDS],
+                           news=news_of(db.session, space)), (400 if errors else 200)
 
 
 def _item_page(space, item_type: str, item: HostedItem | None):

@@ -23,7 +23,9 @@ METHODS = [("corete/**/templates/**.html", "jinja2"), ("corete/templates/**.html
 
 # Routes a crawl does not read as pages: files, feeds, redirects and forms' targets.
 NOT_PAGES = {"static", "map.static", "map.asset", "map.asset_image", "map.regions", "core.set_language",
-             "accounts.accept_invitation", "accounts.reset_password", "accounts.confirm_email", "hosting.feed_json", "purchasing.order_csv", "events.network_ics",
+             "accounts.accept_invitation", "accounts.reset_password", "accounts.confirm_email",
+             "newsletter.confirm", "newsletter.unsubscribe",  # token links: their pages in tests/newsletter
+             "hosting.feed_json", "purchasing.order_csv", "events.network_ics",
              "events.space_ics", "events.event_ics", "events.new_atom", "events.upcoming_atom", "events.space_atom",
              "digest.digest_atom", "ops.healthz", "ops.readyz", "ops.metrics_page"}  # machines ask these
 
@@ -114,6 +116,8 @@ def demo_pages(demo, session) -> list[tuple[str, object, str]]:
     series = session.scalar(select(Event.id).where(Event.rrule.is_not(None)).order_by(Event.id))
     feed = session.scalar(select(Feed.id))
     item = session.scalar(select(HostedItem.id))
+    demo.operator.post("/spaces/lab121/news", data={"csrf_token": demo.operator_csrf, "title": "Nuovo laboratorio",
+                                                    "body": "Da gennaio apre il laboratorio di cucito."})
     demo.coordinator.post("/operators", data={"csrf_token": demo.coordinator_csrf, "email": "nuova@lab121.example",
                                               "space": "lab121"})  # a message in the outbox
     from corete.mail.models import Message
@@ -127,7 +131,8 @@ def demo_pages(demo, session) -> list[tuple[str, object, str]]:
         ("citizen", "/map?view=list"), ("citizen", "/embed/map"), ("citizen", "/map/propose"),
         ("citizen", "/map/credits"), ("citizen", "/purchasing"), ("citizen", f"/purchasing/rounds/{rnd}"),
         ("citizen", f"/purchasing/rounds/{rnd}/statements/{statement_space}"), ("citizen", "/skills"),
-        ("citizen", "/skills?q=grafica"), ("citizen", "/validate"), ("citizen", "/digest"), ("citizen", "/login"), ("citizen", "/password/forgot"),
+        ("citizen", "/skills?q=grafica"), ("citizen", "/validate"), ("citizen", "/digest"), ("citizen", "/login"), ("citizen", "/password/forgot"), ("citizen", "/newsletter"),
+        ("citizen", "/newsletter/follow?city=Roma"),
         ("citizen", f"/map/proposals/{proposal}"),
         *(("citizen", f"/spaces/{slug}") for slug in session.scalars(select(Space.slug))),
         ("operator", "/my/spaces"), ("operator", "/account"), ("operator", "/spaces/lab121/edit"), ("operator", "/spaces/lab121/edit/event/new"),
@@ -137,7 +142,7 @@ def demo_pages(demo, session) -> list[tuple[str, object, str]]:
         ("coordinator", "/map/moderation"), ("coordinator", f"/map/moderation/{proposal}"),
         ("coordinator", "/purchasing"), ("coordinator", "/purchasing/catalogue"), ("coordinator", "/purchasing/queue"),
         ("coordinator", f"/purchasing/rounds/{rnd}"), ("coordinator", f"/purchasing/rounds/{rnd}/order"),
-        ("coordinator", "/skills/unmapped"), ("coordinator", f"/events/{event}"), ("coordinator", "/outbox"),
+        ("coordinator", "/skills/unmapped"), ("coordinator", f"/events/{event}"), ("coordinator", "/outbox"), ("coordinator", "/newsletter/news"),
         ("coordinator", f"/outbox/{message}"),
     ]
     return [(name, who[name], url) for name, url in pages]

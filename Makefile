@@ -7,6 +7,7 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 DEMO_PORT ?= 8765
+MAIL_PORT ?= 8025
 
 .PHONY: run test bench lint translations clean
 
@@ -24,20 +25,24 @@ $(STAMP): setup.cfg pyproject.toml $(ASSETS)/package-lock.json
 translations: $(STAMP)
 	$(BIN)/pybabel compile --statistics -d corete/translations
 
-# Starts the demo network's feed server, migrates, loads the demo spaces, polls them once,
-# then runs the scheduler and the web hub; Ctrl-C stops all three.
+# Starts the demo network's feed server and a local SMTP server that keeps what the hub sends
+# (instance/mail/*.eml), migrates, loads the demo spaces, polls them once, then runs the
+# scheduler and the web hub; Ctrl-C stops them all.
 run: $(STAMP) translations
 	@mkdir -p instance
 	@test -f instance/config.py || $(BIN)/python -c "import secrets; print('SECRET_KEY = %r' % secrets.token_hex(32))" > instance/config.py
 	$(BIN)/corete db upgrade
-	@export CORETE_FETCH_ALLOW_NETWORKS='["127.0.0.1/32"]' CORETE_VALIDATE_ALLOW_NETWORKS='["127.0.0.1/32"]' CORETE_PUBLIC_URL=http://$(HOST):$(PORT); \
+	@export CORETE_FETCH_ALLOW_NETWORKS='["127.0.0.1/32"]' CORETE_VALIDATE_ALLOW_NETWORKS='["127.0.0.1/32"]' CORETE_PUBLIC_URL=http://$(HOST):$(PORT) \
+	  CORETE_MAIL_SERVER=127.0.0.1 CORETE_MAIL_PORT=$(MAIL_PORT) CORETE_MAIL_DEFAULT_SENDER='CoRete demo <hub@corete.example>'; \
 	trap 'kill 0' EXIT INT TERM; \
 	$(BIN)/corete demo serve --port $(DEMO_PORT) & \
+	$(BIN)/corete mail catch --port $(MAIL_PORT) --dir instance/mail & \
 	sleep 1; \
 	$(BIN)/corete demo load --base-url http://127.0.0.1:$(DEMO_PORT) && \
 	$(BIN)/corete poll --all && \
 	{ $(BIN)/corete scheduler & \
-	  echo; echo "  CoRete hub: http://$(HOST):$(PORT)/   (API: http://$(HOST):$(PORT)/api/v1/spaces)"; echo; \
+	  echo; echo "  CoRete hub: http://$(HOST):$(PORT)/   (API: http://$(HOST):$(PORT)/api/v1/spaces)"; \
+	  echo "  Mail the demo hub sends: instance/mail/*.eml, and /outbox for coordinators"; echo; \
 	  $(BIN)/corete run --host $(HOST) --port $(PORT); }
 
 test: $(STAMP) translations

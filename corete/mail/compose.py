@@ -27,7 +27,11 @@ def base_url() -> str | None:
 @contextmanager
 def links():
     """url_for(..., _external=True) gives the hub's public address: MAIL_BASE_URL (or
-    PUBLIC_URL) when set, else the address of the request that caused the message."""
+    PUBLIC_URL) when set, else the address of the request that caused the message. A
+    command's core app gets the pages' routes first."""
+    from corete.app import ensure_web
+
+    ensure_web(current_app)
     base = base_url()
     if base is None and has_request_context():
         yield
@@ -42,9 +46,6 @@ def links():
 def render(kind: str, lang: str, subject, context: dict) -> tuple[str, str, str]:
     """(subject, text, html) of a message. ``subject`` is a callable giving the subject
     in the current language (a gettext call), so it is asked in ``lang``."""
-    from corete.app import ensure_web
-
-    ensure_web(current_app)
     with links(), force_locale(lang) if lang else nullcontext():
         context = {**context, "lang": lang}
         subject_text = str(subject() if callable(subject) else subject)

@@ -13,15 +13,17 @@ from pathlib import Path
 
 
 class Catcher:
-    """aiosmtpd handler: keeps every message (``messages``: parsed EmailMessage objects
-    with ``envelope_to``); writes it into ``directory`` when given; refuses with 550 the
-    recipients in ``refuse`` and with 451 (try later) those in ``defer``."""
+    """aiosmtpd handler. With a ``directory``, writes each message there as an .eml file
+    and keeps nothing in memory (`corete mail catch`); without, keeps them for a test to
+    read (``messages``: parsed EmailMessage objects with ``envelope_to``). Refuses with 550
+    the recipients in ``refuse`` and with 451 (try later) those in ``defer``."""
 
     def __init__(self, directory: str | Path | None = None):
         self.directory = Path(directory) if directory else None
-        self.messages: list = []
         self.refuse: set[str] = set()
         self.defer: set[str] = set()
+        self._raw: list[tuple[bytes, list[str]]] = []
+        self._parsed: list = []
         self._lock = threading.Lock()
         self._numbers = itertools.count(1)
 
@@ -34,21 +36,28 @@ class Catcher:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
-        message = email.message_from_bytes(envelope.original_content or envelope.content,
-                                           policy=email.policy.default)
-        message.envelope_to = list(envelope.rcpt_tos)
-        with self._lock:
-            self.messages.append(message)
-            number = next(self._numbers)
+        data = envelope.original_content or envelope.content
         if self.directory is not None:
             self.directory.mkdir(parents=True, exist_ok=True)
-            name = f"{time.strftime('%Y%m%d-%H%M%S')}-{number:05d}.eml"
-            (self.directory / name).write_bytes(envelope.original_content or envelope.content)
+            name = f"{time.strftime('%Y%m%d-%H%M%S')}-{next(self._numbers):06d}.eml"
+            (self.directory / name).write_bytes(data)
+        else:
+            with self._lock:
+                self._raw.append((data, list(envelope.rcpt_tos)))
         return "250 Message accepted"
 
-    def to(self, address: str) -> list:
+    @property
+    def messages(self) -> list:
+        """What arrived so far, parsed (in order)."""
         with self._lock:
-            return [m for m in self.messages if address.lower() in (a.lower() for a in m.envelope_to)]
+            for data, rcpt_tos in self._raw[len(self._parsed):]:
+                message = email.message_from_bytes(data, policy=email.policy.default)
+                message.envelope_to = rcpt_tos
+                self._parsed.append(message)
+            return list(self._parsed)
+
+    def to(self, address: str) -> list:
+        return [m for m in self.messages if address.lower() in (a.lower() for a in m.envelope_to)]
 
 
 def start(port: int = 0, directory=None, host: str = "127.0.0.1"):

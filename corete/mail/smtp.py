@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import smtplib
 import ssl
-from email.message import EmailMessage
 
 # Codes after which the address itself is refused for good (RFC 5321: mailbox
 # unavailable, user not local, mailbox name not allowed; 501: the address' syntax).
@@ -57,11 +56,11 @@ class Connection:
             raise SendError(f"cannot reach the SMTP server {host}:{port}: {e}", connection=True) from None
         return smtp
 
-    def send(self, sender: str, recipient: str, message: EmailMessage) -> None:
+    def send(self, sender: str, recipient: str, message: bytes) -> None:
         if self.smtp is None:
             self.smtp = self._connect()
         try:
-            self.smtp.send_message(message, from_addr=sender, to_addrs=[recipient])
+            self.smtp.sendmail(sender, [recipient], message)
         except smtplib.SMTPRecipientsRefused as e:
             code, text = next(iter(e.recipients.values()))
             raise _code_error(code, text, what="recipient refused") from None

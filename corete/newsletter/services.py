@@ -17,6 +17,7 @@ from flask import current_app, url_for
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer, URLSafeTimedSerializer
 from sqlalchemy import func, select
+from sqlalchemy.orm import scoped_session
 
 from corete.core.handover import NETWORK_ZONE
 from corete.core.models import utcnow
@@ -170,18 +171,25 @@ def _send(session, subscriptions, issue: str, kind: str, subject, context_of) ->
     from corete.mail.compose import links
 
     queued = 0
-    with links():  # unsubscribe links are absolute, as in the message
-        for n, subscription in enumerate(subscriptions, 1):
-            context = context_of(subscription)
-            if context is None:
-                continue
-            headers, link = _headers(subscription)
-            queued += queue(session, key=f"{issue}:{subscription.id}", kind=kind, to=subscription.email,
-                            lang=subscription.lang, subject=subject, headers=headers,
-                            context={**context, "unsubscribe_url": link, "subscription": subscription})
-            if n % BATCH == 0:
-                session.commit()
-    session.commit()
+    # The events and news rendered into every message stay loaded across the batches'
+    # commits (expired, each message would read them again).
+    target = session() if isinstance(session, scoped_session) else session
+    expire, target.expire_on_commit = target.expire_on_commit, False
+    try:
+        with links():  # unsubscribe links are absolute, as in the message
+            for n, subscription in enumerate(subscriptions, 1):
+                context = context_of(subscription)
+                if context is None:
+                    continue
+                headers, link = _headers(subscription)
+                queued += queue(session, key=f"{issue}:{subscription.id}", kind=kind, to=subscription.email,
+                                lang=subscription.lang, subject=subject, headers=headers,
+                                context={**context, "unsubscribe_url": link, "subscription": subscription})
+                if n % BATCH == 0:
+                    session.commit()
+        session.commit()
+    finally:
+        target.expire_on_commit = expire
     return queued
 
 

@@ -63,6 +63,7 @@ bench: $(BENCH_STAMP) translations
 	$(BIN)/python bench/bench_skills.py
 	$(BIN)/python bench/bench_startup.py
 	$(BIN)/python bench/bench_load.py
+	$(BIN)/python bench/bench_mail.py
 
 clean:
 	rm -rf $(VENV) $(ASSETS)/node_modules instance/*.sqlite3 .pytest_cache

@@ -35,8 +35,10 @@ def insert_once(session, model, values: dict, key: str) -> bool:
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    result = session.execute(insert(model).values(**values).on_conflict_do_nothing(index_elements=[key]))
-    return result.rowcount == 1
+    table = model.__table__
+    inserted = session.execute(insert(table).values(**values).on_conflict_do_nothing(index_elements=[key])
+                               .returning(table.c[key]))
+    return inserted.first() is not None  # (rowcount is -1 on PostgreSQL when RETURNING is used)
 
 
 def db_now(session) -> dt.datetime:

@@ -41,7 +41,11 @@ def test_a_message_has_a_text_and_an_inlined_html_part_and_goes_once(app, sessio
 
 
 def test_the_same_key_queues_one_message_and_a_rollback_queues_none(app, session, mailbox):
-    _queue(session)
+    def again():
+        return queue(session, key="test:0", kind="invitation", to="ada@example.org", lang="it", subject=lambda: "P",
+                     context={"inviter": "c", "spaces": "L", "expires": "d", "link": "http://x/"})
+
+    assert again() is True and again() is False  # says whether it was new, on either database
     _queue(session)
     session.commit()
     _queue(session, key="rolled-back")
@@ -168,3 +172,23 @@ def test_mail_send_command_sends_and_says_what_it_did(app, session, mailbox):
     app.config["MAIL_SERVER"] = None
     result = app.test_cli_runner().invoke(args=["mail", "send"])
     assert result.exit_code == 1 and "MAIL_SERVER is not set" in result.output
+
+
+def test_coordinators_read_the_outbox_but_never_a_personal_link(app, session, tmp_path, mailbox):
+    from tests.conftest import login
+
+    client, _token = login(app, app.test_cli_runner(), tmp_path, "coord@corete.example", "coordinator")
+    operator, _t = login(app, app.test_cli_runner(), tmp_path, "op@corete.example", "operator")
+    _queue(session)  # not personal: its text is shown
+    queue(session, key="reset", kind="password_reset", to="op@corete.example", lang="it", subject=lambda: "Reset",
+          sensitive=True, context={"link": "http://localhost/password/reset/SECRET-TOKEN", "hours": 2})
+    session.commit()
+    page = client.get("/outbox", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "ada@example.org" in page and "op@corete.example" in page and "waiting" in page
+    ids = dict(session.execute(select(Message.key, Message.id)).all())
+    assert "Lab121" in client.get(f"/outbox/{ids['test:0']}").get_data(as_text=True)
+    personal = client.get(f"/outbox/{ids['reset']}").get_data(as_text=True)
+    assert "SECRET-TOKEN" not in personal
+    assert operator.get("/outbox").status_code == 403
+    mailbox.send()
+    assert session.scalar(select(Message.text).where(Message.key == "reset")) is None  # erased once sent

@@ -122,7 +122,7 @@ def test_the_message_is_in_each_persons_language(app, session, httpserver, peopl
                         "op@lab121.example": "Il feed di Lab121 non si riesce a leggere"}
 
 
-def test_the_daily_summary_comes_only_with_something_in_it(app, session, httpserver, people):
+def test_the_daily_summary_comes_only_with_something_in_it(app, session, httpserver, people, mailbox, tmp_path):
     Switch(httpserver).broken = False
     poll(app, people)
     assert daily_summary(session, utcnow(), app.config) == 0  # all is well: no message
@@ -134,3 +134,8 @@ def test_the_daily_summary_comes_only_with_something_in_it(app, session, httpser
     [summary] = _messages(session, "daily_summary")
     assert summary.recipient == "coord@corete.example" and "Lab121" in summary.text
     assert session.scalar(select(func.count(Message.id))) == 1
+    assert mailbox.send().sent == 1
+    [delivered] = mailbox.to("coord@corete.example")
+    [console] = [u for u in links_in(delivered) if u.endswith("/console")]
+    client, _token = login(app, app.test_cli_runner(), tmp_path, "c2@corete.example", "coordinator")
+    assert "Lab121" in client.get(console.replace("http://localhost", "")).get_data(as_text=True)

@@ -28,17 +28,20 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
-def insert_once(session, model, values: dict, key: str) -> bool:
-    """INSERT a row unless one with the same unique ``key`` column exists, in one statement
-    that cannot race (ON CONFLICT DO NOTHING, on SQLite and PostgreSQL): whether it was new."""
+def insert_new(session, model, rows: list[dict], key: str) -> int:
+    """INSERT the rows whose unique ``key`` column is not taken yet, in one statement that
+    cannot race (ON CONFLICT DO NOTHING, on SQLite and PostgreSQL); how many were new.
+    Every row names the same columns."""
+    if not rows:
+        return 0
     if session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
     table = model.__table__
-    inserted = session.execute(insert(table).values(**values).on_conflict_do_nothing(index_elements=[key])
+    inserted = session.execute(insert(table).values(rows).on_conflict_do_nothing(index_elements=[key])
                                .returning(table.c[key]))
-    return inserted.first() is not None  # (rowcount is -1 on PostgreSQL when RETURNING is used)
+    return len(inserted.all())  # (rowcount is -1 on PostgreSQL when RETURNING is used)
 
 
 def db_now(session) -> dt.datetime:

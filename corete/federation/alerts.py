@@ -52,7 +52,7 @@ def after_failure(session, feed: Feed, error_class: str | None, now: dt.datetime
     if feed.alerted_at is None and enough:
         feed.alerted_at = now
         _tell(session, feed, "feed_failing", config, error_class=error_class, problem=PLAIN_ERRORS.get(error_class),
-              fix=DOCUMENT_FIXES.get(error_class), failures=feed.consecutive_failures)
+              fix=DOCUMENT_FIXES.get(error_class), failures=max(feed.consecutive_failures, 1))
 
 
 def after_success(session, feed: Feed, now: dt.datetime, config) -> None:

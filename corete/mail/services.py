@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 import email.policy
 from email.header import Header
 from email.mime.multipart import MIMEMultipart
@@ -25,7 +25,7 @@ from email.utils import format_datetime, formataddr, parseaddr
 
 from sqlalchemy import or_, select, update
 
-from corete.core.models import db_now, insert_once, utcnow
+from corete.core.models import db_now, insert_new, utcnow
 from corete.mail import compose
 from corete.mail.models import Message, RefusedAddress
 from corete.mail.smtp import Connection, SendError
@@ -44,28 +44,59 @@ def sender_address(config) -> str:
     return parseaddr(config["MAIL_DEFAULT_SENDER"] or "")[1] or "corete@localhost"
 
 
+@dataclass
+class Outgoing:
+    """One message to queue: ``subject`` is a callable giving it in the current language
+    (a gettext call), asked in ``lang``; ``context`` is what its templates read."""
+
+    key: str
+    kind: str
+    to: str
+    lang: str
+    subject: object
+    context: dict = field(default_factory=dict)
+    sensitive: bool = False
+    headers: dict = field(default_factory=dict)
+
+
 def queue(session, *, key: str, kind: str, to: str, lang: str, subject, context: dict | None = None,
           sensitive: bool = False, headers: dict | None = None, config=None) -> bool:
-    """Queue one message in the session's transaction (flushed, not committed); whether it
-    is new: a message already queued under ``key`` is kept as it was and nothing is added."""
+    """Queue one message in the session's transaction (not committed); whether it is new: a
+    message already queued under ``key`` is kept as it was and nothing is added."""
+    return queue_many(session, [Outgoing(key, kind, to, lang, subject, context or {}, sensitive, headers or {})],
+                      config=config) == 1
+
+
+def queue_many(session, messages: list[Outgoing], *, config=None) -> int:
+    """Queue messages in the session's transaction (not committed), in three statements
+    however many they are; how many were new. Those whose key is already queued are
+    neither rendered nor changed."""
     from flask import current_app
 
     config = config or current_app.config
-    key = key[:200]
-    if session.scalar(select(Message.id).where(Message.key == key)) is not None:
-        return False
-    to = normalise(to)
-    lang = lang if lang in config["LANGUAGES"] else config["BABEL_DEFAULT_LOCALE"]
-    subject_text, text, html = compose.render(kind, lang, subject, context or {})
-    refused = session.get(RefusedAddress, to) is not None
+    wanted = {m.key[:200]: m for m in messages}
+    if not wanted:
+        return 0
+    known = set(session.scalars(select(Message.key).where(Message.key.in_(list(wanted)))))
+    fresh = {key: m for key, m in wanted.items() if key not in known}
+    if not fresh:
+        return 0
+    refused = set(session.scalars(select(RefusedAddress.email).where(
+        RefusedAddress.email.in_({normalise(m.to) for m in fresh.values()}))))
     domain = sender_address(config).rpartition("@")[2] or "localhost"
-    return insert_once(session, Message, {
-        "key": key, "kind": kind, "recipient": to, "lang": lang, "subject": subject_text, "text": text,
-        "html": html, "headers": headers or {}, "sensitive": sensitive,
-        "message_id": f"<{hashlib.sha256(key.encode()).hexdigest()[:32]}@{domain}>",  # the key's: unique
-        "state": "refused" if refused else "queued",
-        "last_error": "the address was refused before" if refused else None,
-        "created_at": utcnow(), "next_attempt_at": utcnow()}, "key")
+    rows, now = [], utcnow()
+    for key, m in fresh.items():
+        to = normalise(m.to)
+        lang = m.lang if m.lang in config["LANGUAGES"] else config["BABEL_DEFAULT_LOCALE"]
+        subject, text, html = compose.render(m.kind, lang, m.subject, m.context)
+        rows.append({"key": key, "kind": m.kind, "recipient": to, "lang": lang, "subject": subject, "text": text,
+                     "html": html, "headers": m.headers, "sensitive": m.sensitive,
+                     "message_id": f"<{hashlib.sha256(key.encode()).hexdigest()[:32]}@{domain}>",  # the key's: unique
+                     "state": "refused" if to in refused else "queued",
+                     "last_error": "the address was refused before" if to in refused else None,
+                     "attempts": 0, "lease_owner": None, "lease_until": None, "sent_at": None,
+                     "created_at": now, "next_attempt_at": now})
+    return insert_new(session, Message, rows, "key")
 
 
 def build(message: Message, config) -> MIMEMultipart:
@@ -185,13 +216,15 @@ def deliver(session, config, owner: str, *, limit: int | None = None) -> Sent:
             batch = claim(session, owner, config, min(int(config["MAIL_BATCH"]), (limit or 10**9) - tried))
             if not batch:
                 break
+            refused = set(session.scalars(select(RefusedAddress.email).join(
+                Message, Message.recipient == RefusedAddress.email).where(Message.id.in_(batch))))
             for position, message_id in enumerate(batch):
                 tried += 1
                 if not _still_mine(session, message_id, owner, config):
                     continue
                 message = session.get(Message, message_id)
                 error = None
-                if session.get(RefusedAddress, message.recipient) is not None:
+                if message.recipient in refused:
                     error = SendError("the address was refused before", permanent=True, address=True)
                 else:
                     try:
@@ -200,6 +233,8 @@ def deliver(session, config, owner: str, *, limit: int | None = None) -> Sent:
                         error = e
                 _finish(session, message, outcome, error, config)
                 session.commit()
+                if error is not None and error.address:
+                    refused.add(message.recipient)
                 if error is not None and error.connection:
                     outcome.error = str(error)
                     _release(session, batch[position + 1:], owner)

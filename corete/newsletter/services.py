@@ -21,7 +21,7 @@ from sqlalchemy.orm import scoped_session
 
 from corete.core.handover import NETWORK_ZONE
 from corete.core.models import utcnow
-from corete.mail.services import normalise, queue
+from corete.mail.services import Outgoing, normalise, queue, queue_many
 from corete.newsletter.models import KINDS, NewsItem, Subscription
 
 ZONE = ZoneInfo(NETWORK_ZONE)
@@ -177,16 +177,20 @@ def _send(session, subscriptions, issue: str, kind: str, subject, context_of) ->
     expire, target.expire_on_commit = target.expire_on_commit, False
     try:
         with links():  # unsubscribe links are absolute, as in the message
-            for n, subscription in enumerate(subscriptions, 1):
+            batch = []
+            for subscription in subscriptions:
                 context = context_of(subscription)
                 if context is None:
                     continue
                 headers, link = _headers(subscription)
-                queued += queue(session, key=f"{issue}:{subscription.id}", kind=kind, to=subscription.email,
-                                lang=subscription.lang, subject=subject, headers=headers,
-                                context={**context, "unsubscribe_url": link, "subscription": subscription})
-                if n % BATCH == 0:
+                batch.append(Outgoing(f"{issue}:{subscription.id}", kind, subscription.email, subscription.lang,
+                                      subject, {**context, "unsubscribe_url": link, "subscription": subscription},
+                                      headers=headers))
+                if len(batch) == BATCH:
+                    queued += queue_many(session, batch)
                     session.commit()
+                    batch = []
+            queued += queue_many(session, batch)
         session.commit()
     finally:
         target.expire_on_commit = expire

@@ -76,6 +76,9 @@ MAIL_MAX_ATTEMPTS = 8  # temporary failures (4xx, server unreachable) retried wi
 MAIL_SEND_INTERVAL = 5  # seconds between two looks at the outbox by the scheduler
 MAIL_BATCH = 200  # messages leased at a time by one sender
 MAIL_LEASE_SECONDS = 300  # a leased message is reserved for this long (renewed before each send)
+# Messages done with (sent, failed, refused) are forgotten after this many days (0: kept);
+# a newsletter issue is never sent again, whatever is forgotten.
+MAIL_KEEP_DAYS = 90
 
 # --- The newsletter -------------------------------------------------------------------------------
 # The scheduler sends the monthly newsletter on this day of the month, from this hour

@@ -53,10 +53,14 @@ def _materialise(app) -> str:
 
 
 def _daily_summary(app) -> str:
-    """The coordinators' summary of silent spaces and held removals (when there are some)."""
+    """The coordinators' summary of silent spaces and held removals (when there are some),
+    and the outbox's old messages forgotten."""
     from corete.federation.alerts import daily_summary
+    from corete.mail.services import prune
 
-    return f"{daily_summary(db.session, utcnow(), app.config)} summaries queued"
+    summaries = daily_summary(db.session, utcnow(), app.config)
+    db.session.commit()
+    return f"{summaries} summaries queued, {prune(db.session, utcnow(), app.config)} old messages forgotten"
 
 
 def _rounds(app) -> str | None:

@@ -249,6 +249,20 @@ def recent(session, limit: int = 100, state: str | None = None) -> list[Message]
     return list(session.scalars(query))
 
 
+def prune(session, now: dt.datetime, config) -> int:
+    """Forget messages done with (sent, failed, refused) for more than MAIL_KEEP_DAYS; the
+    refused addresses stay. Committed; how many went."""
+    from sqlalchemy import delete
+
+    days = int(config["MAIL_KEEP_DAYS"])
+    if days <= 0:
+        return 0
+    gone = session.execute(delete(Message).where(Message.state != "queued",
+                                                 Message.created_at < now - dt.timedelta(days=days)))
+    session.commit()
+    return gone.rowcount
+
+
 def counts(session) -> dict[str, int]:
     from sqlalchemy import func
 

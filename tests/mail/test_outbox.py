@@ -192,3 +192,20 @@ def test_coordinators_read_the_outbox_but_never_a_personal_link(app, session, tm
     assert operator.get("/outbox").status_code == 403
     mailbox.send()
     assert session.scalar(select(Message.text).where(Message.key == "reset")) is None  # erased once sent
+
+
+def test_old_messages_done_with_are_forgotten_and_waiting_ones_kept(app, session, mailbox):
+    from corete.mail.services import prune
+
+    _queue(session, n=3)
+    session.commit()
+    mailbox.send()
+    _queue(session, key="waiting")
+    session.commit()
+    app.config["MAIL_SERVER"] = None  # this one stays queued
+    session.execute(update(Message).values(created_at=utcnow() - dt.timedelta(days=91)))
+    session.commit()
+    assert prune(session, utcnow(), app.config) == 3
+    assert list(session.scalars(select(Message.key))) == ["waiting:0"]
+    app.config["MAIL_KEEP_DAYS"] = 0
+    assert prune(session, utcnow(), app.config) == 0

@@ -93,11 +93,15 @@ def app(_schema):
         db.session.remove()
         tables = [t.name for t in reversed(db.metadata.sorted_tables)]
         with db.engine.begin() as conn:
+            # DELETE, children first: on PostgreSQL a TRUNCATE of the ~40 tables took about 200 ms
+            # per test, DELETE about 20 ms. Then ids start again at 1, as on SQLite.
+            for name in tables:
+                conn.execute(text(f"DELETE FROM {name}"))
             if db.engine.dialect.name == "postgresql":
-                conn.execute(text("TRUNCATE " + ", ".join(tables) + " RESTART IDENTITY CASCADE"))
-            else:
-                for name in tables:
-                    conn.execute(text(f"DELETE FROM {name}"))
+                sequences = conn.scalars(text("SELECT sequence_name FROM information_schema.sequences "
+                                              "WHERE sequence_schema = 'public'")).all()
+                if sequences:
+                    conn.execute(text("SELECT " + ", ".join(f"setval('{name}', 1, false)" for name in sequences)))
         db.engine.dispose()
     assert not leaks, f"pages showing template internals: {leaks}"
 

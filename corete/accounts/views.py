@@ -8,7 +8,6 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
-from corete.accounts.models import User
 from corete.accounts.services import (
     MIN_PASSWORD,
     AccountError,

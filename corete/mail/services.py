@@ -14,10 +14,10 @@ bench/bench_mail.py kills a sender halfway through 10,000 messages and counts.
 from __future__ import annotations
 
 import datetime as dt
+import email.policy
 import hashlib
 import logging
 from dataclasses import dataclass, field
-import email.policy
 from email.header import Header
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText

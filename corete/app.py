@@ -97,7 +97,8 @@ def _register_web(app: Flask) -> None:
 
 
 MODEL_MODULES = [f"corete.{room}.models" for room in
-                 ("spaces", "accounts", "federation", "events", "skills", "purchasing", "map", "hosting", "ops", "mail", "newsletter")]
+                 ("spaces", "accounts", "federation", "events", "skills", "purchasing", "map", "hosting", "ops",
+                  "mail", "newsletter")]
 
 
 def _import_models() -> None:

@@ -14,8 +14,8 @@ NEWS_STATES = ("proposed", "approved", "rejected")
 
 
 class Subscription(db.Model):
-    """A confirmed subscription (nothing is stored before the person follows the link sent
-    to the address: the link carries what they asked for). ``filter_key`` tells apart the
+    """A confirmed subscription (no row before the person follows the link sent to the
+    address: the link carries what they asked for; only the outbox keeps that message). ``filter_key`` tells apart the
     filters one address follows; the newsletter has one per address."""
 
     __tablename__ = "newsletter_subscription"

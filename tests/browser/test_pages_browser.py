@@ -35,7 +35,9 @@ CONTRAST_JS = """() => {
 }"""
 
 
-def test_long_words_never_widen_a_page_and_every_text_has_contrast(browser, live_server, demo, session):
+def hostile_words(demo, session) -> int:
+    """A citizen's approved proposal and Lab121's name and description holding LONG; the
+    proposal's id."""
     from corete.map.models import Proposal
     from corete.spaces.models import Space
 
@@ -49,6 +51,11 @@ def test_long_words_never_widen_a_page_and_every_text_has_contrast(browser, live
     lab = session.scalar(select(Space).where(Space.slug == "lab121"))
     lab.name, lab.description = "Lab121 " + LONG, LONG
     session.commit()
+    return proposal
+
+
+def test_long_words_never_widen_a_page_and_every_text_has_contrast(browser, live_server, demo, session):
+    proposal = hostile_words(demo, session)
 
     context = browser.new_context(locale="it-IT", viewport={"width": 1280, "height": 900})
     context.request.post(f"{live_server}/login")  # a session cookie, then log in as the coordinator

@@ -4,11 +4,7 @@ English, with a word of a hundred letters in what a member and a citizen wrote. 
 tables scroll inside their own box; the calendar's month becomes a list of days."""
 from __future__ import annotations
 
-import re
-
-from sqlalchemy import select
-
-from tests.browser.test_pages_browser import LONG
+from tests.browser.test_pages_browser import hostile_words
 
 PHONE = {"width": 390, "height": 844}
 # Where a page may scroll sideways inside itself (the map, a wide table's own box).
@@ -33,19 +29,7 @@ def _log_in(page, live_server, email):
 
 
 def test_no_main_page_is_wider_than_a_phone(browser, live_server, demo, session):
-    from corete.map.models import Proposal
-    from corete.spaces.models import Space
-
-    citizen = demo.operator.application.test_client()
-    token = re.search(r'name="csrf_token" value="([^"]+)"', citizen.get("/map/propose").get_data(as_text=True))[1]
-    citizen.post("/map/propose", data={"csrf_token": token, "title": LONG, "description": LONG + " " + LONG,
-                                       "category": "other", "city": "Roma"})
-    proposal = session.scalar(select(Proposal.id))
-    demo.coordinator.post(f"/map/moderation/{proposal}", data={"csrf_token": demo.coordinator_csrf,
-                                                               "action": "approve"})
-    lab = session.scalar(select(Space).where(Space.slug == "lab121"))
-    lab.name, lab.description = "Lab121 " + LONG, LONG
-    session.commit()
+    proposal = hostile_words(demo, session)
     pages = {
         None: ["/", "/calendar", "/calendar?view=week", "/calendar?view=month", "/calendar?view=day", "/map",
                "/map?view=list", "/map/propose", "/spaces/lab121", f"/map/proposals/{proposal}", "/purchasing",

@@ -157,9 +157,13 @@ def scheduler_command(metrics_port):
     app = current_app._get_current_object()
     if metrics_port or app.config["SCHEDULER_METRICS_PORT"]:
         metrics.serve(int(metrics_port or app.config["SCHEDULER_METRICS_PORT"]))
-    moved = spread_overdue(db.session, app.config)
-    if moved:
-        log.info("spread %d overdue feeds over the next minutes", moved)
+    try:
+        moved = spread_overdue(db.session, app.config)
+        if moved:
+            log.info("spread %d overdue feeds over the next minutes", moved)
+    except Exception:  # never a reason not to start: they are polled as they are
+        log.exception("spreading the overdue feeds failed")
+        db.session.rollback()
     owner = poller_id()
     started_at = utcnow()
     scheduler = BlockingScheduler(timezone="UTC")

@@ -303,13 +303,18 @@ def spread_overdue(session, config) -> int:
     burst every feed at once. Returns how many were moved."""
     now = utcnow()
     window = min(float(config["POLL_INTERVAL"]), 600.0)
-    ids = list(session.scalars(select(Feed.id).where(Feed.state == "active", Feed.next_poll_at < now)))
+    overdue = (Feed.state == "active", Feed.next_poll_at < now)
+    # In the order of the ids, as every scheduler starting at once does: the second waits
+    # for the first's locks instead of deadlocking with it (PostgreSQL ended a scheduler so,
+    # two starting together in different orders); a feed it moved meanwhile stays moved.
+    ids = list(session.scalars(select(Feed.id).where(*overdue).order_by(Feed.id)))
+    moved = 0
     for feed_id in ids:
-        session.execute(
-            update(Feed).where(Feed.id == feed_id).values(
+        moved += session.execute(
+            update(Feed).where(Feed.id == feed_id, *overdue).values(
                 next_poll_at=now + dt.timedelta(seconds=random.uniform(0, window))
             ),
             execution_options={"synchronize_session": False},
-        )
+        ).rowcount
     session.commit()
-    return len(ids)
+    return moved

@@ -100,3 +100,39 @@ def test_an_occurrence_row_cannot_be_written_twice(app, session, httpserver):
         session.execute(insert(OccurrenceRow.__table__), [copy])
         session.flush()
     session.rollback()
+
+
+def test_schedulers_starting_together_spread_the_overdue_feeds_once_without_deadlock(app, session, another_app):
+    """Three schedulers spread the same overdue feeds at once (on PostgreSQL a pair of them
+    once deadlocked, updating rows in different orders, and one scheduler died at start)."""
+    from sqlalchemy import update
+
+    from corete.extensions import db
+    from corete.federation.jobs import spread_overdue
+    from corete.spaces.services import add_space
+
+    for number in range(150):
+        add_space(session, f"Spazio {number}", [f"http://127.0.0.1:9/{number}.json"])
+    session.commit()
+    for attempt in range(3):
+        session.execute(update(Feed).values(next_poll_at=utcnow() - dt.timedelta(minutes=5 + attempt)))
+        session.commit()
+        workers = [another_app() for _ in range(3)]
+        moved, errors, barrier = [], [], threading.Barrier(len(workers))
+
+        def spread(worker):
+            with worker.app_context():
+                barrier.wait()
+                try:
+                    moved.append(spread_overdue(db.session, worker.config))
+                except Exception as e:  # reported below
+                    errors.append(e)
+                db.session.remove()
+
+        threads = [threading.Thread(target=spread, args=(w,)) for w in workers]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert not errors and sum(moved) == 150, (errors, moved)  # each feed moved once, by one of them
+        assert session.scalar(select(func.count(Feed.id)).where(Feed.next_poll_at < utcnow())) == 0

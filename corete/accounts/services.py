@@ -298,6 +298,18 @@ def confirm_address(session, token: str, *, lang: str) -> User:
 # --- Coordinators: who may log in ------------------------------------------------------------
 
 
+def coordinators(session) -> list[User]:
+    """The active coordinators: who the hub's mail about the whole network goes to."""
+    return list(session.scalars(select(User).where(User.role == "coordinator", User.active.is_(True))
+                                .order_by(User.id)))
+
+
+def operators_of(session, space) -> list[User]:
+    """The active operators bound to ``space``."""
+    return list(session.scalars(select(User).where(User.role == "operator", User.active.is_(True),
+                                                   User.spaces.any(id=space.id)).order_by(User.id)))
+
+
 def users(session) -> list[User]:
     return list(session.scalars(select(User).order_by(User.role, User.email)))
 

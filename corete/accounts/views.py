@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
@@ -26,6 +25,7 @@ from corete.accounts.services import (
 )
 from corete.accounts.services import reset_password as reset_password_with
 from corete.core.edge import safe_next
+from corete.core.i18n import page_language
 from corete.extensions import db, limiter, login_manager
 from corete.spaces.models import Space
 
@@ -51,7 +51,7 @@ def login():
             flash(_("Wrong e-mail or password."), "error")
             return render_template("accounts/login.html", email=request.form.get("email", "")), 401
         login_user(user)
-        user.lang = _lang()  # the hub's e-mails to this person are in it
+        user.lang = page_language()  # the hub's e-mails to this person are in it
         db.session.commit()
         return redirect(_safe_next(request.args.get("next")))
     return render_template("accounts/login.html", email="")
@@ -67,7 +67,8 @@ def logout():
     return redirect(url_for("home.home"))
 
 
-def _stale_link():
+def stale_link():
+    """A signed link past its time, used, or mangled: 410 with what to do."""
     return render_template("error.html", code=410, message=_("This link is not valid any more: ask for a new one.")), 410
 
 
@@ -88,7 +89,7 @@ def accept_invitation(token):
     if request.method == "POST":
         try:
             user = accept(db.session, token, request.form.get("password", ""), request.form.get("confirm", ""))
-            user.lang = _lang()
+            user.lang = page_language()
         except InvitationError as e:  # used by someone else meanwhile
             db.session.rollback()
             return _unusable(e)
@@ -105,16 +106,12 @@ def accept_invitation(token):
                            min_password=MIN_PASSWORD), (400 if error else 200)
 
 
-def _lang() -> str:
-    return str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
-
-
 @bp.route("/password/forgot", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["PASSWORD_RESET_RATE_LIMIT"], methods=["POST"])
 def forgot_password():
     """The same answer whether or not the address has an account."""
     if request.method == "POST":
-        request_reset(db.session, request.form.get("email", ""), lang=_lang())
+        request_reset(db.session, request.form.get("email", ""), lang=page_language())
         db.session.commit()
         flash(_("If an account has this address, a link to choose a new password is on its way. It works for %(hours)d hours, once.",
                 hours=current_app.config["PASSWORD_RESET_HOURS"]), "info")
@@ -127,7 +124,7 @@ def forgot_password():
 def reset_password(token):
     user = reset_user(db.session, token)
     if user is None:
-        return _stale_link()
+        return stale_link()
     error = None
     if request.method == "POST":
         try:
@@ -157,7 +154,7 @@ def account():
                                 request.form.get("password", ""), request.form.get("confirm", ""))
             elif form == "email":
                 new = request_address_change(db.session, current_user, request.form.get("current", ""),
-                                             request.form.get("email", ""), lang=_lang())
+                                             request.form.get("email", ""), lang=page_language())
             else:
                 abort(400)
         except AccountError as e:
@@ -186,10 +183,10 @@ def confirm_email(token):
     """A page with one button: following the link alone (as mail scanners do) changes nothing."""
     found = address_change(db.session, token)
     if found is None:
-        return _stale_link()
+        return stale_link()
     if request.method == "POST":
         try:
-            confirm_address(db.session, token, lang=_lang())
+            confirm_address(db.session, token, lang=page_language())
         except AccountError as e:
             db.session.rollback()
             return render_template("error.html", code=409, message=str(e)), 409

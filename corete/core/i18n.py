@@ -15,3 +15,10 @@ def select_locale() -> str:
     if chosen in languages:
         return chosen
     return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def page_language() -> str:
+    """The language of the page being answered: what a message it causes is written in."""
+    from flask_babel import get_locale
+
+    return str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])

@@ -10,9 +10,10 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_babel import gettext as _
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from corete.accounts.models import User
+from corete.accounts.services import coordinators, operators_of
 from corete.federation.models import Feed
 from corete.federation.reasons import DOCUMENT_FIXES, PLAIN_ERRORS
 from corete.mail.services import queue
@@ -22,13 +23,7 @@ NOT_THE_MEMBERS = ("rate_limited", "busy")  # the server asked for time, or the 
 
 def people(session, space) -> list[User]:
     """The space's active operators and every active coordinator."""
-    return list(session.scalars(select(User).where(
-        User.active.is_(True),
-        or_(User.role == "coordinator", (User.role == "operator") & User.spaces.any(id=space.id))).order_by(User.id)))
-
-
-def _lang(user: User, config) -> str:
-    return user.lang or config["BABEL_DEFAULT_LOCALE"]
+    return [*operators_of(session, space), *coordinators(session)]
 
 
 def _tell(session, feed: Feed, kind: str, config, **context) -> None:
@@ -38,7 +33,7 @@ def _tell(session, feed: Feed, kind: str, config, **context) -> None:
                "feed_recovered": lambda: _("The feed of %(space)s is read again", space=space.name)}[kind]
     for user in people(session, space):
         queue(session, key=f"{kind}:{feed.id}:{episode}:{user.id}", kind=kind, to=user.email,
-              lang=_lang(user, config), subject=subject, config=config,
+              lang=user.lang, subject=subject, config=config,
               context={"space": space, "feed": feed, "coordinator": user.role == "coordinator", **context})
 
 
@@ -73,9 +68,9 @@ def daily_summary(session, now: dt.datetime, config) -> int:
     if not silent and not held:
         return 0
     queued = 0
-    for user in session.scalars(select(User).where(User.role == "coordinator", User.active.is_(True))):
+    for user in coordinators(session):
         queued += queue(session, key=f"daily-summary:{now.date().isoformat()}:{user.id}", kind="daily_summary",
-                        to=user.email, lang=_lang(user, config), config=config,
+                        to=user.email, lang=user.lang, config=config,
                         subject=lambda: _("CoRete: %(n)d spaces to look at today", n=len(silent) + len(held)),
                         context={"silent": silent, "held": held, "days": int(config["FEED_STALE_DAYS"])})
     return queued

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from flask import Blueprint as FlaskBlueprint
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_smorest import Blueprint
@@ -19,6 +18,7 @@ from corete.accounts.services import AccountError, invite, mail_invitation, revo
 from corete.core.api import editing_doc
 from corete.core.caching import conditional
 from corete.core.forms import attempt, form_errors
+from corete.core.i18n import page_language
 from corete.core.models import utcnow
 from corete.core.permissions import role_required, space_editor_required
 from corete.core.templating import KIND_LABELS, unit_name
@@ -175,7 +175,7 @@ def operators():
                     raise AccountError(_("Choose a space of the list."))
             days = form.get("days") or current_app.config["INVITATION_DAYS"]
             invitation, token = invite(db.session, form["email"], [space], by=current_user, days=days)
-            mail_invitation(db.session, invitation, token, lang=str(get_locale() or "it"), inviter=current_user.email)
+            mail_invitation(db.session, invitation, token, lang=page_language(), inviter=current_user.email)
             return invitation, token
         result, errors = attempt(db.session, work, (AccountError, RegistryError), "email")
         if not errors:

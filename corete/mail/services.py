@@ -47,7 +47,8 @@ def sender_address(config) -> str:
 @dataclass
 class Outgoing:
     """One message to queue: ``subject`` is a callable giving it in the current language
-    (a gettext call), asked in ``lang``; ``context`` is what its templates read."""
+    (a gettext call), asked in ``lang`` (None or a language the hub does not speak:
+    BABEL_DEFAULT_LOCALE); ``context`` is what its templates read."""
 
     key: str
     kind: str

@@ -4,12 +4,13 @@ coordinators' approval of the news operators propose from their editor."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from corete.core.models import parse_id
+from corete.accounts.views import stale_link
+from corete.core.i18n import page_language
 from corete.core.permissions import role_required, space_editor_required
 from corete.extensions import csrf, db, limiter
 from corete.newsletter import services
@@ -19,13 +20,9 @@ from corete.newsletter.schemas import wish_from
 bp = Blueprint("newsletter", __name__, template_folder="templates")
 
 
-def _lang() -> str:
-    return str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
-
-
 def _subscribe(kind: str):
     values = request.form.to_dict() if request.method == "POST" else request.args.to_dict()
-    values.setdefault("lang", _lang())
+    values.setdefault("lang", page_language())
     errors = {}
     if request.method == "POST":
         wish, errors = wish_from(request.form, kind)
@@ -54,16 +51,12 @@ def follow():
     return _subscribe("follow")
 
 
-def _stale():
-    return render_template("error.html", code=410, message=_("This link is not valid any more: ask for a new one.")), 410
-
-
 @bp.route("/newsletter/confirm/<token>", methods=["GET", "POST"])
 def confirm(token):
     """A page with one button: a mail scanner following the link subscribes nobody."""
     wish = services.wish_of(token)
     if wish is None:
-        return _stale()
+        return stale_link()
     if request.method == "POST":
         services.confirm(db.session, wish)
         db.session.commit()
@@ -76,7 +69,7 @@ def confirm(token):
 def unsubscribe(token):
     subscription = services.subscription_of(db.session, token)
     if subscription is None:
-        return _stale()
+        return stale_link()
     if request.method == "POST":
         services.unsubscribe(subscription)
         db.session.commit()

@@ -18,7 +18,7 @@ from dateutil.relativedelta import relativedelta
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from corete.accounts.models import User
+from corete.accounts.services import coordinators, operators_of
 from corete.core.handover import NETWORK_ZONE
 from corete.mail.services import queue
 from corete.purchasing import services
@@ -28,19 +28,6 @@ from corete.spaces.models import Space
 ZONE = ZoneInfo(NETWORK_ZONE)
 STEP = {"weekly": relativedelta(weeks=1), "monthly": relativedelta(months=1)}
 BY = "scheduler"
-
-
-def _lang(user: User, config) -> str:
-    return user.lang or config["BABEL_DEFAULT_LOCALE"]
-
-
-def _coordinators(session) -> list[User]:
-    return list(session.scalars(select(User).where(User.role == "coordinator", User.active.is_(True)).order_by(User.id)))
-
-
-def _operators(session, space: Space) -> list[User]:
-    return list(session.scalars(select(User).where(User.role == "operator", User.active.is_(True),
-                                                   User.spaces.any(id=space.id)).order_by(User.id)))
 
 
 def _spaces(session, slugs) -> dict[str, Space]:
@@ -82,17 +69,17 @@ def tell_closed(session, rnd: Round, config) -> int:
         space = spaces.get(slug)
         if space is None:
             continue
-        for user in _operators(session, space):
+        for user in operators_of(session, space):
             queued += queue(session, key=f"round-statement:{rnd.id}:{slug}:{user.id}", kind="round_statement",
-                            to=user.email, lang=_lang(user, config), config=config,
+                            to=user.email, lang=user.lang, config=config,
                             subject=(lambda: _("%(round)s is held: nobody is charged", round=rnd.name)) if held
                             else (lambda: _("%(round)s closed: the statement of %(space)s", round=rnd.name,
                                             space=space.name)),
                             context={"rnd": rnd, "result": result, "member": slug, "space": space,
                                      "charge": charge, "held": held})
-    for user in _coordinators(session):
+    for user in coordinators(session):
         queued += queue(session, key=f"round-order:{rnd.id}:{user.id}", kind="round_order", to=user.email,
-                        lang=_lang(user, config), config=config,
+                        lang=user.lang, config=config,
                         subject=(lambda: _("%(round)s is held below the supplier's minimum", round=rnd.name)) if held
                         else (lambda: _("%(round)s closed: the order for %(supplier)s", round=rnd.name,
                                         supplier=rnd.supplier.name)),
@@ -136,9 +123,9 @@ def remind(session, now: dt.datetime, config) -> int:
                 by_space.setdefault(need.space_id, []).append((need, near))
         for space_id, needs in by_space.items():
             space = session.get(Space, space_id)
-            for user in _operators(session, space):
+            for user in operators_of(session, space):
                 queued += queue(session, key=f"round-reminder:{rnd.id}:{space_id}:{user.id}", kind="round_reminder",
-                                to=user.email, lang=_lang(user, config), config=config,
+                                to=user.email, lang=user.lang, config=config,
                                 subject=lambda: _("%(round)s closes soon: your needs are not in it yet", round=rnd.name),
                                 context={"rnd": rnd, "space": space, "needs": needs})
     return queued

@@ -79,7 +79,9 @@ def test_the_month_is_an_agenda_on_a_phone_and_a_grid_on_a_laptop(browser, live_
         page.goto(f"{live_server}/calendar?view=month")
         found[name] = page.evaluate(OVERLAPS_JS)
         found[name]["columns"] = page.evaluate("getComputedStyle(document.querySelector('table.month td:not(.empty):not(.other-month)')).display")
+        found[name]["caption"] = page.evaluate("document.querySelector('table.month caption').getBoundingClientRect().height")
         context.close()
     phone, laptop = found["phone"], found["laptop"]
     assert phone["titles"] > 0 and phone["overlaps"] == 0 and phone["narrowest"] > 300, phone  # full width, one under the other
     assert laptop["columns"] == "table-cell" and phone["columns"] == "block"
+    assert phone["caption"] < 60, phone  # the month's name on one line, not a letter a line

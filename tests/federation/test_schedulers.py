@@ -1,4 +1,4 @@
-"""Three `corete scheduler` processes on one PostgreSQL database, 200 member feeds on
+"""Three `corete scheduler` processes on one PostgreSQL database, 120 member feeds on
 localhost (some slow), several rounds, one scheduler killed with SIGKILL halfway: every
 feed is fetched once per due time, the others take over the dead one's feeds, no row is
 written twice and no process is left behind."""
@@ -25,7 +25,10 @@ from corete.federation import writers
 from corete.federation.models import Feed, Poll
 from corete.spaces.services import add_space
 
-FEEDS, HOSTS, SLOW_EVERY, SLOW_SECONDS = 200, 10, 7, 3.0  # every 7th feed answers after 3 s
+# Every 7th feed answers after 3 s. 120 feeds due every 6 s keep three schedulers on two
+# cores busy but not beyond what they can do (200 were: polls fell ~4 s behind, and a slow
+# feed sharing its host with two others was polled only twice in CI).
+FEEDS, HOSTS, SLOW_EVERY, SLOW_SECONDS = 120, 10, 7, 3.0
 INTERVAL, JITTER, LEASE = 6, 0.1, 8
 ROME = ZoneInfo("Europe/Rome")
 
@@ -154,8 +157,11 @@ def test_three_schedulers_poll_each_feed_once_per_due_time_and_survive_a_kill(ap
             if t2 - t1 < INTERVAL * (1 - JITTER) - 0.5 and not lost_by_the_victim:
                 too_close.append((number, round(t2 - t1, 2)))
     assert not too_close, f"fetched twice for one due time: {too_close[:10]}"
-    rounds = sorted(len(hits) for hits in fetched.values())
-    assert rounds[0] >= 3, f"some feed was polled only {rounds[0]} times"
+    fewest = min(fetched, key=lambda number: len(fetched[number]))
+    started = min(t for hits in fetched.values() for t, _ in hits)
+    assert len(fetched[fewest]) >= 3, (
+        f"feed {fewest} was polled only {len(fetched[fewest])} times, at (seconds, scheduler) "
+        f"{[(round(t - started, 1), agent) for t, agent in fetched[fewest]]}; killed at {killed_at - started:.1f} s")
     taken_over = [n for n, hits in fetched.items()
                   if not any(killed_at < t < killed_at + LEASE + INTERVAL + 4 and agent != "scheduler-2"
                              for t, agent in hits)]

@@ -13,13 +13,17 @@ MAIL_PORT ?= 8025
 
 ASSETS := corete/map/assets
 
-$(STAMP): setup.cfg pyproject.toml $(ASSETS)/package-lock.json
+AXE := tests/browser/axe
+
+$(STAMP): setup.cfg pyproject.toml $(ASSETS)/package-lock.json $(AXE)/package-lock.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[test]'
 	@# The map's Leaflet and supercluster, from the npm registry: the hub serves
 	@# them itself, never from a CDN (versions pinned by package-lock.json).
 	npm ci --prefix $(ASSETS) --no-audit --no-fund --loglevel=error
+	@# axe-core, the accessibility checker the browser tests run in each page (not served).
+	npm ci --prefix $(AXE) --no-audit --no-fund --loglevel=error
 	touch $(STAMP)
 
 translations: $(STAMP)
@@ -66,4 +70,4 @@ bench: $(BENCH_STAMP) translations
 	$(BIN)/python bench/bench_mail.py
 
 clean:
-	rm -rf $(VENV) $(ASSETS)/node_modules instance/*.sqlite3 .pytest_cache
+	rm -rf $(VENV) $(ASSETS)/node_modules $(AXE)/node_modules instance/*.sqlite3 .pytest_cache

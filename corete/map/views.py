@@ -235,6 +235,8 @@ def _js_config(**extra) -> dict:
             "loading": _("Loading…"), "shown": _("%(n)s points on the map", n="%d"), "one_shown": _("1 point on the map"),
             "failed": _("The map's points could not be loaded: use the list view."),
             "cluster": _("%(n)s points here: zoom in", n="%d"),
+            "here": _("%(n)s points at this place:", n="%d"),
+            "layers": {"spaces": _("space"), "events": _("event venue"), "proposals": _("proposal")},
         },
         **extra)
 

@@ -9,6 +9,9 @@ from tests.conftest import make_space
 from tests.map.conftest import HOSTILE, network  # noqa: F401  (the fixture)
 
 READY = "html[data-map-ready='1']"
+# The points the markers drawn stand for: one each, or a cluster's count (from its title).
+DRAWN_JS = """() => [...document.querySelectorAll('.leaflet-marker-icon')].reduce((n, m) =>
+  n + (m.classList.contains('pin-cluster') ? parseInt(m.title) : 1), 0)"""
 
 
 @pytest.fixture
@@ -32,14 +35,20 @@ def test_map_clusters_filters_list_and_nothing_leaves_localhost(browser, live_se
     page.wait_for_selector(READY)
     assert page.locator(".pin-cluster").count() >= 1  # Millepiani + Cowo Ostiense
     assert page.get_by_title("2 punti qui: ingrandisci").count() >= 1
-    assert page.locator(".leaflet-marker-icon.pin").count() >= 3
     assert page.locator(".leaflet-regions-pane path").count() >= 20  # the offline base layer
     shown = int(page.evaluate("document.documentElement.dataset.mapPoints"))
+    # Every point is drawn once: as a marker of its own or counted by one cluster.
+    assert page.evaluate(DRAWN_JS) == shown
     assert page.get_by_role("status").first.inner_text() == f"{shown} punti sulla mappa"
     assert re.search(r"#\d+/-?\d+\.\d+/-?\d+\.\d+$", page.url)  # the view is in the URL
 
+    features = page.request.get(f"{live_server}/api/v1/map/features.geojson").json()["features"]
+    place = {f["properties"]["name"]: f["geometry"]["coordinates"] for f in features if f["properties"]["layer"] == "spaces"}
     # A popup shows text, fetched details and a link to the space's page.
-    page.get_by_title("Lab121").first.dispatch_event("click")  # under the library's venue at this zoom
+    page.goto("about:blank")  # a new document, not a jump to another hash of this one
+    page.goto(f"{live_server}/map#19/{place['Lab121'][1]}/{place['Lab121'][0]}")
+    page.wait_for_selector(READY)
+    page.get_by_title("Lab121").dispatch_event("click")
     popup = page.locator(".leaflet-popup-content")
     assert "Lab121" in popup.inner_text() and "Posizione approssimativa" in popup.inner_text()
     assert popup.get_by_role("link", name="Apri la pagina").get_attribute("href").endswith("/spaces/lab121")
@@ -62,27 +71,51 @@ def test_map_clusters_filters_list_and_nothing_leaves_localhost(browser, live_se
     assert page.locator("table.map-list tbody tr").count() == shown
 
 
+def test_points_at_one_place_are_one_marker_that_lists_them(browser, live_server, session, network):  # noqa: F811
+    # Two spaces in one building share a place: even at the last zoom they are one marker,
+    # which lists both; each name opens its own popup.
+    make_space(session, "http://127.0.0.1:9/unused-2.json", name="Officina al piano di sopra", city="Roma",
+               kind="fablab", lat=41.8625, lon=12.4883)
+    page = browser.new_page(locale="it-IT")
+    page.goto(f"{live_server}/map#19/41.8625/12.4883")
+    page.wait_for_selector(READY)
+    page.locator(".pin-cluster-spaces").filter(has_text="2").dispatch_event("click")
+    popup = page.locator(".leaflet-popup-content")
+    assert "2 punti in questo luogo" in popup.inner_text() and "Officina al piano di sopra · spazio" in popup.inner_text()
+    popup.get_by_role("button", name="Millepiani").click()
+    assert "Millepiani" in popup.inner_text() and "2 punti" not in popup.inner_text()
+
+
 def test_unreachable_tiles_leave_the_offline_map_working(app, browser, live_server, network):  # noqa: F811
     app.config.update(MAP_TILES_URL="http://127.0.0.1:9/{z}/{x}/{y}.png", MAP_TILES_ATTRIBUTION="Tiles of nowhere")
     page = browser.new_page(locale="it-IT")
     page.goto(f"{live_server}/map")
     page.wait_for_selector(READY)
     assert page.locator(".leaflet-regions-pane path").count() >= 20
-    assert page.locator(".leaflet-marker-icon.pin").count() >= 3
+    assert page.evaluate(DRAWN_JS) >= 3
     assert "Tiles of nowhere" in page.locator(".leaflet-control-attribution").inner_text()
     assert "ISTAT" in page.locator(".leaflet-control-attribution").inner_text()
 
 
-def test_injected_markup_stays_inert_on_the_map(browser, live_server, network):  # noqa: F811
+def test_injected_markup_stays_inert_on_the_map(browser, live_server, network, session):  # noqa: F811
+    # A second space at the hostile one's place: the marker's list shows both names as text.
+    make_space(session, "http://127.0.0.1:9/unused.json", name=HOSTILE + " bis", city="Torino", lat=45.07, lon=7.68)
     page = browser.new_page(locale="it-IT")
-    page.goto(f"{live_server}/map")
+    page.goto(f"{live_server}/map#17/45.0705/7.6805")
     page.wait_for_selector(READY)
     # Located afresh at each click: opening a popup pans the map, which redraws its markers.
     hostile = page.locator(".leaflet-marker-icon.pin").and_(page.get_by_title(HOSTILE, exact=True))
-    assert hostile.count() == 2  # the hostile space and the venue of its hostile event
+    assert hostile.count() == 1  # the venue of its hostile event (the space shares its marker)
     for n in range(hostile.count()):
-        hostile.nth(n).dispatch_event("click")  # the space and its venue nearly overlap
+        hostile.nth(n).dispatch_event("click")
         assert HOSTILE in page.locator(".leaflet-popup-content").last.inner_text()  # as text
+    page.goto("about:blank")
+    page.goto(f"{live_server}/map#19/45.07/7.68")
+    page.wait_for_selector(READY)
+    page.locator(".pin-cluster").dispatch_event("click")
+    assert page.locator(".leaflet-popup-content").get_by_role("button", name=HOSTILE + " bis").count() == 1
+    page.locator(".leaflet-popup-content").get_by_role("button", name=HOSTILE, exact=True).click()
+    assert HOSTILE in page.locator(".leaflet-popup-content").inner_text()
     assert page.evaluate("window.__pwned") is None
     for path in ("/map?view=list", "/spaces/" + page.evaluate(
             "fetch('/api/v1/map/features.geojson?layers=spaces&q=onerror').then(r => r.json())"

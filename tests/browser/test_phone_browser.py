@@ -4,6 +4,7 @@ English, with a word of a hundred letters in what a member and a citizen wrote. 
 tables scroll inside their own box; the calendar's month becomes a list of days."""
 from __future__ import annotations
 
+from tests.browser.pages import log_in, main_pages
 from tests.browser.test_pages_browser import hostile_words
 
 PHONE = {"width": 390, "height": 844}
@@ -21,32 +22,16 @@ WIDER_JS = """(limit) => {
 }""" % INNER_SCROLL
 
 
-def _log_in(page, live_server, email):
-    page.goto(f"{live_server}/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", "una-password-lunga")
-    page.locator("form button[type=submit]").last.click()
-
-
 def test_no_main_page_is_wider_than_a_phone(browser, live_server, demo, session):
     proposal = hostile_words(demo, session)
-    pages = {
-        None: ["/", "/calendar", "/calendar?view=week", "/calendar?view=month", "/calendar?view=day", "/map",
-               "/map?view=list", "/map/propose", "/spaces/lab121", f"/map/proposals/{proposal}", "/purchasing",
-               "/purchasing/rounds/1", "/purchasing/rounds/1/statements/lab121", "/skills", "/validate", "/digest",
-               "/login", "/password/forgot", "/newsletter", "/newsletter/follow?city=Roma"],
-        "op@lab121.example": ["/my/spaces", "/spaces/lab121/edit", "/spaces/lab121/edit/event/new", "/account"],
-        "coord@corete.example": ["/console", "/operators", "/map/moderation", f"/map/moderation/{proposal}",
-                                 "/purchasing/catalogue", "/purchasing/queue", "/purchasing/rounds/1/order",
-                                 "/skills/unmapped", "/outbox", "/newsletter/news"],
-    }
+    pages = main_pages(proposal)
     problems = []
     for language in ("it-IT", "en-GB"):
         for who, paths in pages.items():
             context = browser.new_context(locale=language, viewport=PHONE, is_mobile=True, has_touch=True)
             page = context.new_page()
             if who:
-                _log_in(page, live_server, who)
+                log_in(page, live_server, who)
             for path in paths:
                 answer = page.goto(live_server + path)
                 if answer.status != 200:

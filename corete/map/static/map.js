@@ -119,15 +119,52 @@
     });
   }
 
-  function clusterIcon(layer, count) {
-    var size = count < 10 ? 30 : count < 100 ? 36 : count < 1000 ? 42 : 48;
+  var LAYERS = ["spaces", "events", "proposals"];
+
+  function clusterIcon(p) {
+    /* Coloured as its layer when all its points are of one layer, neutral when mixed. */
+    var count = p.point_count, size = count < 10 ? 30 : count < 100 ? 36 : count < 1000 ? 42 : 48;
     var text = count < 1000 ? String(count) : Math.floor(count / 1000) + "k";
-    return L.divIcon({className: "pin-cluster pin-cluster-" + layer, iconSize: [size, size],
+    var only = LAYERS.filter(function (layer) { return p[layer] === count; })[0] || "mixed";
+    return L.divIcon({className: "pin-cluster pin-cluster-" + only, iconSize: [size, size],
                       html: "<span aria-hidden=\"true\">" + text + "</span>"});
   }
 
+  function activate(marker, action) {
+    /* A click, or Enter or Space on a marker the keyboard focused (Leaflet makes markers
+       focusable buttons, but only a popup bound to one answers the keyboard). */
+    marker.on("click", action);
+    marker.on("keydown", function (e) {
+      var key = e.originalEvent.key;
+      if (key === "Enter" || key === " ") { L.DomEvent.preventDefault(e.originalEvent); action(); }
+    });
+  }
+
+  function pointPopup(map, at, p, cfg) {
+    L.popup({offset: [0, -12]}).setLatLng(at).setContent(popup(p, cfg)).openOn(map);
+  }
+
+  function sharedPlace(map, at, leaves, cfg) {
+    /* Points at one place (a space and its events' venue): the map cannot zoom them apart,
+       so their names are listed; each opens its own popup. */
+    var box = el("div", null, "popup"), ul = el("ul", null, "popup-list");
+    var shown = L.popup({offset: [0, -12]}).setLatLng(at);
+    box.appendChild(el("strong", cfg.labels.here.replace("%d", leaves.length)));
+    leaves.forEach(function (f) {
+      var p = f.properties, li = el("li"), button = el("button", p.name, "linklike");
+      button.type = "button";
+      button.addEventListener("click", function () { shown.setContent(popup(p, cfg)); });
+      li.appendChild(button);
+      li.appendChild(el("span", " · " + cfg.labels.layers[p.layer], "popup-kind"));
+      ul.appendChild(li);
+    });
+    box.appendChild(ul);
+    shown.setContent(box).openOn(map);
+  }
+
   function points(map, cfg) {
-    /* Clustering by supercluster: each layer's points indexed once, and only what the view
+    /* Clustering by supercluster: every layer's points in one index, so no marker ever
+       covers another (a space and its event venue share a place), and only what the view
        shows drawn (clusters or single markers) after every move. */
     var status = cfg.status_id && document.getElementById(cfg.status_id);
     if (status) status.textContent = cfg.labels.loading;
@@ -135,39 +172,44 @@
       .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
       .then(function (data) {
         performance.mark("corete-points-parsed");  /* bench/bench_map.py reports these steps */
-        var byLayer = {}, layers = {}, bounds = L.latLngBounds([]);
+        var bounds = L.latLngBounds([]);
         data.features.forEach(function (f) {
-          (byLayer[f.properties.layer] = byLayer[f.properties.layer] || []).push(f);
           bounds.extend([f.geometry.coordinates[1], f.geometry.coordinates[0]]);
         });
-        Object.keys(byLayer).forEach(function (layer) {
-          layers[layer] = {index: new Supercluster({radius: 60, maxZoom: 16}).load(byLayer[layer]),
-                           group: L.layerGroup().addTo(map)};
-        });
+        /* Clustered up to the map's last zoom: points at one place stay one marker. */
+        var index = new Supercluster({
+          radius: 60, maxZoom: map.getMaxZoom(),
+          map: function (p) { var c = {}; LAYERS.forEach(function (l) { c[l] = p.layer === l ? 1 : 0; }); return c; },
+          reduce: function (acc, c) { LAYERS.forEach(function (l) { acc[l] += c[l]; }); }
+        }).load(data.features);
+        var group = L.layerGroup().addTo(map);
         performance.mark("corete-indexed");
 
         function draw() {
           var b = map.getBounds(), zoom = Math.round(map.getZoom());
           var box = [Math.max(b.getWest(), -180), Math.max(b.getSouth(), -85), Math.min(b.getEast(), 180),
                      Math.min(b.getNorth(), 85)];
-          Object.keys(layers).forEach(function (layer) {
-            var l = layers[layer];
-            l.group.clearLayers();
-            l.index.getClusters(box, zoom).forEach(function (f) {
-              var c = f.geometry.coordinates, at = [c[1], c[0]], p = f.properties, marker;
-              if (p.cluster) {
-                var label = cfg.labels.cluster.replace("%d", p.point_count);
-                marker = L.marker(at, {icon: clusterIcon(layer, p.point_count), title: label, alt: label});
-                marker.on("click", function () { map.setView(at, l.index.getClusterExpansionZoom(p.cluster_id)); });
-              } else {
-                marker = L.marker(at, {icon: icon(p), title: p.name, alt: p.name});
-                marker.on("click", function () {
-                  L.popup({offset: [0, -12]}).setLatLng(at).setContent(popup(p, cfg)).openOn(map);
-                });
-              }
-              l.group.addLayer(marker);
-            });
+          /* A marker that had the keyboard's focus is redrawn: the focus goes back to the
+             map (not to the page's start), so Tab continues with the markers now shown. */
+          var focused = group.getLayers().some(function (m) { return m.getElement() === document.activeElement; });
+          group.clearLayers();
+          index.getClusters(box, zoom).forEach(function (f) {
+            var c = f.geometry.coordinates, at = [c[1], c[0]], p = f.properties, marker;
+            if (p.cluster) {
+              var label = cfg.labels.cluster.replace("%d", p.point_count);
+              marker = L.marker(at, {icon: clusterIcon(p), title: label, alt: label});
+              activate(marker, function () {
+                var next = index.getClusterExpansionZoom(p.cluster_id);
+                if (next > map.getMaxZoom()) sharedPlace(map, at, index.getLeaves(p.cluster_id, Infinity), cfg);
+                else map.setView(at, next);
+              });
+            } else {
+              marker = L.marker(at, {icon: icon(p), title: p.name, alt: p.name});
+              activate(marker, function () { pointPopup(map, at, p, cfg); });
+            }
+            group.addLayer(marker);
           });
+          if (focused) map.getContainer().focus({preventScroll: true});
         }
 
         map.on("moveend", draw);

@@ -8,6 +8,9 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 DEMO_PORT ?= 8765
 MAIL_PORT ?= 8025
+# The demo's map has no street map (it never leaves localhost); to see one:
+# make run MAP_TILES_URL='https://tile.openstreetmap.org/{z}/{x}/{y}.png'
+MAP_TILES_URL ?=
 
 .PHONY: run test bench lint translations clean
 
@@ -37,7 +40,8 @@ run: $(STAMP) translations
 	@test -f instance/config.py || $(BIN)/python -c "import secrets; print('SECRET_KEY = %r' % secrets.token_hex(32))" > instance/config.py
 	$(BIN)/corete db upgrade
 	@export CORETE_FETCH_ALLOW_NETWORKS='["127.0.0.1/32"]' CORETE_VALIDATE_ALLOW_NETWORKS='["127.0.0.1/32"]' CORETE_PUBLIC_URL=http://$(HOST):$(PORT) \
-	  CORETE_MAIL_SERVER=127.0.0.1 CORETE_MAIL_PORT=$(MAIL_PORT) CORETE_MAIL_DEFAULT_SENDER='CoRete demo <hub@corete.example>'; \
+	  CORETE_MAIL_SERVER=127.0.0.1 CORETE_MAIL_PORT=$(MAIL_PORT) CORETE_MAIL_DEFAULT_SENDER='CoRete demo <hub@corete.example>' \
+	  CORETE_MAP_TILES_URL='$(MAP_TILES_URL)'; \
 	trap 'kill 0' EXIT INT TERM; \
 	$(BIN)/corete demo serve --port $(DEMO_PORT) & \
 	$(BIN)/corete mail catch --port $(MAIL_PORT) --dir instance/mail & \

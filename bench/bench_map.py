@@ -155,7 +155,7 @@ def main() -> None:
     from corete.extensions import db
 
     uri = args.database or f"sqlite:///{tempfile.mkdtemp(prefix='corete-bench-')}/map.sqlite3"
-    app = create_app({"SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": uri})
+    app = create_app({"SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": uri, "MAP_TILES_URL": ""})  # localhost only
     results: dict = {"spaces": args.spaces, "venues": args.venues, "database": uri.split(":")[0], "runs": args.runs}
     with app.app_context():
         upgrade()

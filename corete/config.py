@@ -104,8 +104,13 @@ INVITATION_DAYS = 7  # an operator's invitation link works this long, once
 PASSWORD_RESET_HOURS = 2  # a "forgot password" link works this long, once
 PASSWORD_RESET_RATE_LIMIT = "5 per hour"  # requests a client address may make
 EMAIL_CHANGE_HOURS = 48  # the link confirming a new address works this long
-MAP_TILES_URL = None
-MAP_TILES_ATTRIBUTION = None  # HTML shown in the map's corner, e.g. '&copy; OpenStreetMap contributors'
+# The street map under the hub's layers: OpenStreetMap's own tile server (its usage policy
+# and what visitors' browsers tell it: docs/map.md#the-street-map). "" or None: none, only
+# the offline regions (as in the tests and `make run`, which never leave localhost).
+OSM_TILES_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+OSM_TILES_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
+MAP_TILES_URL = OSM_TILES_URL
+MAP_TILES_ATTRIBUTION = None  # HTML; None with OpenStreetMap's server: its credit; required with any other
 # Where `npm ci` put Leaflet and supercluster (None: corete/map/assets/node_modules).
 MAP_ASSETS_DIR = None
 # The GeoJSON and CSV documents are kept this long per filter combination (and are

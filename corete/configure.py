@@ -28,6 +28,8 @@ def configured_flask(test_config: dict | None = None) -> Flask:
             "SECRET_KEY is not set: put SECRET_KEY = '...' in instance/config.py or set CORETE_SECRET_KEY "
             "(`make run` writes a random one for you)."
         )
+    if app.config.get("MAP_TILES_URL") == default_config.OSM_TILES_URL and not app.config.get("MAP_TILES_ATTRIBUTION"):
+        app.config["MAP_TILES_ATTRIBUTION"] = default_config.OSM_TILES_ATTRIBUTION
     if app.config.get("MAP_TILES_URL") and not app.config.get("MAP_TILES_ATTRIBUTION"):
         raise RuntimeError(
             "MAP_TILES_URL is set without MAP_TILES_ATTRIBUTION: a tile server's terms ask for its credit on the map "

@@ -41,6 +41,7 @@ def _config(uri: str) -> dict:
         "FETCH_TOTAL_DEADLINE": 3.0,
         "POLL_WORKERS": 4,
         "POLL_PARSE_PROCESSES": 0,  # parsing in the fetch threads; one test covers the process
+        "MAP_TILES_URL": "",  # no street map from the internet: tests never leave localhost
     }
 
 

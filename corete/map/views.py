@@ -32,6 +32,10 @@ from corete.skills.taxonomy import taxonomy
 from corete.spaces.models import Space
 from corete.spaces.services import feed_health
 
+# The letter in a marker: a space's kind, a proposal's category (map.js draws them, the
+# legend explains them).
+MARKER_LETTERS = {"coworking": "C", "fablab": "F", "coliving": "L", "incubator": "I", "other": "•",
+                  "building": "B", "space": "S", "service": "?"}
 CATEGORY_LABELS = {
     "building": _l("Unused building to regenerate"),
     "space": _l("Proposed new space"),
@@ -222,6 +226,7 @@ def _asset_urls() -> render.Assets:
 def _js_config(**extra) -> dict:
     return dict(
         lang=str(get_locale()),
+        letters=MARKER_LETTERS,
         regions_url=url_for("map.regions"),
         regions_attribution=f'<a href="{url_for("map.credits")}">{ATTRIBUTION}</a>',
         summary_url=url_for("map_api.space_summary", slug="__slug__"),
@@ -236,6 +241,7 @@ def _js_config(**extra) -> dict:
             "failed": _("The map's points could not be loaded: use the list view."),
             "cluster": _("%(n)s points here: zoom in", n="%d"),
             "here": _("%(n)s points at this place:", n="%d"),
+            "no_tiles": _("The street map cannot be reached: only the regions are drawn."),
             "layers": {"spaces": _("space"), "events": _("event venue"), "proposals": _("proposal")},
         },
         **extra)
@@ -280,7 +286,7 @@ def map_page():
     query = _query()
     filters = args["filters"]
     context = dict(query=query, filters=filters, view=args["view"], layers=services.LAYERS,
-                   categories=PROPOSAL_CATEGORIES, kinds=KIND_LABELS)
+                   categories=PROPOSAL_CATEGORIES, kinds=KIND_LABELS, letters=MARKER_LETTERS)
     if args["view"] == "list":
         found = _points(filters)
         size = current_app.config["MAP_LIST_PAGE_SIZE"]

@@ -33,7 +33,7 @@ def test_map_clusters_filters_list_and_nothing_leaves_localhost(browser, live_se
     seen = _watch(page, live_server)
     page.goto(f"{live_server}/map")
     page.wait_for_selector(READY)
-    assert page.locator(".pin-cluster").count() >= 1  # Millepiani + Cowo Ostiense
+    assert page.locator(".leaflet-marker-icon.pin-cluster").count() >= 1  # Millepiani + Cowo Ostiense
     assert page.get_by_title("2 punti qui: ingrandisci").count() >= 1
     assert page.locator(".leaflet-regions-pane path").count() >= 20  # the offline base layer
     shown = int(page.evaluate("document.documentElement.dataset.mapPoints"))
@@ -79,7 +79,7 @@ def test_points_at_one_place_are_one_marker_that_lists_them(browser, live_server
     page = browser.new_page(locale="it-IT")
     page.goto(f"{live_server}/map#19/41.8625/12.4883")
     page.wait_for_selector(READY)
-    page.locator(".pin-cluster-spaces").filter(has_text="2").dispatch_event("click")
+    page.locator(".leaflet-marker-icon.pin-cluster-spaces").filter(has_text="2").dispatch_event("click")
     popup = page.locator(".leaflet-popup-content")
     assert "2 punti in questo luogo" in popup.inner_text() and "Officina al piano di sopra · spazio" in popup.inner_text()
     popup.get_by_role("button", name="Millepiani").click()
@@ -95,6 +95,59 @@ def test_unreachable_tiles_leave_the_offline_map_working(app, browser, live_serv
     assert page.evaluate(DRAWN_JS) >= 3
     assert "Tiles of nowhere" in page.locator(".leaflet-control-attribution").inner_text()
     assert "ISTAT" in page.locator(".leaflet-control-attribution").inner_text()
+    page.wait_for_selector("html[data-map-tiles='failed']")
+    assert page.get_by_role("status").filter(has_text="La mappa stradale non è raggiungibile").is_visible()
+
+
+def _png() -> bytes:
+    """A 256 × 256 tile of one colour, as a tile server sends it."""
+    import struct
+    import zlib
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    rows = b"".join(b"\x00" + b"\xaa\xd3\xdf" * 256 for _ in range(256))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 256, 256, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+def test_a_street_map_from_a_tile_server_lies_under_the_layers(app, browser, live_server, network, httpserver):  # noqa: F811
+    tile = _png()
+    httpserver.expect_request(re.compile(r"^/tiles/\d+/\d+/\d+\.png$")).respond_with_data(tile, content_type="image/png")
+    app.config.update(MAP_TILES_URL=httpserver.url_for("/tiles/{z}/{x}/{y}.png"),
+                      MAP_TILES_ATTRIBUTION='&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors')
+    page = browser.new_page(locale="en-GB")
+    refused = []
+    page.on("console", lambda message: refused.append(message.text) if "Content Security Policy" in message.text else None)
+    page.goto(f"{live_server}/map")
+    page.wait_for_selector(READY)
+    page.wait_for_selector("html[data-map-tiles='loaded']")
+    assert page.locator("img.leaflet-tile-loaded").count() >= 4  # the policy lets the tile server's images in
+    assert not refused, refused
+    credit = page.locator(".leaflet-control-attribution")
+    assert "OpenStreetMap contributors" in credit.inner_text() and "ISTAT" in credit.inner_text()
+    assert page.locator(".map-note").count() == 0
+    assert page.evaluate(DRAWN_JS) >= 3  # the hub's layers on top
+
+
+def test_the_legend_explains_every_symbol_as_the_markers_draw_it(browser, live_server, network):  # noqa: F811
+    page = browser.new_page(locale="it-IT")
+    page.goto(f"{live_server}/map#19/45.07/7.68")
+    page.wait_for_selector(READY)
+    legend = page.locator(".legend")
+    for text in ("Fab lab", "Coliving", "anello dorato", "bordo tratteggiato", "prossimi eventi",
+                 "proposta dei cittadini: Edificio inutilizzato", "punti vicini"):
+        assert text in legend.inner_text(), text
+    # The coliving marker on the map and its line in the legend: one colour, one letter.
+    on_map = page.locator(".leaflet-marker-icon.pin-coliving").first
+    in_legend = legend.locator(".pin-coliving")
+    colour = "el => getComputedStyle(el).backgroundColor"
+    assert on_map.evaluate(colour) == in_legend.evaluate(colour)
+    assert on_map.inner_text() == in_legend.inner_text() == "L"
+    # Only the layers shown are explained.
+    page.goto(f"{live_server}/map?layers=proposals")
+    assert "Fab lab" not in page.locator(".legend").inner_text()
+    assert "proposta dei cittadini" in page.locator(".legend").inner_text()
 
 
 def test_injected_markup_stays_inert_on_the_map(browser, live_server, network, session):  # noqa: F811
@@ -112,7 +165,7 @@ def test_injected_markup_stays_inert_on_the_map(browser, live_server, network, s
     page.goto("about:blank")
     page.goto(f"{live_server}/map#19/45.07/7.68")
     page.wait_for_selector(READY)
-    page.locator(".pin-cluster").dispatch_event("click")
+    page.locator(".leaflet-marker-icon.pin-cluster").dispatch_event("click")
     assert page.locator(".leaflet-popup-content").get_by_role("button", name=HOSTILE + " bis").count() == 1
     page.locator(".leaflet-popup-content").get_by_role("button", name=HOSTILE, exact=True).click()
     assert HOSTILE in page.locator(".leaflet-popup-content").inner_text()

@@ -107,6 +107,18 @@ def test_the_tile_server_may_send_images(app, another_app):
     assert "img-src 'self' data: https://*.tile.example.org" in policy
 
 
+def test_by_default_the_street_map_is_openstreetmaps_credited(app, another_app):
+    from corete import config
+
+    default = another_app(MAP_TILES_URL=config.OSM_TILES_URL)  # the tests' own configuration turns it off
+    answer = default.test_client().get("/map")
+    assert "img-src 'self' data: https://tile.openstreetmap.org;" in answer.headers["Content-Security-Policy"]
+    page = answer.get_data(as_text=True)
+    assert "https://tile.openstreetmap.org/{z}/{x}/{y}.png" in page
+    assert '\\u003eOpenStreetMap\\u003c/a\\u003e contributors' in page  # the credit, as the map's script holds it
+    assert "tile.openstreetmap.org" not in app.test_client().get("/map").get_data(as_text=True)
+
+
 def test_over_https_the_hub_asks_for_https_and_sends_cookies_only_there(app, another_app):
     secure = another_app(PUBLIC_URL="https://hub.example")
     answer = secure.test_client().get("/login")

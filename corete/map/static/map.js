@@ -4,9 +4,6 @@
 (function () {
   "use strict";
 
-  var KIND_LETTER = {coworking: "C", fablab: "F", coliving: "L", incubator: "I", other: "•",
-                     building: "B", space: "S", service: "?"};
-
   function el(tag, text, className) {
     var node = document.createElement(tag);
     if (text !== undefined && text !== null) node.textContent = String(text);
@@ -29,12 +26,12 @@
 
   var icons = {};
 
-  function icon(p) {
+  function icon(p, letters) {
     /* One icon per look, shared by every marker that has it (25,000 markers, a few dozen icons). */
     var kind = p.kind || p.layer;
     var classes = "pin pin-" + p.layer + " pin-" + kind + (p.approximate ? " pin-approx" : "") +
                   (p.accredited ? " pin-accredited" : "");
-    var letter = p.layer === "events" ? (p.events > 9 ? "9+" : String(p.events)) : (KIND_LETTER[kind] || "•");
+    var letter = p.layer === "events" ? (p.events > 9 ? "9+" : String(p.events)) : (letters[kind] || "•");
     var key = classes + "|" + letter;
     if (!icons[key]) {
       /* The letter is the hub's own (a kind, or a count): filtered anyway before it goes in as HTML. */
@@ -204,7 +201,7 @@
                 else map.setView(at, next);
               });
             } else {
-              marker = L.marker(at, {icon: icon(p), title: p.name, alt: p.name});
+              marker = L.marker(at, {icon: icon(p, cfg.letters), title: p.name, alt: p.name});
               activate(marker, function () { pointPopup(map, at, p, cfg); });
             }
             group.addLayer(marker);
@@ -236,11 +233,34 @@
     });
   }
 
+  function watchTiles(map, tiles, cfg) {
+    /* A street map that cannot be reached (offline, blocked, the server down) leaves the
+       regions drawn beneath it; the visitor is told, once, in the map's corner. */
+    var loaded = false, note = null, root = document.documentElement;
+    tiles.on("tileload", function () {
+      loaded = true;
+      root.dataset.mapTiles = "loaded";
+      if (note) { note.remove(); note = null; }
+    });
+    tiles.on("tileerror", function () {
+      if (loaded || note) return;
+      root.dataset.mapTiles = "failed";
+      note = L.control({position: "bottomleft"});
+      note.onAdd = function () {
+        var box = el("div", cfg.labels.no_tiles, "map-note leaflet-control");
+        box.setAttribute("role", "status");
+        return box;
+      };
+      note.addTo(map);
+    });
+  }
+
   function init(map, cfg) {
     var view = readHash();
     if (view) map.setView(view.center, view.zoom, {animate: false});
     if (cfg.keep_hash) keepHash(map, cfg);
     var work = [regions(map, cfg)];
+    map.eachLayer(function (layer) { if (layer instanceof L.TileLayer) watchTiles(map, layer, cfg); });
     if (cfg.point) {
       L.circleMarker(cfg.point, {radius: 9, color: "#0b5", weight: 3, fillOpacity: 0.4,
                                  dashArray: cfg.approximate ? "4 4" : null}).addTo(map);

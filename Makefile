@@ -12,7 +12,7 @@ MAIL_PORT ?= 8025
 # make run MAP_TILES_URL='https://tile.openstreetmap.org/{z}/{x}/{y}.png'
 MAP_TILES_URL ?=
 
-.PHONY: run test bench lint translations clean
+.PHONY: run test bench lint translations clean screenshots
 
 ASSETS := corete/map/assets
 
@@ -28,6 +28,10 @@ $(STAMP): setup.cfg pyproject.toml $(ASSETS)/package-lock.json $(AXE)/package-lo
 	@# axe-core, the accessibility checker the browser tests run in each page (not served).
 	npm ci --prefix $(AXE) --no-audit --no-fund --loglevel=error
 	touch $(STAMP)
+
+# docs/screenshots/: the main pages at laptop and phone width, made again from the demo network.
+screenshots: $(STAMP) translations
+	$(BIN)/python scripts/screenshots.py
 
 translations: $(STAMP)
 	$(BIN)/pybabel compile --statistics -d corete/translations

@@ -2,6 +2,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, vali
 
 from corete.core import edge
 from corete.core.api import PageArgs, page_schema
+from corete.events.services import WHEN
 
 
 class EventListArgs(PageArgs):
@@ -60,6 +61,9 @@ class CalendarArgs(Schema):
 
     view = fields.String(load_default="list", validate=validate.OneOf(("day", "list", "week", "month")))
     date = edge.Date(load_default=None)
+    # A quick filter (today, this weekend, the next 7 days) counted from `date` or today:
+    # the list of those days.
+    when = fields.String(validate=validate.OneOf(WHEN))
     space = fields.String(validate=validate.Length(max=80))
     city = fields.String(validate=validate.Length(max=120))
     tag = fields.String(validate=validate.Length(max=60))

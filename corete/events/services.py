@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, exists, func, or_, select, union_all
 from sqlalchemy.orm import contains_eager
 
@@ -40,6 +41,34 @@ from corete.spaces.models import Space
 
 __all__ = ["NETWORK_TZ", "local_midnight"]
 MAX_WINDOW = dt.timedelta(days=400)
+
+
+# The quick filters of the calendar and the map: a name, and the days it covers.
+WHEN = ("today", "weekend", "week")
+WHEN_LABELS = {"today": _l("Today"), "weekend": _l("This weekend"), "week": _l("Next 7 days")}
+
+
+def when_days(when: str, today: dt.date) -> tuple[dt.date, dt.date]:
+    """The first and last day of a quick filter, in the network's time zone: today; this
+    weekend (Saturday and Sunday; on Sunday, today); the next 7 days from today."""
+    if when == "today":
+        return today, today
+    if when == "weekend":
+        if today.weekday() == 6:
+            return today, today
+        saturday = today + dt.timedelta(days=5 - today.weekday())
+        return saturday, saturday + dt.timedelta(days=1)
+    if when == "week":
+        return today, today + dt.timedelta(days=6)
+    raise ValueError(when)
+
+
+def when_window(when: str, now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    """A quick filter as instants: from now (or the first day's start, if later) to the end
+    of its last day, in the network's time zone."""
+    first, last = when_days(when, now.astimezone(NETWORK_TZ).date())
+    start = dt.datetime.combine(first, dt.time(), tzinfo=NETWORK_TZ)
+    return max(start, now), dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), tzinfo=NETWORK_TZ)
 
 
 def _midnight(day: dt.date) -> dt.datetime:

@@ -25,6 +25,7 @@ from corete.events.schemas import CalendarArgs, EventListArgs, EventPageOut
 from corete.events.merging import MergedOccurrence, exported_events, split
 from corete.events.services import (
     NETWORK_TZ,
+    WHEN_LABELS,
     calendar_days,
     export_window,
     find_occurrence,
@@ -33,6 +34,7 @@ from corete.events.services import (
     local_midnight,
     occurrence_bounds,
     upcoming,
+    when_days,
     window_page,
     with_overrides,
 )
@@ -283,7 +285,14 @@ def calendar_page():
 def _calendar(args, today: dt.date):
     """(render, etag) of a calendar page: render() builds it, the etag says its data."""
     anchor = args.get("date") or today
-    first, last, previous, following = _range(args["view"], anchor)
+    when = args.get("when")
+    if when:  # a quick filter: the list of its days; previous and next move by its span
+        args["view"] = "list"
+        first, last = when_days(when, anchor)
+        step = dt.timedelta(days=1 if when == "today" else 7)
+        previous, following = anchor - step, anchor + step
+    else:
+        first, last, previous, following = _range(args["view"], anchor)
     filters = {k: args.get(k) for k in ("space", "city", "tag", "q")}
     days = calendar_days(first, last, session=db.session, per_day=PER_DAY[args["view"]], **filters)
 
@@ -297,7 +306,7 @@ def _calendar(args, today: dt.date):
         return Response(render_template(
             "events/calendar.html", view=args["view"], days=days, weeks=weeks, today=today, anchor=anchor,
             first=first, last=last, previous=previous, following=following, filters=filters, spaces=spaces,
-            cities=cities, query=_query_without("view", "date"),
+            cities=cities, query=_query_without("view", "date", "when"), when=when, quick=WHEN_LABELS,
         ))
 
     shown = [o for day in days.values() for o in day.items]

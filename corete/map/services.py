@@ -16,7 +16,7 @@ from sqlalchemy import String, and_, func, or_, select, type_coerce
 
 from corete.core.models import parse_id, utcnow
 from corete.events.models import Event, EventTag, OccurrenceRow
-from corete.events.services import overlapping, upcoming
+from corete.events.services import overlapping, upcoming, when_window
 from corete.map.models import (
     REPORT_REASONS,
     REPORT_TARGETS,
@@ -42,6 +42,7 @@ class MapFilters:
     q: str | None = None
     category: str | None = None
     bbox: tuple[float, float, float, float] | None = None  # min lon, min lat, max lon, max lat
+    when: str | None = None  # a quick filter (today, weekend, week): where something happens then
 
 
 @dataclass(slots=True)
@@ -91,7 +92,7 @@ def position(lat, lon, city) -> tuple[float, float, bool] | None:
     return (place.lat, place.lon, True) if place else None
 
 
-def space_points(session, f: MapFilters) -> tuple[list[Point], list]:
+def space_points(session, f: MapFilters, *, now: dt.datetime) -> tuple[list[Point], list]:
     """The spaces on the map, and those the filters keep that have no position at all."""
     if f.category:
         return [], []
@@ -100,6 +101,10 @@ def space_points(session, f: MapFilters) -> tuple[list[Point], list]:
                    Space.lon, Space.tags).where(Space.active.is_(True)).order_by(Space.name, Space.id))
     if f.kind:
         stmt = stmt.where(Space.kind == f.kind)
+    if f.when:  # the spaces that host an event then
+        start, end = when_window(f.when, now)
+        stmt = stmt.where(Space.id.in_(select(Event.space_id).join(OccurrenceRow, OccurrenceRow.event_id == Event.id)
+                                       .where(overlapping(start, end), Event.status != "cancelled")))
     if f.city:
         stmt = stmt.where(Space.city.ilike(f.city))
     if f.q:
@@ -132,14 +137,14 @@ def venue_points(session, f: MapFilters, *, now: dt.datetime, days: int) -> list
     the host space, whose popup lists its next events."""
     if f.category:
         return []
-    until = now + dt.timedelta(days=days)
+    start, until = when_window(f.when, now) if f.when else (now, now + dt.timedelta(days=days))
     # The start as the database stores it: parsing 20,000 datetimes cost more than the query.
     start_text = type_coerce(OccurrenceRow.start_at, String)
     stmt = (select(OccurrenceRow.event_id, start_text, Event.title, Event.lat, Event.lon, Event.venue_name,
                    Event.venue_address, Event.venue_city, Space.slug, Space.name, Space.city, Space.lat, Space.lon)
             .join(Event, Event.id == OccurrenceRow.event_id)
             .join(Space, Space.id == Event.space_id)
-            .where(overlapping(now, until), Event.lat.is_not(None), Event.status != "cancelled",
+            .where(overlapping(start, until), Event.lat.is_not(None), Event.status != "cancelled",
                    Space.active.is_(True)))
     if f.kind:
         stmt = stmt.where(Space.kind == f.kind)
@@ -185,7 +190,7 @@ def utc_text(value) -> str:
 
 
 def proposal_points(session, f: MapFilters) -> list[Point]:
-    if f.kind or f.skill or f.tag:
+    if f.kind or f.skill or f.tag or f.when:
         return []
     stmt = select(Proposal).where(Proposal.status == "approved").order_by(Proposal.id)
     if f.category:
@@ -216,7 +221,7 @@ def points(session, f: MapFilters, *, now: dt.datetime | None = None, event_days
     found: list[Point] = []
     unplaced: list = []
     if "spaces" in f.layers:
-        spaces, unplaced = space_points(session, f)
+        spaces, unplaced = space_points(session, f, now=now)
         found += spaces
     if "events" in f.layers:
         found += venue_points(session, f, now=now, days=event_days)

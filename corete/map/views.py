@@ -21,6 +21,7 @@ from corete.core.caching import DocumentCache, conditional, in_background
 from corete.core.forms import form_errors
 from corete.core.permissions import role_required
 from corete.core.templating import KIND_LABELS
+from corete.events.services import WHEN_LABELS
 from corete.extensions import db, limiter
 from corete.map import exports, render, services, vendor
 from corete.map.models import PROPOSAL_CATEGORIES, Proposal, Report
@@ -286,7 +287,7 @@ def map_page():
     query = _query()
     filters = args["filters"]
     context = dict(query=query, filters=filters, view=args["view"], layers=services.LAYERS,
-                   categories=PROPOSAL_CATEGORIES, kinds=KIND_LABELS, letters=MARKER_LETTERS)
+                   categories=PROPOSAL_CATEGORIES, kinds=KIND_LABELS, letters=MARKER_LETTERS, quick=WHEN_LABELS)
     if args["view"] == "list":
         found = _points(filters)
         size = current_app.config["MAP_LIST_PAGE_SIZE"]

@@ -68,13 +68,47 @@ def test_week_and_month_views_and_navigation_keep_filters(client, network):
     assert "Corso di stampa 3D" in month
     links = [html.unescape(link) for link in re.findall(r'href="(/calendar\?[^"]+)"', month)]
     navigation = [link for link in links if link != "/calendar?view=month"]  # all but "clear filters"
-    assert len(navigation) == 7 and all("city=Torino" in link for link in navigation)
+    assert len(navigation) == 10 and all("city=Torino" in link for link in navigation)  # 3 quick dates, 4 views, 3 moves
     assert "Corso di stampa 3D" not in client.get("/calendar?view=month&city=Roma").get_data(as_text=True)
     assert "Corso di stampa 3D" in client.get("/calendar?q=stampa").get_data(as_text=True)
 
 
+def test_quick_dates_are_today_this_weekend_and_the_next_seven_days():
+    from corete.events.services import when_days
+
+    monday = dt.date(2026, 11, 30)
+    days = [monday + dt.timedelta(days=n) for n in range(7)]
+    saturday, sunday = days[5], days[6]
+    assert [when_days("weekend", d) for d in days] == [(saturday, sunday)] * 6 + [(sunday, sunday)]
+    assert when_days("today", days[2]) == (days[2], days[2])
+    assert when_days("week", days[4]) == (days[4], days[4] + dt.timedelta(days=6))
+
+
+def test_quick_dates_on_the_calendar_list_their_days(client, network):
+    from corete.events.services import when_days
+
+    today = _text(client.get("/calendar?when=today", headers={"Accept-Language": "it"}))
+    assert "Colazione di oggi" in today and "Corso di stampa 3D" not in today
+    page = client.get("/calendar?when=week&tag=", headers={"Accept-Language": "it"}).get_data(as_text=True)
+    assert 'aria-current="page">Prossimi 7 giorni' in page
+    week = html.unescape(re.sub(r"<[^>]+>", " ", page))
+    assert "Colazione di oggi" in week and "Corso di stampa 3D" in week and "Fiera" in week
+    assert week.count("Corso di stampa 3D") == 1  # its next date is 10 days away
+    first, last = when_days("weekend", TODAY)
+    weekend = _text(client.get("/calendar?when=weekend"))
+    in_three = TODAY + dt.timedelta(days=3)
+    fiera = {in_three + dt.timedelta(days=n) for n in range(3)}
+    expected = {"Colazione di oggi": {TODAY}, "Fiera": fiera,
+                "Corso di stampa 3D": {in_three + dt.timedelta(days=7 * n) for n in range(3)}}
+    for title, dates in expected.items():
+        assert (title in weekend) == any(first <= d <= last for d in dates), title
+    # The next weekend, a week on.
+    later = _text(client.get(f"/calendar?when=weekend&date={(TODAY + dt.timedelta(days=7)).isoformat()}"))
+    assert "Colazione di oggi" not in later
+
+
 def test_bad_calendar_values_get_a_message_not_a_500(client):
-    for query in ("view=anno", "date=ieri", "q=" + "x" * 500):
+    for query in ("view=anno", "date=ieri", "q=" + "x" * 500, "when=domani"):
         page = client.get(f"/calendar?{query}", headers={"Accept-Language": "it"})
         assert page.status_code == 400 and "Controlla i filtri del calendario" in _text(page)
 

@@ -85,13 +85,18 @@ def test_geojson_has_every_layer_longitude_first(client):
     ({"layers": "spaces", "kind": "coworking"}, ["Millepiani"]),
     ({"bbox": "8,44,9,45.5"}, ["Biblioteca", "Lab121"]),
     ({"category": "building"}, []),
+    # Quick dates: the venues of events then, and the spaces hosting them (the events are in
+    # two days; proposals have no date).
+    ({"when": "week"}, sorted(["Biblioteca", "Casetta Rossa", "Lab121", "Millepiani", HOSTILE, HOSTILE])),
+    ({"when": "today"}, []),
+    ({"when": "week", "layers": "proposals"}, []),
 ])
 def test_every_filter_narrows_every_layer(client, query, expected):
     assert _names(_features(client, **query)) == expected
 
 
 @pytest.mark.parametrize("query", [{"bbox": "1,2,3"}, {"bbox": "10,50,9,40"}, {"layers": "spaces,castles"},
-                                   {"kind": "castle"}, {"bbox": "nan,1,2,3"}])
+                                   {"kind": "castle"}, {"bbox": "nan,1,2,3"}, {"when": "tomorrow"}])
 def test_bad_filters_are_a_clear_error_not_a_500(client, query):
     api = client.get("/api/v1/map/features.geojson", query_string=query)
     assert api.status_code == 422 and api.get_json()["errors"]

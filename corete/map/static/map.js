@@ -118,11 +118,24 @@
 
   var LAYERS = ["spaces", "events", "proposals"];
 
-  function clusterIcon(p) {
+  var CLUSTER_MAX = 16;  /* the last zoom supercluster clusters at */
+  var PIN = 28;  /* a marker's size in pixels: closer points would overlap */
+
+  var WEIGHT = {spaces: 1, events: 1e6, proposals: 1e12};
+
+  function byLayer(code) {
+    return {spaces: code % 1e6, events: Math.floor(code / 1e6) % 1e6, proposals: Math.floor(code / 1e12)};
+  }
+
+  function latLngOf(f) {
+    return L.latLng(f.geometry.coordinates[1], f.geometry.coordinates[0]);
+  }
+
+  function clusterIcon(count, counts) {
     /* Coloured as its layer when all its points are of one layer, neutral when mixed. */
-    var count = p.point_count, size = count < 10 ? 30 : count < 100 ? 36 : count < 1000 ? 42 : 48;
+    var size = count < 10 ? 30 : count < 100 ? 36 : count < 1000 ? 42 : 48;
     var text = count < 1000 ? String(count) : Math.floor(count / 1000) + "k";
-    var only = LAYERS.filter(function (layer) { return p[layer] === count; })[0] || "mixed";
+    var only = LAYERS.filter(function (layer) { return counts[layer] === count; })[0] || "mixed";
     return L.divIcon({className: "pin-cluster pin-cluster-" + only, iconSize: [size, size],
                       html: "<span aria-hidden=\"true\">" + text + "</span>"});
   }
@@ -173,14 +186,36 @@
         data.features.forEach(function (f) {
           bounds.extend([f.geometry.coordinates[1], f.geometry.coordinates[0]]);
         });
-        /* Clustered up to the map's last zoom: points at one place stay one marker. */
+        /* supercluster clusters up to CLUSTER_MAX (each level more costs the first page
+           load about 170 ms for 25,000 points); beyond it, points that would overlap are
+           grouped here, among the few the view shows. */
         var index = new Supercluster({
-          radius: 60, maxZoom: map.getMaxZoom(),
-          map: function (p) { var c = {}; LAYERS.forEach(function (l) { c[l] = p.layer === l ? 1 : 0; }); return c; },
-          reduce: function (acc, c) { LAYERS.forEach(function (l) { acc[l] += c[l]; }); }
+          radius: 60, maxZoom: CLUSTER_MAX,
+          /* Each cluster counts its points by layer in one number (a third of the cost of
+             three counts): spaces + events × 10⁶ + proposals × 10¹². */
+          map: function (p) { return {layers: WEIGHT[p.layer]}; },
+          reduce: function (acc, c) { acc.layers += c.layers; }
         }).load(data.features);
         var group = L.layerGroup().addTo(map);
         performance.mark("corete-indexed");
+
+        function together(leaves) {
+          /* Points that still overlap at the map's last zoom: one place, for the map. */
+          var first = map.project(latLngOf(leaves[0]), map.getMaxZoom());
+          return leaves.every(function (f) { return map.project(latLngOf(f), map.getMaxZoom()).distanceTo(first) < PIN; });
+        }
+
+        function open(at, leaves, next) {
+          if (next <= map.getMaxZoom() && !together(leaves)) map.setView(at, next);
+          else sharedPlace(map, at, leaves, cfg);
+        }
+
+        function groupMarker(at, count, counts, onOpen) {
+          var label = cfg.labels.cluster.replace("%d", count);
+          var marker = L.marker(at, {icon: clusterIcon(count, counts), title: label, alt: label});
+          activate(marker, onOpen);
+          return marker;
+        }
 
         function draw() {
           var b = map.getBounds(), zoom = Math.round(map.getZoom());
@@ -190,23 +225,43 @@
              map (not to the page's start), so Tab continues with the markers now shown. */
           var focused = group.getLayers().some(function (m) { return m.getElement() === document.activeElement; });
           group.clearLayers();
-          index.getClusters(box, zoom).forEach(function (f) {
-            var c = f.geometry.coordinates, at = [c[1], c[0]], p = f.properties, marker;
-            if (p.cluster) {
-              var label = cfg.labels.cluster.replace("%d", p.point_count);
-              marker = L.marker(at, {icon: clusterIcon(p), title: label, alt: label});
-              activate(marker, function () {
-                var next = index.getClusterExpansionZoom(p.cluster_id);
-                if (next > map.getMaxZoom()) sharedPlace(map, at, index.getLeaves(p.cluster_id, Infinity), cfg);
-                else map.setView(at, next);
-              });
-            } else {
-              marker = L.marker(at, {icon: icon(p, cfg.letters), title: p.name, alt: p.name});
+          var found = index.getClusters(box, zoom), singles = [];
+          found.forEach(function (f) {
+            var c = f.geometry.coordinates, at = [c[1], c[0]], p = f.properties;
+            if (!p.cluster) { singles.push(f); return; }
+            group.addLayer(groupMarker(at, p.point_count, byLayer(p.layers), function () {
+              var next = index.getClusterExpansionZoom(p.cluster_id);
+              if (next <= CLUSTER_MAX) map.setView(at, next);
+              else open(at, index.getLeaves(p.cluster_id, Infinity), next);
+            }));
+          });
+          nearby(singles, zoom).forEach(function (leaves) {
+            var at = latLngOf(leaves[0]), p = leaves[0].properties;
+            if (leaves.length === 1) {
+              var marker = L.marker(at, {icon: icon(p, cfg.letters), title: p.name, alt: p.name});
               activate(marker, function () { pointPopup(map, at, p, cfg); });
+              group.addLayer(marker);
+              return;
             }
-            group.addLayer(marker);
+            var counts = {};
+            LAYERS.forEach(function (l) { counts[l] = leaves.filter(function (f) { return f.properties.layer === l; }).length; });
+            group.addLayer(groupMarker(at, leaves.length, counts, function () { open(at, leaves, zoom + 1); }));
           });
           if (focused) map.getContainer().focus({preventScroll: true});
+        }
+
+        function nearby(features, zoom) {
+          /* Single points closer than a marker's size at this zoom, in groups (greedy: a
+             point joins the first group whose first point is that close). */
+          var groups = [];
+          features.forEach(function (f) {
+            var px = map.project(latLngOf(f), zoom);
+            for (var i = 0; i < groups.length; i++) {
+              if (groups[i].px.distanceTo(px) < PIN) { groups[i].leaves.push(f); return; }
+            }
+            groups.push({px: px, leaves: [f]});
+          });
+          return groups.map(function (g) { return g.leaves; });
         }
 
         map.on("moveend", draw);

@@ -55,7 +55,7 @@ class Event(FeedItemRow, db.Model):
     lon: Mapped[float | None] = mapped_column(Float)
     venue_name: Mapped[str | None] = mapped_column(String(300))
     venue_address: Mapped[str | None] = mapped_column(String(300))
-    venue_city: Mapped[str | None] = mapped_column(String(300))
+    venue_city: Mapped[str | None] = mapped_column(String(300), index=True)  # a municipality's official name when known
     online_url: Mapped[str | None] = mapped_column(String(2000))
     price: Mapped[dict | None] = mapped_column(JSON)
     tags: Mapped[list] = mapped_column(JSON, default=list)

@@ -27,6 +27,7 @@ from corete.events.merging import (
     normalised_url,
 )
 from corete.events.models import Event, EventTag, OccurrenceRow
+from corete.map.places import find_in_text, find_municipality
 from corete.events.recurrence import (
     NETWORK_TZ,
     UTC,
@@ -121,12 +122,22 @@ def event_columns(data: EventData) -> dict:
     )
 
 
+def venue_city(location: dict) -> str | None:
+    """The venue's municipality by its official name ("Bolzano/Bozen"), read from its city
+    or, failing that, from the free text of its address and name ("Cowo Isola, Via
+    Pastrengo 14, Milano", an iCalendar LOCATION); else the city as the feed wrote it."""
+    city = location.get("city")
+    found = find_municipality(city) if city else find_in_text(
+        ", ".join(str(part) for part in (location.get("name"), location.get("address")) if part))
+    return found.name if found else city
+
+
 def venue_columns(location: dict | None) -> dict:
     """The venue's name, address, city, and its lat/lon when both are numbers inside the
     world (else None)."""
     location = location or {}
     columns = {"lat": None, "lon": None, "venue_name": location.get("name"),
-               "venue_address": location.get("address"), "venue_city": location.get("city")}
+               "venue_address": location.get("address"), "venue_city": venue_city(location)}
     try:
         lat, lon = float(location["lat"]), float(location["lon"])
     except (TypeError, KeyError, ValueError):
@@ -171,7 +182,7 @@ def _filtered(stmt, *, space=None, city=None, q=None):
     if space:
         stmt = stmt.where(Space.slug == space)
     if city:
-        stmt = stmt.where(Space.city.ilike(city))
+        stmt = stmt.where(in_city(city))
     if q:
         like = f"%{q}%"
         stmt = stmt.where(or_(Event.title.ilike(like), Event.description_html.ilike(like)))
@@ -349,7 +360,24 @@ def scope(session, *, space=None, city=None, tag=None, q=None) -> Scope:
         stmt = stmt.where(Space.slug == space)
     if city:
         stmt = stmt.where(Space.city.ilike(city))
-    return Scope(OccurrenceRow.space_id.in_(list(session.scalars(stmt))), tag, q)
+    spaces = OccurrenceRow.space_id.in_(list(session.scalars(stmt)))
+    if city and not space:  # also the events held in that city, whoever hosts them
+        held = select(Event.id).join(Space, Space.id == Event.space_id).where(
+            Space.active.is_(True), Event.venue_city.in_(city_names(city)))
+        spaces = or_(spaces, OccurrenceRow.event_id.in_(list(session.scalars(held))))
+    return Scope(spaces, tag, q)
+
+
+def city_names(city: str) -> list[str]:
+    """What a venue's stored city is, for a city a visitor typed: the municipality's
+    official name, and the text as typed (a city the table does not know)."""
+    found = find_municipality(city)
+    return sorted({city, found.name} if found else {city})
+
+
+def in_city(city: str):
+    """The condition on events (joined with their space) held in, or hosted in, a city."""
+    return or_(Space.city.ilike(city), Event.venue_city.in_(city_names(city)))
 
 
 def _rows(where: Scope, condition, columns=(OccurrenceRow,)):

@@ -299,7 +299,9 @@ def _calendar(args, today: dt.date):
     def render():
         spaces = db.session.scalars(select(Space).where(Space.active.is_(True)).order_by(Space.name)
                                     .limit(SPACE_PICKER_MAX + 1)).all()
-        cities = sorted(c for c in db.session.scalars(select(Space.city).where(Space.active.is_(True)).distinct()) if c)
+        cities = sorted({c for c in db.session.scalars(select(Space.city).where(Space.active.is_(True)).distinct()) if c}
+                        | set(db.session.scalars(select(Event.venue_city).where(Event.venue_city.is_not(None))
+                                                 .distinct())))
         if len(spaces) > SPACE_PICKER_MAX:
             spaces = None  # too many for a list: the form asks for the space's name instead
         weeks = [list(days.items())[i:i + 7] for i in range(0, len(days), 7)] if args["view"] == "month" else []

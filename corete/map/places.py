@@ -56,6 +56,11 @@ def _table() -> dict[str, tuple[Municipality, ...]]:
     return {key: tuple(places) for key, places in by_name.items()}
 
 
+# Names in everyday use that are not the official one.
+ALIASES = {"reggio emilia": "reggio nell emilia", "reggio calabria": "reggio di calabria",
+           "pesaro urbino": "pesaro", "forli cesena": "forli", "massa carrara": "massa"}
+
+
 @lru_cache(maxsize=8192)
 def find_municipality(city: str | None) -> Municipality | None:
     """The municipality a city name means, or None when unknown or ambiguous. Kept per
@@ -66,10 +71,51 @@ def find_municipality(city: str | None) -> Municipality | None:
     match = _PROVINCE.match(city.strip())
     if match:
         city, province = match["name"], match["prov"].upper()
-    places = _table().get(normalise_name(city), ())
+    key = normalise_name(city)
+    places = _table().get(ALIASES.get(key, key), ())
     if province:
         places = tuple(p for p in places if p.province == province)
     return places[0] if len(places) == 1 else None
+
+
+# Free text: an address as people write it ("Cowo Isola, Via Pastrengo 14, 20159 Milano MI,
+# Italia"). Parts naming a street or holding a house number are not a municipality ("Via
+# Roma 3" is not in Rome); a postal code, a province and the country are dropped.
+_STREET = re.compile(r"^(via|viale|v\.?le|piazza|p\.?za|piazzale|corso|c\.?so|largo|vicolo|strada|str\.|"
+                     r"lungo\w*|salita|contrada|localita|frazione|borgo|galleria|ponte|riva|calle|campo|"
+                     r"fondamenta|rampa|traversa|parco|zona)\b", re.IGNORECASE)
+_CAP = re.compile(r"\b\d{5}\b")
+_TRAILING_PROVINCE = re.compile(r"^(?P<name>.*\S)\s+\(?(?P<prov>[A-Z]{2})\)?$")
+_COUNTRY = {"italia", "italy", "it"}
+
+
+def find_in_text(text: str | None) -> Municipality | None:
+    """The municipality a free-text place names, or None: the parts of the text (between
+    commas, semicolons, dashes or new lines) are read from the last, each without its
+    postal code, province or country, then the last words of each part. Offline, with the
+    same table and matching as find_municipality."""
+    if not text:
+        return None
+    parts = [p.strip() for p in re.split(r"[,;\n]|\s[-–—|]\s", text) if p.strip()]
+    for part in reversed(parts):
+        if _STREET.match(normalise_name(part)) or normalise_name(part) in _COUNTRY:
+            continue
+        without_cap = _CAP.sub(" ", part).strip()
+        province = _TRAILING_PROVINCE.match(without_cap)
+        candidates = [without_cap]
+        if province:
+            candidates.insert(0, f"{province['name']} ({province['prov']})")
+        if province or without_cap != part:
+            # "20159 Milano MI": with a postal code or a province, the last words name the
+            # municipality. Without one they may not ("Casa del Popolo San Lorenzo").
+            words = (province["name"] if province else without_cap).split()
+            candidates += [" ".join(words[-n:]) for n in range(min(len(words) - 1, 4), 0, -1)]
+        for candidate in candidates:
+            if candidate and not re.search(r"\d", candidate):
+                found = find_municipality(candidate)
+                if found:
+                    return found
+    return None
 
 
 def in_italy(lat: float, lon: float) -> bool:

@@ -16,7 +16,7 @@ from sqlalchemy import String, and_, func, or_, select, type_coerce
 
 from corete.core.models import parse_id, utcnow
 from corete.events.models import Event, EventTag, OccurrenceRow
-from corete.events.services import overlapping, upcoming, when_window
+from corete.events.services import in_city, overlapping, upcoming, when_window
 from corete.map.models import (
     REPORT_REASONS,
     REPORT_TARGETS,
@@ -98,7 +98,7 @@ def space_points(session, f: MapFilters, *, now: dt.datetime) -> tuple[list[Poin
         return [], []
     # Columns, not Space objects: a third of the time for 5,000 spaces (bench_map.py).
     stmt = (select(Space.slug, Space.name, Space.kind, Space.accredited, Space.city, Space.address, Space.lat,
-                   Space.lon, Space.tags).where(Space.active.is_(True)).order_by(Space.name, Space.id))
+                   Space.lon, Space.tags, Space.id).where(Space.active.is_(True)).order_by(Space.name, Space.id))
     if f.kind:
         stmt = stmt.where(Space.kind == f.kind)
     if f.when:  # the spaces that host an event then
@@ -117,10 +117,12 @@ def space_points(session, f: MapFilters, *, now: dt.datetime) -> tuple[list[Poin
         stmt = stmt.where(or_(Space.lat.is_(None), Space.lon.is_(None), _in_box(Space.lat, Space.lon, f.bbox)))
     tag = f.tag.casefold() if f.tag else None
     points, unplaced = [], []
-    for space in session.execute(stmt):
-        if tag and tag not in {t.casefold() for t in space.tags or []}:
-            continue
+    rows = [space for space in session.execute(stmt) if not tag or tag in {t.casefold() for t in space.tags or []}]
+    held_in = _only_municipality(session, [s.id for s in rows if position(s.lat, s.lon, s.city) is None])
+    for space in rows:
         where = position(space.lat, space.lon, space.city)
+        if where is None and space.id in held_in:  # where all its events happen, approximate
+            where = (held_in[space.id].lat, held_in[space.id].lon, True)
         if where is None:
             unplaced.append(space)
             continue
@@ -128,6 +130,17 @@ def space_points(session, f: MapFilters, *, now: dt.datetime) -> tuple[list[Poin
                             city=space.city, address=space.address, kind=space.kind,
                             accredited=space.accredited, tags=space.tags or []))
     return points, unplaced
+
+
+def _only_municipality(session, space_ids: list[int]) -> dict:
+    """For spaces with no position of their own: the one municipality all their events
+    that name a place (not cancelled) are in, for those whose events name exactly one."""
+    found: dict[int, set] = {}
+    for space_id, city in session.execute(
+            select(Event.space_id, Event.venue_city).where(Event.space_id.in_(space_ids), Event.status != "cancelled",
+                                                           Event.venue_city.is_not(None)).distinct()) if space_ids else ():
+        found.setdefault(space_id, set()).add(find_municipality(city))
+    return {space_id: next(iter(places)) for space_id, places in found.items() if len(places) == 1 and None not in places}
 
 
 def venue_points(session, f: MapFilters, *, now: dt.datetime, days: int) -> list[Point]:
@@ -144,12 +157,12 @@ def venue_points(session, f: MapFilters, *, now: dt.datetime, days: int) -> list
                    Event.venue_address, Event.venue_city, Space.slug, Space.name, Space.city, Space.lat, Space.lon)
             .join(Event, Event.id == OccurrenceRow.event_id)
             .join(Space, Space.id == Event.space_id)
-            .where(overlapping(start, until), Event.lat.is_not(None), Event.status != "cancelled",
-                   Space.active.is_(True)))
+            .where(overlapping(start, until), or_(Event.lat.is_not(None), Event.venue_city.is_not(None)),
+                   Event.status != "cancelled", Space.active.is_(True)))
     if f.kind:
         stmt = stmt.where(Space.kind == f.kind)
     if f.city:
-        stmt = stmt.where(func.coalesce(Event.venue_city, Space.city).ilike(f.city))
+        stmt = stmt.where(in_city(f.city))
     if f.skill:
         stmt = stmt.where(Space.id.in_(_spaces_with_skill(f.skill)))
     if f.tag:
@@ -168,7 +181,13 @@ def venue_points(session, f: MapFilters, *, now: dt.datetime, days: int) -> list
         if event_id in seen:
             continue
         seen.add(event_id)
-        if host_lat is not None and abs(lat - host_lat) < AT_HOST and abs(lon - host_lon) < AT_HOST:
+        approximate = lat is None
+        if approximate:  # only a city, or a place named in free text: its municipality's centre
+            place = find_municipality(venue_city)
+            if place is None or place == find_municipality(space_city):
+                continue  # unknown, or the host's own municipality: at the host, as far as we know
+            lat, lon = place.lat, place.lon
+        elif host_lat is not None and abs(lat - host_lat) < AT_HOST and abs(lon - host_lon) < AT_HOST:
             continue
         key = (lat, lon)  # the same venue is published with the same coordinates
         point = venues.get(key)
@@ -176,7 +195,7 @@ def venue_points(session, f: MapFilters, *, now: dt.datetime, days: int) -> list
             venues[key] = point = Point(
                 "events", str(event_id), lat, lon, venue_name or space_name, city=venue_city or space_city,
                 address=venue_address, space=slug, space_name=space_name, next_title=title,
-                next_start=utc_text(start))
+                next_start=utc_text(start), approximate=approximate)
         point.events += 1
     return list(venues.values())
 

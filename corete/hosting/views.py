@@ -109,8 +109,11 @@ def editor(space):
                            news=news_of(db.session, space)), (400 if errors else 200)
 
 
-def _item_page(space, item_type: str, item: HostedItem | None):
-    errors, values = {}, dict(item.item.get("_form", {})) if item else {}
+def _item_page(space, item_type: str, item: HostedItem | None, copy_of: HostedItem | None = None):
+    """The form of a new item (``item`` None), of an existing one, or of a new one filled
+    from ``copy_of`` (duplicating an event, then changing its date)."""
+    source = item or copy_of
+    errors, values = {}, dict(source.item.get("_form", {})) if source else {}
     if request.method == "POST":
         values = request.form.to_dict()
         _result, errors = attempt(db.session, lambda: services.save_item(
@@ -143,6 +146,13 @@ def _own_item(space, item_id: int) -> HostedItem:
 def edit_item(space, item_id):
     item = _own_item(space, item_id)
     return _item_page(space, item.type, item)
+
+
+@pages_bp.route("/spaces/<slug>/edit/items/<int:item_id>/copy", methods=["GET", "POST"])
+@space_editor_required
+def copy_item(space, item_id):
+    original = _own_item(space, item_id)
+    return _item_page(space, original.type, None, copy_of=original)
 
 
 @pages_bp.route("/spaces/<slug>/edit/items/<int:item_id>/delete", methods=["POST"])

@@ -137,7 +137,7 @@ def demo_pages(demo, session) -> list[tuple[str, object, str]]:
         *(("citizen", f"/spaces/{slug}") for slug in session.scalars(select(Space.slug))),
         ("operator", "/my/spaces"), ("operator", "/account"), ("operator", "/spaces/lab121/edit"), ("operator", "/spaces/lab121/edit/event/new"),
         ("operator", "/spaces/lab121/edit/skill/new"), ("operator", "/spaces/lab121/edit/need/new"),
-        ("operator", f"/spaces/lab121/edit/items/{item}"), ("operator", "/map/propose"),
+        ("operator", f"/spaces/lab121/edit/items/{item}"), ("operator", f"/spaces/lab121/edit/items/{item}/copy"), ("operator", "/map/propose"),
         ("coordinator", "/console"), ("coordinator", f"/console/feeds/{feed}"), ("coordinator", "/operators"),
         ("coordinator", "/map/moderation"), ("coordinator", f"/map/moderation/{proposal}"),
         ("coordinator", "/purchasing"), ("coordinator", "/purchasing/catalogue"), ("coordinator", "/purchasing/queue"),

@@ -178,3 +178,30 @@ def test_script_in_a_title_stays_text(operator, session):
     add(client, token, "millepiani", "skill", {"skill": "<script>alert(1)</script>"})
     page = client.get("/spaces/millepiani/edit").get_data(as_text=True)
     assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page
+
+
+def test_an_operator_duplicates_an_event_and_changes_its_date(operator, coordinator, session):
+    client, token = operator
+    add(client, token, "millepiani", "event", EVENT)
+    original = session.scalar(select(HostedItem))
+    editor = client.get("/spaces/millepiani/edit", headers={"Accept-Language": "it"}).get_data(as_text=True)
+    assert f'/spaces/millepiani/edit/items/{original.id}/copy' in editor and ">Duplica</a>" in editor
+    form = client.get(f"/spaces/millepiani/edit/items/{original.id}/copy", headers={"Accept-Language": "it"})
+    page = form.get_data(as_text=True)
+    assert 'value="Colazione dei coworker"' in page and "copia di un evento" in page
+    later = (NEXT_MONDAY + dt.timedelta(days=28)).isoformat()
+    saved = client.post(f"/spaces/millepiani/edit/items/{original.id}/copy",
+                        data={"csrf_token": token, **EVENT, "date": later, "repeat": ""})
+    assert saved.status_code == 302
+    session.expire_all()
+    items = session.scalars(select(HostedItem).order_by(HostedItem.id)).all()
+    assert [i.item["title"] for i in items] == ["Colazione dei coworker"] * 2
+    assert items[0].core["start"].startswith(NEXT_MONDAY.isoformat()) and items[0].core["rrule"]  # untouched
+    assert items[1].core["start"].startswith(later) and not items[1].core.get("rrule")
+    assert items[0].item["id"] != items[1].item["id"]
+    # Another space's event cannot be copied through one's own space.
+    coord, coord_token = coordinator
+    add(coord, coord_token, "lab121", "event", EVENT)
+    theirs = session.scalar(select(HostedItem).where(HostedItem.id.not_in([i.id for i in items])))
+    assert client.get(f"/spaces/millepiani/edit/items/{theirs.id}/copy").status_code == 404
+    assert client.get(f"/spaces/lab121/edit/items/{theirs.id}/copy").status_code == 403

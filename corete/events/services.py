@@ -27,7 +27,6 @@ from corete.events.merging import (
     normalised_url,
 )
 from corete.events.models import Event, EventTag, OccurrenceRow
-from corete.map.places import find_in_text, find_municipality
 from corete.events.recurrence import (
     NETWORK_TZ,
     UTC,
@@ -38,6 +37,7 @@ from corete.events.recurrence import (
     series_end,
     zone,
 )
+from corete.map.places import find_in_text, find_municipality
 from corete.spaces.models import Space
 
 __all__ = ["NETWORK_TZ", "local_midnight"]

@@ -145,9 +145,10 @@ def _only_municipality(session, space_ids: list[int]) -> dict:
 
 def venue_points(session, f: MapFilters, *, now: dt.datetime, days: int) -> list[Point]:
     """Where upcoming events happen: one point per position, with how many events and
-    the next one. Only events whose feed gives the venue's coordinates: an event at its
-    host (no coordinates, or its host's own within about 100 m) is already on the map as
-    the host space, whose popup lists its next events."""
+    the next one. A venue without coordinates but with a known municipality (its city, or
+    one read from its free text) is at that municipality's centre, approximate. An event at
+    its host (within about 100 m of it, or only in the host's own municipality, or nowhere
+    known) is already on the map as the host space, whose popup lists its next events."""
     if f.category:
         return []
     start, until = when_window(f.when, now) if f.when else (now, now + dt.timedelta(days=days))

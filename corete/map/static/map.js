@@ -191,8 +191,8 @@
            grouped here, among the few the view shows. */
         var index = new Supercluster({
           radius: 60, maxZoom: CLUSTER_MAX,
-          /* Each cluster counts its points by layer in one number (a third of the cost of
-             three counts): spaces + events × 10⁶ + proposals × 10¹². */
+          /* Each cluster counts its points by layer in one number, cheaper than three counts
+             (bench_map.py): spaces + events × 10⁶ + proposals × 10¹². */
           map: function (p) { return {layers: WEIGHT[p.layer]}; },
           reduce: function (acc, c) { acc.layers += c.layers; }
         }).load(data.features);

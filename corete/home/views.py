@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, render_template, request, url_for
 from sqlalchemy import func, select
 
 from corete.core.models import utcnow
@@ -28,3 +28,29 @@ def home():
         "needs": db.session.scalar(select(func.count()).select_from(search_needs().order_by(None).subquery())),
     }
     return render_template("home/home.html", spaces=spaces, upcoming=soon, skills=skills, needs=needs, totals=totals)
+
+
+# What a member's site may frame, and the filters each takes (the rest of a URL is dropped).
+EMBEDS = {"calendar": ("events.embed_calendar", ("space", "city", "tag", "q")),
+          "map": ("map.embed_map", ("layers", "kind", "category", "city", "tag", "skill", "q", "when"))}
+HEIGHT = (200, 1200, 480)  # pixels: least, most, default
+
+
+@bp.route("/embed")
+def embed_builder():
+    """The embed builder: the <iframe> code of the calendar or the map with the filters of
+    the view it was opened from (or chosen here), and a live preview of it."""
+    what = request.args.get("what") if request.args.get("what") in EMBEDS else "calendar"
+    endpoint, keys = EMBEDS[what]
+    filters = {k: v.strip() for k in keys if (v := request.args.get(k, "")) and v.strip()}
+    if what == "map" and request.args.getlist("layers"):
+        filters["layers"] = ",".join(request.args.getlist("layers"))
+    try:
+        height = min(max(int(request.args.get("height", HEIGHT[2])), HEIGHT[0]), HEIGHT[1])
+    except ValueError:
+        height = HEIGHT[2]
+    path = url_for(endpoint, **filters)
+    public = current_app.config.get("PUBLIC_URL")
+    src = public.rstrip("/") + path if public else url_for(endpoint, _external=True, **filters)
+    return render_template("home/embed_builder.html", what=what, filters=filters, height=height, src=src,
+                           preview=path, keys=keys, heights=HEIGHT)

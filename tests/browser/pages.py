@@ -11,6 +11,7 @@ def main_pages(proposal: int) -> dict[str | None, list[str]]:
         None: ["/", "/calendar", "/calendar?view=week", "/calendar?view=month", "/calendar?view=day", "/map",
                "/map?view=list", "/map/propose", "/spaces/lab121", f"/map/proposals/{proposal}", "/purchasing",
                "/purchasing/rounds/1", "/purchasing/rounds/1/statements/lab121", "/skills", "/validate", "/digest",
+               "/embed?what=map&kind=fablab",
                "/login", "/password/forgot", "/newsletter", "/newsletter/follow?city=Roma"],
         "op@lab121.example": ["/my/spaces", "/spaces/lab121/edit", "/spaces/lab121/edit/event/new", "/account"],
         "coord@corete.example": ["/console", "/operators", "/map/moderation", f"/map/moderation/{proposal}",

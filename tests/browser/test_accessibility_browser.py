@@ -43,7 +43,8 @@ def audit(page, script: str) -> list[dict]:
     return page.evaluate(RUN_JS)
 
 
-def test_no_main_page_has_a_serious_accessibility_violation(browser, live_server, demo, session, axe_script):
+def test_no_main_page_has_a_serious_accessibility_violation(markup_only, browser, live_server, demo, session,
+                                                           axe_script):
     pages = main_pages(hostile_words(demo, session))
     problems = []
     for language, viewport in LOOKS:

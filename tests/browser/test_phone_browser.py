@@ -22,7 +22,7 @@ WIDER_JS = """(limit) => {
 }""" % INNER_SCROLL
 
 
-def test_no_main_page_is_wider_than_a_phone(browser, live_server, demo, session):
+def test_no_main_page_is_wider_than_a_phone(markup_only, browser, live_server, demo, session):
     proposal = hostile_words(demo, session)
     pages = main_pages(proposal)
     problems = []

@@ -131,7 +131,7 @@ def demo_pages(demo, session) -> list[tuple[str, object, str]]:
         ("citizen", "/map?view=list"), ("citizen", "/embed/map"), ("citizen", "/map/propose"),
         ("citizen", "/map/credits"), ("citizen", "/purchasing"), ("citizen", f"/purchasing/rounds/{rnd}"),
         ("citizen", f"/purchasing/rounds/{rnd}/statements/{statement_space}"), ("citizen", "/skills"),
-        ("citizen", "/skills?q=grafica"), ("citizen", "/validate"), ("citizen", "/digest"), ("citizen", "/login"), ("citizen", "/password/forgot"), ("citizen", "/newsletter"),
+        ("citizen", "/skills?q=grafica"), ("citizen", "/validate"), ("citizen", "/digest"), ("citizen", "/embed?what=calendar&city=Roma"), ("citizen", "/embed?what=map"), ("citizen", "/login"), ("citizen", "/password/forgot"), ("citizen", "/newsletter"),
         ("citizen", "/newsletter/follow?city=Roma"),
         ("citizen", f"/map/proposals/{proposal}"),
         *(("citizen", f"/spaces/{slug}") for slug in session.scalars(select(Space.slug))),

@@ -175,14 +175,17 @@ class EventHandler(RowHandler):
 handler = EventHandler("event", Event, event_columns)
 
 
-def _filtered(stmt, *, space=None, city=None, q=None):
+def _filtered(stmt, *, session, space=None, city=None, q=None):
     # The join that filters also fills event.space: no query per event afterwards.
     stmt = stmt.join(Space, Event.space_id == Space.id).options(contains_eager(Event.space))
     stmt = stmt.where(Space.active.is_(True))
     if space:
         stmt = stmt.where(Space.slug == space)
     if city:
-        stmt = stmt.where(in_city(city))
+        held = held_in(session, city)
+        # Without events held there, the host's city alone: an OR with an empty list kept
+        # SQLite from filtering by space first (the API by city went from 51 to 266 ms).
+        stmt = stmt.where(or_(Space.city.ilike(city), Event.id.in_(held)) if held else Space.city.ilike(city))
     if q:
         like = f"%{q}%"
         stmt = stmt.where(or_(Event.title.ilike(like), Event.description_html.ilike(like)))
@@ -203,7 +206,7 @@ def expanded(
     the path for windows past the materialised horizon."""
     if window_end - window_start > MAX_WINDOW:
         window_end = window_start + MAX_WINDOW
-    filters = dict(space=space, city=city, q=q)
+    filters = dict(session=session, space=space, city=city, q=q)
     # Two ranges an index can serve: events with an end that overlap the window, and
     # events without one that start in it.
     single = _filtered(
@@ -287,7 +290,7 @@ def with_overrides(events: list[Event], *, session) -> list[Event]:
 def first_announced(*, session, space=None, city=None, tag=None, q=None, limit=50) -> list[Event]:
     """Events by when the hub first saw them, newest first. Overrides are not news, and
     neither is a copy of an event another source announced first."""
-    stmt = _filtered(select(Event).where(Event.recurrence_id.is_(None)), space=space, city=city, q=q)
+    stmt = _filtered(select(Event).where(Event.recurrence_id.is_(None)), session=session, space=space, city=city, q=q)
     stmt = _tagged(stmt, tag).order_by(Event.first_seen_at.desc(), Event.id.desc())
     found, offset = [], 0
     while len(found) < limit:
@@ -316,7 +319,8 @@ def _copies(session, event_ids: list[int], **filters) -> set[int]:
     if not followers:
         return set()
     leaders_shown = _tagged(_filtered(select(Event).where(Event.id.in_(set().union(*followers.values()))),
-                                      space=filters.get("space"), city=filters.get("city"), q=filters.get("q")),
+                                      session=session, space=filters.get("space"), city=filters.get("city"),
+                                      q=filters.get("q")),
                             filters.get("tag"))
     shown = {e.id for e in session.scalars(leaders_shown)}
     return {e for e, ls in followers.items() if ls & shown}
@@ -361,11 +365,16 @@ def scope(session, *, space=None, city=None, tag=None, q=None) -> Scope:
     if city:
         stmt = stmt.where(Space.city.ilike(city))
     spaces = OccurrenceRow.space_id.in_(list(session.scalars(stmt)))
-    if city and not space:  # also the events held in that city, whoever hosts them
-        held = select(Event.id).join(Space, Space.id == Event.space_id).where(
-            Space.active.is_(True), Event.venue_city.in_(city_names(city)))
-        spaces = or_(spaces, OccurrenceRow.event_id.in_(list(session.scalars(held))))
+    held = held_in(session, city) if city and not space else []
+    if held:  # also the events held in that city, whoever hosts them
+        spaces = or_(spaces, OccurrenceRow.event_id.in_(held))
     return Scope(spaces, tag, q)
+
+
+def held_in(session, city: str) -> list[int]:
+    """The events (of active spaces) whose venue is in a city, by its stored name."""
+    return list(session.scalars(select(Event.id).join(Space, Space.id == Event.space_id).where(
+        Space.active.is_(True), Event.venue_city.in_(city_names(city)))))
 
 
 def city_names(city: str) -> list[str]:

@@ -52,6 +52,7 @@ run: $(STAMP) translations
 	sleep 1; \
 	$(BIN)/corete demo load --base-url http://127.0.0.1:$(DEMO_PORT) && \
 	$(BIN)/corete poll --all && \
+	$(BIN)/corete events pictures && \
 	{ $(BIN)/corete scheduler & \
 	  echo; echo "  CoRete hub: http://$(HOST):$(PORT)/   (API: http://$(HOST):$(PORT)/api/v1/spaces)"; \
 	  echo "  Mail the demo hub sends: instance/mail/*.eml, and /outbox for coordinators"; echo; \

@@ -69,6 +69,7 @@ def _register_web(app: Flask) -> None:
     from corete.extensions import api, csrf, limiter, login_manager
 
     app.url_map.converters["int"] = edge.IdConverter  # before any route is added
+    app.request_class = edge.HubRequest
     hops = int(app.config["PROXY_HOPS"])
     if hops > 0:
         from werkzeug.middleware.proxy_fix import ProxyFix
@@ -98,7 +99,7 @@ def _register_web(app: Flask) -> None:
 
 MODEL_MODULES = [f"corete.{room}.models" for room in
                  ("spaces", "accounts", "federation", "events", "skills", "purchasing", "map", "hosting", "ops",
-                  "mail", "newsletter")]
+                  "mail", "newsletter", "media")]
 
 
 def _import_models() -> None:
@@ -128,6 +129,7 @@ def _register_rooms(app: Flask) -> None:
     from corete.home import views as home_views
     from corete.hosting import views as hosting_views
     from corete.mail import views as mail_views
+    from corete.media import views as media_views
     from corete.map import views as map_views
     from corete.newsletter import views as newsletter_views
     from corete.purchasing import views as purchasing_views
@@ -148,6 +150,7 @@ def _register_rooms(app: Flask) -> None:
     app.register_blueprint(digest_views.bp)
     app.register_blueprint(mail_views.bp)
     app.register_blueprint(newsletter_views.bp)
+    app.register_blueprint(media_views.bp)
     for blueprint in (spaces_views.api_bp, events_views.api_bp, skills_views.api_bp, purchasing_views.api_bp,
                       purchasing_views.purchasing_api_bp, map_views.api_bp, hosting_views.api_bp):
         api.register_blueprint(blueprint)

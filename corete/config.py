@@ -164,6 +164,12 @@ FETCH_ALLOW_NETWORKS = []
 # deployment with its own CA). Certificates are always verified.
 FETCH_CA_BUNDLE = None
 
+# --- Pictures of events (corete/media) ---------------------------------------------------------
+# Fetched through the same guarded fetcher as feeds, kept as the hub's own JPEG copies.
+PICTURE_MAX_BYTES = 8 * 1024 * 1024  # a fetched picture or an operator's poster
+PICTURE_MAX_PIXELS = 40_000_000  # width x height; larger is refused before it is decoded
+PICTURES_PER_RUN = 40  # addresses the scheduler fetches a minute at most
+
 # --- Parsing limits ------------------------------------------------------------------------
 FEED_MAX_ITEMS = 1000  # the newest are kept
 FEED_MAX_JSON_DEPTH = 64

@@ -52,6 +52,15 @@ def _materialise(app) -> str:
     return f"occurrences of {extend(db.session)} events (re)written"
 
 
+def _pictures(app) -> str | None:
+    """The pictures events name, fetched once through the guarded fetcher and kept."""
+    from corete.events.models import Event
+    from corete.media.services import fetch_pending
+
+    said = fetch_pending(db.session, Event, app.config)
+    return None if said == "no pictures to fetch" else said
+
+
 def _daily_summary(app) -> str:
     """The coordinators' summary of silent spaces and held removals (when there are some),
     and the outbox's old messages forgotten."""
@@ -108,6 +117,7 @@ def _once(app, name: str, work) -> bool:
 JOBS = {"materialise": (_materialise, 3600, DAILY, dt.timedelta(hours=1)),
         "daily-summary": (_daily_summary, 3600, DAILY, dt.timedelta(minutes=30)),
         "rounds": (_rounds, 60, dt.timedelta(0), dt.timedelta(minutes=5)),
+        "pictures": (_pictures, 60, dt.timedelta(0), dt.timedelta(minutes=10)),
         "newsletter": (_newsletter, 600, dt.timedelta(0), dt.timedelta(hours=2))}
 
 

@@ -29,6 +29,7 @@ PAGES = [
     ("calendar", "/calendar", None, "The calendar (list of the next 30 days)"),
     ("calendar-month", "/calendar?view=month", None, "The month: a grid on a laptop, an agenda on a phone"),
     ("calendar-week", "/calendar?when=week", None, "Quick dates: the next 7 days"),
+    ("event", "event:Barcamp", None, "An event's page, with the poster its feed names"),
     ("map", "/map", None, "The map with its legend"),
     ("space", "/spaces/lab121", None, "A space's page"),
     ("purchasing", "/purchasing/rounds/1", None, "A pooled purchasing round"),
@@ -75,6 +76,7 @@ def _hub(work: Path):
     _wait(f"http://127.0.0.1:{feeds}/")
     run("demo", "load", "--base-url", f"http://127.0.0.1:{feeds}")
     run("poll", "--all")
+    run("events", "pictures")
     secret = work / "password"
     secret.write_text(PASSWORD)
     run("users", "create", "--email", "coord@corete.example", "--role", "coordinator", "--password-file", str(secret))
@@ -83,6 +85,19 @@ def _hub(work: Path):
     processes.append(subprocess.Popen([CORETE, "run", "--port", str(web)], env=env, stdout=log, stderr=log))
     _wait(f"http://127.0.0.1:{web}/login")
     return f"http://127.0.0.1:{web}", processes
+
+
+def _resolve(hub: str, path: str) -> str:
+    """"event:Words": the page of the next event whose title has these words (ids differ
+    between runs)."""
+    if not path.startswith("event:"):
+        return path
+    import json
+    from urllib.parse import quote
+    from urllib.request import urlopen
+
+    with urlopen(f"{hub}/api/v1/events?q={quote(path[6:])}", timeout=10) as answer:
+        return f"/events/{json.load(answer)['items'][0]['id']}"
 
 
 def shoot(hub: str, out: Path, language: str, kind: str = "jpeg") -> list[tuple[str, str, str]]:
@@ -106,7 +121,7 @@ def shoot(hub: str, out: Path, language: str, kind: str = "jpeg") -> list[tuple[
                 for name, path, viewer, what in PAGES:
                     if viewer != who:
                         continue
-                    page.goto(hub + path)
+                    page.goto(hub + _resolve(hub, path))
                     if page.locator(".folium-map").count():
                         page.wait_for_selector("html[data-map-ready]")
                     file = out / f"{name}-{width_name}.{'jpg' if kind == 'jpeg' else 'png'}"

@@ -289,6 +289,8 @@ def demo(app, runner, session, tmp_path):
         assert loaded.exit_code == 0, loaded.output
         polled = runner.invoke(args=["poll", "--all"])
         assert polled.exit_code == 0, polled.output
+        pictures = runner.invoke(args=["events", "pictures"])  # as `make run` does
+        assert pictures.exit_code == 0 and "4 pictures kept" in pictures.output, pictures.output
         coordinator, coordinator_csrf = login(app, runner, tmp_path, "coord@corete.example", "coordinator")
         operator, operator_csrf = login(app, runner, tmp_path, "op@lab121.example", "operator", spaces=["lab121"])
         yield SimpleNamespace(server=server, coordinator=coordinator, coordinator_csrf=coordinator_csrf,

@@ -8,6 +8,8 @@ that breaks them.
   parameter or a form field is refused with a clear answer (400; 404 in the path).
 - JSON bodies are parsed here, once, with limits: too deep, a NUL or a lone surrogate
   (which no database can store as UTF-8) is refused with the field named (422).
+- Bodies are capped at MAX_CONTENT_LENGTH, checked before anything reads a form (413);
+  views marked ``@accepts_pictures`` take up to PICTURE_MAX_BYTES more (a poster).
 - ``safe_next`` is the one place a "go back to" address is accepted.
 - Dates a visitor gives are bounded (``EARLIEST_YEAR``..``LATEST_YEAR``) by the ``Date``
   and ``DateTime`` fields every schema uses, so no window arithmetic can overflow.
@@ -18,7 +20,7 @@ import datetime as dt
 import re
 from urllib.parse import urlsplit
 
-from flask import abort, request
+from flask import Request, abort, current_app, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError, fields, validate
@@ -33,6 +35,31 @@ EARLIEST_YEAR, LATEST_YEAR = 1900, 2999
 _SURROGATE = re.compile("[\ud800-\udfff]")
 # Anything but printable text: a "next" address with one of these could split a header.
 _UNSAFE_IN_URL = re.compile(r"[\x00-\x20\x7f-\x9f\\]")
+
+
+def accepts_pictures(view):
+    """Mark a view whose form may carry a picture: its body may be larger (HubRequest)."""
+    view.accepts_pictures = True
+    return view
+
+
+class HubRequest(Request):
+    """Flask's request, whose body limit is larger for the views that accept pictures. The
+    limit must be known before CSRF protection reads the form, so it is decided here, from
+    the view the address leads to, not in the view."""
+
+    @property
+    def max_content_length(self) -> int | None:
+        limit = super().max_content_length
+        if self._max_content_length is None and current_app and self.endpoint and limit is not None:
+            view = current_app.view_functions.get(self.endpoint)
+            if getattr(view, "accepts_pictures", False):
+                return limit + int(current_app.config["PICTURE_MAX_BYTES"])
+        return limit
+
+    @max_content_length.setter
+    def max_content_length(self, value: int | None) -> None:
+        self._max_content_length = value
 
 
 class IdConverter(IntegerConverter):

@@ -66,6 +66,7 @@ class EventData:
     online_url: str | None = None
     price: dict[str, Any] | None = None
     tags: list[str] = field(default_factory=list)
+    image: str | None = None  # the address of its picture (a poster), as the feed gives it
 
 
 @dataclass(slots=True)

@@ -3,6 +3,7 @@ relative to today so the demo always looks alive."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from zoneinfo import ZoneInfo
 
 from corete.federation import writers as feeds
@@ -157,6 +158,18 @@ def rss_events(slug: str, today: dt.date) -> list[dict]:
     ]
 
 
+# Events of the demo whose feed names a poster (drawn here, served by the demo server).
+POSTERS = {"mp-barcamp": (181, 70, 43), "mp-codesign": (31, 78, 95), "l121-hackathon": (11, 93, 75),
+           "ne-pitch": (90, 50, 120)}
+
+
+@functools.lru_cache(maxsize=None)
+def _poster(title: str, colour: tuple[int, int, int]) -> bytes:
+    from corete.media.images import placeholder_poster
+
+    return placeholder_poster(title, colour)
+
+
 def documents(base_url: str, today: dt.date | None = None) -> dict[str, tuple[bytes, str]]:
     """Every demo document by path: {"/millepiani/feed.json": (body, content type)}."""
     today = today or dt.date.today()
@@ -167,8 +180,12 @@ def documents(base_url: str, today: dt.date | None = None) -> dict[str, tuple[by
         profile["country"] = "IT"
         if "json" in space["formats"]:
             path = f"/{slug}/feed.json"
-            out[path] = (feeds.jsonfeed(profile, json_items(slug, today), feed_url=base_url + path),
-                         "application/feed+json")
+            items = json_items(slug, today)
+            for item in items:
+                if item["id"] in POSTERS:
+                    item["image"] = f"{base_url}/{slug}/posters/{item['id']}.png"
+                    out[f"/{slug}/posters/{item['id']}.png"] = (_poster(item["title"], POSTERS[item["id"]]), "image/png")
+            out[path] = (feeds.jsonfeed(profile, items, feed_url=base_url + path), "application/feed+json")
         if "ics" in space["formats"]:
             out[f"/{slug}/calendar.ics"] = (feeds.icalendar(space["name"], ics_events(slug, today)),
                                             "text/calendar; charset=utf-8")

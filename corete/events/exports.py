@@ -187,7 +187,7 @@ def occurrence_summary(event: Event, start, end) -> str:
     return f"{span(event, start, end)} · {where}{status}"
 
 
-def event_json_ld(o, start: str, end: str | None, url: str) -> dict:
+def event_json_ld(o, start: str, end: str | None, url: str, picture: str | None = None) -> dict:
     """schema.org Event for one occurrence (the page embeds it with Jinja's tojson,
     which escapes <, > and & so the text cannot close the script element)."""
     event = o.event
@@ -220,6 +220,8 @@ def event_json_ld(o, start: str, end: str | None, url: str) -> dict:
         end = (dt.date.fromisoformat(end) - dt.timedelta(days=1)).isoformat()
     if end:
         data["endDate"] = end
+    if picture:
+        data["image"] = picture
     description = html_to_text(event.description_html)
     if description:
         data["description"] = description

@@ -59,6 +59,11 @@ class Event(FeedItemRow, db.Model):
     online_url: Mapped[str | None] = mapped_column(String(2000))
     price: Mapped[dict | None] = mapped_column(JSON)
     tags: Mapped[list] = mapped_column(JSON, default=list)
+    # The picture the feed names (image_url), found by its key, and the hub's own copy of it
+    # once media.services fetched it (None until then, or when it was refused).
+    image_url: Mapped[str | None] = mapped_column(String(2000))
+    image_key: Mapped[str | None] = mapped_column(String(32), index=True)
+    picture_id: Mapped[str | None] = mapped_column(ForeignKey("media_picture.id", ondelete="SET NULL"))
 
 
 class EventSplit(db.Model):

@@ -44,6 +44,8 @@ class EventOut(Schema):
     tags = fields.List(fields.String())
     description_html = fields.String(allow_none=True, metadata={"description": "Sanitised HTML."})
     recurrence_id = fields.String(allow_none=True)
+    picture = fields.String(allow_none=True, metadata={
+        "description": "The hub's own copy of the event's picture (JPEG, at most 1200 px), when it has one."})
     hosts = fields.List(fields.String(), metadata={"description": "Slugs of every space that publishes this event."})
     sources = fields.List(fields.Dict(), metadata={"description": "Every published copy: {space, uid, url}; the first leads."})
     merged_because = fields.List(fields.String(), metadata={

@@ -38,6 +38,7 @@ from corete.events.recurrence import (
     zone,
 )
 from corete.map.places import find_in_text, find_municipality
+from corete.media.services import link as link_pictures, url_key
 from corete.spaces.models import Space
 
 __all__ = ["NETWORK_TZ", "local_midnight"]
@@ -119,6 +120,8 @@ def event_columns(data: EventData) -> dict:
         online_url=data.online_url,
         price=data.price,
         tags=data.tags,
+        image_url=data.image,
+        image_key=url_key(data.image),
     )
 
 
@@ -158,11 +161,16 @@ class EventHandler(RowHandler):
 
     def add(self, session, feed_id, space_id, items):
         super().add(session, feed_id, space_id, items)
-        materialise.refresh(session, self._ids(session, feed_id, (i.source_id for i in items)))
+        self._written(session, feed_id, items)
 
     def replace(self, session, feed_id, space_id, items):
         super().replace(session, feed_id, space_id, items)
-        materialise.refresh(session, self._ids(session, feed_id, (i.source_id for i in items)))
+        self._written(session, feed_id, items)
+
+    def _written(self, session, feed_id, items):
+        ids = self._ids(session, feed_id, (i.source_id for i in items))
+        materialise.refresh(session, ids)
+        link_pictures(session, Event, ids)  # the copy kept for its address, or none yet
 
     def remove(self, session, feed_id, source_ids):
         ids = self._ids(session, feed_id, source_ids)

@@ -64,6 +64,7 @@ def dump_occurrence(o: MergedOccurrence) -> dict:
         "url": ev.url, "location": ev.location, "online_url": ev.online_url, "price": ev.price,
         "tags": ev.tags or [], "description_html": ev.description_html,
         "recurrence_id": o.occurrence.key if ev.is_series else ev.recurrence_id,
+        "picture": url_for("media.large", picture_id=ev.picture_id, _external=True) if ev.picture_id else None,
     }
 
 
@@ -331,7 +332,9 @@ def event_page(occurrence_id):
     def render():
         return Response(render_template("events/event.html", o=found, merged=merged, start=start, end=end,
                                         coordinator=coordinator,
-                                        json_ld=event_json_ld(found, start, end, request.url)))
+                                        json_ld=event_json_ld(found, start, end, request.url, picture=(
+                                            url_for("media.large", picture_id=found.event.picture_id, _external=True)
+                                            if found.event.picture_id else None))))
 
     etag = data_etag(_page_etag("event", merged.members), coordinator)
     return conditional(render, etag=etag, last_modified=found.event.updated_at, max_age=60)

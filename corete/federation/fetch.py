@@ -64,6 +64,7 @@ class FetchPolicy:
     host_wait: float = 120.0
     allow_networks: tuple = ()
     ca_bundle: str | None = None  # None: the usual public certificate authorities
+    accept: str = ACCEPT  # what the hub asks for (feeds; pictures ask for images)
 
     @classmethod
     def from_config(cls, config) -> "FetchPolicy":
@@ -506,7 +507,7 @@ def _short(e: Exception) -> str:
 
 
 def _fetch(url, policy, ctx, etag, last_modified) -> FetchResult:
-    headers = {"User-Agent": policy.user_agent, "Accept": ACCEPT, "Accept-Encoding": "gzip, deflate"}
+    headers = {"User-Agent": policy.user_agent, "Accept": policy.accept, "Accept-Encoding": "gzip, deflate"}
     if etag:
         headers["If-None-Match"] = etag
     if last_modified:

@@ -80,6 +80,24 @@ def _event(obj: dict, base) -> Item:
     data = EventData(
         title=title, start=start, end=end, all_day=False, timezone=NETWORK_ZONE, uid=source_id,
         description_html=clean_html(obj.get("content") if isinstance(obj.get("content"), str) else None),
-        url=url, location=location, online_url=online, tags=clean_tags(tags),
+        url=url, location=location, online_url=online, tags=clean_tags(tags), image=_image(obj, base),
     )
     return Item(source_id, "event", data)
+
+
+def _image(obj: dict, base) -> str | None:
+    """The event's picture: its ``image``, else the first image ``attachment`` (Gancio puts
+    the poster there, Mobilizon its banner)."""
+    candidates = [obj.get("image")]
+    attachments = obj.get("attachment")
+    candidates += [a for a in (attachments if isinstance(attachments, list) else [attachments])
+                   if isinstance(a, dict) and str(a.get("mediaType", "")).lower().startswith("image/")]
+    for candidate in candidates:
+        if isinstance(candidate, dict):
+            candidate = candidate.get("url") or candidate.get("href")
+            if isinstance(candidate, dict):  # a Link object
+                candidate = candidate.get("href")
+        url = clean_url(candidate, base) if isinstance(candidate, str) else None
+        if url:
+            return url
+    return None

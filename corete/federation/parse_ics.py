@@ -378,7 +378,7 @@ def _event(comp, where: str, default_zone, base_url, warnings) -> tuple[Item, tu
         status=status, sequence=sequence, rrule=rrule, rdates=rdates, exdates=exdates,
         recurrence_id=recurrence_id, description_html=html,
         url=clean_url(str(comp.get("URL") or ""), base_url), location=location,
-        tags=clean_tags(_categories(comp)),
+        tags=clean_tags(_categories(comp)), image=_image(comp, base_url),
     )
     source_id = uid if recurrence_id is None else f"{uid}#{recurrence_id}"
     modified = str(comp.get("LAST-MODIFIED").to_ical().decode()) if comp.get("LAST-MODIFIED") else ""
@@ -392,6 +392,25 @@ def _raw_value(prop) -> str:
     except Exception:
         return str(getattr(prop, "value", "") or "")
     return value.decode(errors="replace") if isinstance(value, bytes) else str(value)
+
+
+def _image(comp, base_url) -> str | None:
+    """The event's picture: RFC 7986's IMAGE (a URI; the first one whose DISPLAY is not a
+    small badge), else an ATTACH whose FMTTYPE is an image. Inline (BINARY) pictures are
+    skipped: a feed is no place for megabytes of base64."""
+    def listed(name):
+        values = comp.get(name)
+        return [] if values is None else values if isinstance(values, list) else [values]
+
+    candidates = [p for p in listed("IMAGE") if "BADGE" not in str(p.params.get("DISPLAY", "")).upper()]
+    candidates += [p for p in listed("ATTACH") if str(p.params.get("FMTTYPE", "")).lower().startswith("image/")]
+    for prop in candidates:
+        if str(prop.params.get("VALUE", "URI")).upper() != "URI" or "ENCODING" in prop.params:
+            continue
+        url = clean_url(str(prop), base_url)
+        if url:
+            return url
+    return None
 
 
 def _categories(comp) -> list[str]:

@@ -180,10 +180,13 @@ def _item(raw, i: int, base: str | None, warnings: list[Rejection]) -> Item:
     source_id = _source_id(env.get("id"), url, kind, title, core, ptr, warnings)
     if kind == "event":
         data.uid = source_id
+        # JSON Feed's own picture fields: the item's main image, else its banner.
+        data.image = clean_url(env.get("image"), base) or clean_url(env.get("banner_image"), base)
     return Item(source_id, kind, data)
 
 
-_ENVELOPE_TEXT = ("title", "content_html", "content_text", "summary", "url", "date_published", "date_modified")
+_ENVELOPE_TEXT = ("title", "content_html", "content_text", "summary", "url", "date_published", "date_modified",
+                  "image", "banner_image")
 
 
 def _envelope(raw: dict, ptr: str) -> dict:

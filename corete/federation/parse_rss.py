@@ -105,5 +105,21 @@ def _event(entry, start_text: str, base: str | None) -> Item:
         timezone=None if all_day else NETWORK_ZONE, uid=source_id,
         description_html=html, url=url, location=location or None,
         tags=clean_tags([t.get("term") for t in entry.get("tags", []) if t.get("term")]),
+        image=_image(entry, base),
     )
     return Item(source_id, "event", data)
+
+
+def _image(entry, base: str | None) -> str | None:
+    """The item's picture: an image enclosure, else Media RSS content that is an image,
+    else its Media RSS thumbnail."""
+    candidates = [e.get("href") for e in entry.get("enclosures", [])
+                  if str(e.get("type", "")).lower().startswith("image/")]
+    candidates += [m.get("url") for m in entry.get("media_content", [])
+                   if str(m.get("medium", "")).lower() == "image" or str(m.get("type", "")).lower().startswith("image/")]
+    candidates += [m.get("url") for m in entry.get("media_thumbnail", [])]
+    for candidate in candidates:
+        url = clean_url(candidate, base)
+        if url:
+            return url
+    return None

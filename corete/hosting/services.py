@@ -105,6 +105,8 @@ def event_item(uid: str, form: dict) -> dict:
                               price=form.get("price"), status=form.get("status", "confirmed"), url=form.get("url"))
     if form.get("online_url"):
         item["_corete"]["online_url"] = form["online_url"]
+    if form.get("image"):  # the hub's own copy of the operator's poster (hosting.views._poster)
+        item["image"] = form["image"]
     item["_form"] = _plain(form)
     return item
 

@@ -17,6 +17,7 @@ from corete.accounts.views import role_names
 from corete.accounts.services import AccountError, invite, mail_invitation, revoke, set_active, users
 from corete.core.api import editing_doc
 from corete.core.caching import conditional
+from corete.core.edge import accepts_pictures
 from corete.core.forms import attempt, form_errors
 from corete.core.i18n import page_language
 from corete.core.models import utcnow
@@ -116,17 +117,52 @@ def _item_page(space, item_type: str, item: HostedItem | None, copy_of: HostedIt
     errors, values = {}, dict(source.item.get("_form", {})) if source else {}
     if request.method == "POST":
         values = request.form.to_dict()
-        _result, errors = attempt(db.session, lambda: services.save_item(
-            db.session, services.hosted_feed(db.session, space, base_url()), item_type, FORMS[item_type]().load(request.form), item=item, user=current_user),
-            services.HostingError, "form")
+        image, errors = _poster(source)
+
+        def save():
+            form = FORMS[item_type]().load(request.form)
+            if item_type == "event":
+                form["image"] = image
+            return services.save_item(db.session, services.hosted_feed(db.session, space, base_url()), item_type,
+                                      form, item=item, user=current_user)
+
+        if not errors:
+            _result, errors = attempt(db.session, save, services.HostingError, "form")
         if not errors:
             flash(_("Saved: the hub reads your feed again within a minute."), "info")
             return redirect(url_for("hosting.editor", slug=space.slug) + f"#{item_type}s")
     return render_template(f"hosting/{item_type}.html", space=space, item=item, values=values, errors=errors,
+                           poster=source.item.get("image") if source else None, max_mb=_max_mb(),
                            units=[(u, unit_name(u, 1)) for u in UNITS]), (400 if errors else 200)
 
 
+def _max_mb() -> int:
+    return int(current_app.config["PICTURE_MAX_BYTES"]) // 2**20
+
+
+def _poster(source: HostedItem | None) -> tuple[str | None, dict]:
+    """The event's picture after this form: an uploaded poster (checked and kept as the
+    hub's own copy), the one it had, or none when the operator removed it."""
+    from corete.media import images as media_images, services as media_services  # Pillow: only when posting
+
+    upload = request.files.get("poster")
+    if upload is not None and upload.filename:
+        try:
+            try:
+                body = upload.read()
+            finally:  # a large file was spooled to a temporary file
+                upload.close()
+            return media_services.upload(db.session, body, current_app.config, base_url()), {}
+        except media_images.NotAnImage:
+            return None, {"poster": _("This file is not a picture the hub can use: send a JPEG, PNG, GIF or WebP "
+                                      "of at most %(mb)d MB.", mb=_max_mb())}
+    if request.form.get("remove_poster") or source is None:
+        return None, {}
+    return source.item.get("image"), {}
+
+
 @pages_bp.route("/spaces/<slug>/edit/<item_type>/new", methods=["GET", "POST"])
+@accepts_pictures
 @space_editor_required
 def new_item(space, item_type):
     if item_type not in ITEM_TYPES:
@@ -142,6 +178,7 @@ def _own_item(space, item_id: int) -> HostedItem:
 
 
 @pages_bp.route("/spaces/<slug>/edit/items/<int:item_id>", methods=["GET", "POST"])
+@accepts_pictures
 @space_editor_required
 def edit_item(space, item_id):
     item = _own_item(space, item_id)
@@ -149,6 +186,7 @@ def edit_item(space, item_id):
 
 
 @pages_bp.route("/spaces/<slug>/edit/items/<int:item_id>/copy", methods=["GET", "POST"])
+@accepts_pictures
 @space_editor_required
 def copy_item(space, item_id):
     original = _own_item(space, item_id)

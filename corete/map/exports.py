@@ -17,13 +17,17 @@ from corete.map.services import Point
 class Links:
     """The hub's page each point links to, from one template per layer ("{}": the ref)."""
 
-    def __init__(self, space: str, event: str, proposal: str):
+    def __init__(self, space: str, event: str, proposal: str, picture: str = "/media/small/{}.jpg"):
         self._parts = {layer: tuple(template.split("{}", 1)) for layer, template in
-                       (("spaces", space), ("events", event), ("proposals", proposal))}
+                       (("spaces", space), ("events", event), ("proposals", proposal), ("picture", picture))}
 
     def of(self, p: Point) -> str:
         before, after = self._parts[p.layer]
         return before + p.ref + after
+
+    def picture(self, picture_id: str) -> str:
+        before, after = self._parts["picture"]
+        return before + picture_id + after
 
 
 def properties(p: Point, links: Links) -> dict:
@@ -40,6 +44,8 @@ def properties(p: Point, links: Links) -> dict:
     if p.layer == "events":
         props.update(events=p.events, next_title=p.next_title, next_start=p.next_start, space=p.space,
                      space_name=p.space_name)
+        if p.next_picture:
+            props["next_picture"] = links.picture(p.next_picture)
     elif p.layer == "spaces":
         if p.accredited:
             props["accredited"] = True

@@ -119,6 +119,7 @@ class PointPropertiesOut(Schema):
     events = fields.Integer(metadata={"description": "Events at a venue in the window."})
     next_title = fields.String()
     next_start = fields.String()
+    next_picture = fields.String(metadata={"description": "The hub's copy of the next event's picture (480 px)."})
     space = fields.String(metadata={"description": "The slug of the space that hosts the events of a venue."})
     space_name = fields.String()
     tags = fields.List(fields.String())

@@ -65,6 +65,7 @@ class Point:
     events: int = 0  # event venues: how many upcoming events
     next_title: str | None = None
     next_start: str | None = None  # ISO 8601, UTC
+    next_picture: str | None = None  # the picture id of the next event, if it has one
     tags: list[str] = field(default_factory=list)
 
 
@@ -155,7 +156,8 @@ def venue_points(session, f: MapFilters, *, now: dt.datetime, days: int) -> list
     # The start as the database stores it: parsing 20,000 datetimes cost more than the query.
     start_text = type_coerce(OccurrenceRow.start_at, String)
     stmt = (select(OccurrenceRow.event_id, start_text, Event.title, Event.lat, Event.lon, Event.venue_name,
-                   Event.venue_address, Event.venue_city, Space.slug, Space.name, Space.city, Space.lat, Space.lon)
+                   Event.venue_address, Event.venue_city, Space.slug, Space.name, Space.city, Space.lat, Space.lon,
+                   Event.picture_id)
             .join(Event, Event.id == OccurrenceRow.event_id)
             .join(Space, Space.id == Event.space_id)
             .where(overlapping(start, until), or_(Event.lat.is_not(None), Event.venue_city.is_not(None)),
@@ -178,7 +180,7 @@ def venue_points(session, f: MapFilters, *, now: dt.datetime, days: int) -> list
     # ORM's: a tenth of the query's time for 20,000 rows (bench_map.py).
     rows = session.connection().execute(stmt.order_by(OccurrenceRow.start_at, OccurrenceRow.event_id))
     for (event_id, start, title, lat, lon, venue_name, venue_address, venue_city, slug, space_name, space_city,
-         host_lat, host_lon) in rows:
+         host_lat, host_lon, picture_id) in rows:
         if event_id in seen:
             continue
         seen.add(event_id)
@@ -196,7 +198,7 @@ def venue_points(session, f: MapFilters, *, now: dt.datetime, days: int) -> list
             venues[key] = point = Point(
                 "events", str(event_id), lat, lon, venue_name or space_name, city=venue_city or space_city,
                 address=venue_address, space=slug, space_name=space_name, next_title=title,
-                next_start=utc_text(start), approximate=approximate)
+                next_start=utc_text(start), approximate=approximate, next_picture=picture_id)
         point.events += 1
     return list(venues.values())
 

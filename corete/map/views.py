@@ -111,7 +111,7 @@ def _links(external: bool = False) -> exports.Links:
     return exports.Links(*(
         url_for(endpoint, **{name: marker}, _external=external).replace(str(marker), "{}")
         for endpoint, name in (("map.space_page", "slug"), ("events.event_page", "occurrence_id"),
-                               ("map.proposal_page", "proposal_id"))))
+                               ("map.proposal_page", "proposal_id"), ("media.small", "picture_id"))))
 
 
 # --- API ---------------------------------------------------------------------------------------

@@ -27,7 +27,8 @@ NOT_PAGES = {"static", "map.static", "map.asset", "map.asset_image", "map.region
              "newsletter.confirm", "newsletter.unsubscribe",  # token links: their pages in tests/newsletter
              "hosting.feed_json", "purchasing.order_csv", "events.network_ics",
              "events.space_ics", "events.event_ics", "events.new_atom", "events.upcoming_atom", "events.space_atom",
-             "digest.digest_atom", "ops.healthz", "ops.readyz", "ops.metrics_page"}  # machines ask these
+             "digest.digest_atom", "ops.healthz", "ops.readyz", "ops.metrics_page",
+             "media.large", "media.small"}  # machines ask these (pictures: tests/media)
 
 
 def read_catalogue():

@@ -51,6 +51,11 @@
     if (where) box.appendChild(el("div", where));
     if (p.approximate) box.appendChild(el("div", t.approximate, "popup-approx"));
     if (p.layer === "events") {
+      if (p.next_picture) {  /* the hub's own copy: the visitor's browser never asks a member site */
+        var img = el("img", null, "popup-picture");
+        img.src = p.next_picture; img.alt = ""; img.loading = "lazy";
+        box.insertBefore(img, box.firstChild);
+      }
       box.appendChild(el("div", p.events === 1 ? t.one_event : t.n_events.replace("%d", p.events)));
       var next = el("div", t.next + " ");
       next.appendChild(link(p.url, p.next_title));

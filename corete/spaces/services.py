@@ -9,6 +9,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from corete.core.models import utcnow
@@ -17,7 +18,8 @@ from corete.spaces.models import SPACE_KINDS, Space
 
 
 class RegistryError(ValueError):
-    """Bad registry input; the message is for the person who typed it."""
+    """Bad registry input; the message is for the person who typed it, in their language
+    (English at the command line)."""
 
 
 def slugify(text: str) -> str:
@@ -38,9 +40,9 @@ def check_feed_url(url: str) -> str:
     url = (url or "").strip()
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise RegistryError(f"{url!r} is not an http(s) URL")
+        raise RegistryError(_("%(url)s is not an http(s) URL", url=repr(url)))
     if len(url) > 2000:
-        raise RegistryError("the feed URL is longer than 2000 characters")
+        raise RegistryError(_("the feed URL is longer than 2000 characters"))
     return url
 
 
@@ -50,18 +52,18 @@ def _coordinate(value, low, high, name):
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise RegistryError(f"{name} {value!r} is not a number") from None
+        raise RegistryError(_("%(name)s %(value)s is not a number", name=name, value=repr(value))) from None
     if not low <= number <= high or number != number:
-        raise RegistryError(f"{name} {number} is outside {low}..{high}")
+        raise RegistryError(_("%(name)s %(value)s is outside %(low)s..%(high)s", name=name, value=number, low=low, high=high))
     return number
 
 
 def _fields(kind=None, city=None, lat=None, lon=None, email=None, website=None) -> dict:
     if kind not in (None, "") and kind not in SPACE_KINDS:
-        raise RegistryError(f"kind must be one of {', '.join(SPACE_KINDS)}")
+        raise RegistryError(_("kind must be one of %(kinds)s", kinds=", ".join(SPACE_KINDS)))
     lat, lon = _coordinate(lat, -90, 90, "lat"), _coordinate(lon, -180, 180, "lon")
     if (lat is None) != (lon is None):
-        raise RegistryError("give both lat and lon, or neither")
+        raise RegistryError(_("give both lat and lon, or neither"))
     values = {"kind": kind or None, "city": (city or "").strip() or None, "lat": lat, "lon": lon,
               "email": (email or "").strip() or None, "website": (website or "").strip() or None}
     return {k: v for k, v in values.items() if v is not None}
@@ -81,9 +83,9 @@ def add_feed(space: Space, url: str) -> Feed:
 def add_space(session, name: str, feeds: list[str], **fields) -> Space:
     name = (name or "").strip()
     if not name:
-        raise RegistryError("a space needs a name")
+        raise RegistryError(_("a space needs a name"))
     if not feeds:
-        raise RegistryError("a space needs at least one feed URL")
+        raise RegistryError(_("a space needs at least one feed URL"))
     values = _fields(**fields)
     space = Space(slug=unique_slug(session, name), name=name, tags=[], locked_fields=[], **values)
     session.add(space)
@@ -108,7 +110,7 @@ def import_csv(session, stream) -> ImportReport:
     reader = csv.DictReader(stream)
     missing = {"name", "feed_url"} - set(reader.fieldnames or [])
     if missing:
-        raise RegistryError(f"the header row lacks {', '.join(sorted(missing))}")
+        raise RegistryError(_("the header row lacks %(columns)s", columns=", ".join(sorted(missing))))
     for line, row in enumerate(reader, 2):
         try:
             name = (row.get("name") or "").strip()
@@ -138,7 +140,7 @@ def import_csv(session, stream) -> ImportReport:
 def get_space(session, slug: str) -> Space:
     space = session.scalar(select(Space).where(Space.slug == slug))
     if space is None:
-        raise RegistryError(f"no space {slug!r}")
+        raise RegistryError(_("no space %(slug)s", slug=repr(slug)))
     return space
 
 

@@ -3,10 +3,11 @@ field taken as not given, and messages in the visitor's language."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from marshmallow import EXCLUDE, Schema, ValidationError
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate
 
 REQUIRED = {"required": _l("This field is required.")}
 NUMBER = {"invalid": _l("Not a number.")}
+URL_MESSAGE = _l("Not a web address: it starts with https://")
 
 
 def blank_to_none(data: dict) -> dict:
@@ -60,3 +61,47 @@ def attempt(session, work, refusal: type[Exception], key: str):
         return result, {}
     session.rollback()
     return None, errors
+
+
+def text(max_len: int, validate_also=None, **kw):
+    """A text field of at most ``max_len`` characters (and ``validate_also``, if given)."""
+    checks = [validate.Length(max=max_len, error=_l("At most {max} characters."))]
+    if validate_also is not None:
+        checks.append(validate_also)
+    return fields.String(validate=checks, **kw)
+
+
+def url(value):
+    """A validator: an http(s) address."""
+    check(validate.URL(schemes={"http", "https"}), value, URL_MESSAGE)
+
+
+class CommaList(fields.Field):
+    """A comma-separated field as a list: "a, b,,c" is ["a", "b", "c"] (a JSON list too)."""
+
+    def __init__(self, limit: int, max_len: int, **kwargs):
+        super().__init__(load_default=list, **kwargs)
+        self.limit, self.max_len = limit, max_len
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str):
+            value = value.split(",")
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ValidationError(str(_l("Words separated by commas.")))
+        items = [v.strip() for v in value if v.strip()]
+        if len(items) > self.limit:
+            raise ValidationError(str(_l("At most %(n)d, separated by commas.", n=self.limit)))
+        if any(len(t) > self.max_len for t in items):
+            raise ValidationError(str(_l("Each at most %(n)d characters.", n=self.max_len)))
+        return items
+
+
+class Editor(Form):
+    """An editor's form: blank fields dropped, decimal commas read in DECIMALS."""
+
+    @pre_load
+    def _clean(self, data, **kwargs):
+        data = blank_to_none(dict(data))
+        return decimal_commas(data, *self.DECIMALS)
+
+    DECIMALS: tuple[str, ...] = ()

@@ -13,80 +13,12 @@ from marshmallow import Schema, ValidationError, fields, post_load, pre_load, va
 
 from corete.core import edge
 from corete.core.api import DecimalInput
-from corete.core.forms import NUMBER, REQUIRED, Form, blank_to_none, check, decimal_commas
-from corete.federation.schemas import NEED_KINDS, SPACE_KINDS, UNITS
+from corete.core.forms import NUMBER, REQUIRED, CommaList, Editor as _Editor, Form, blank_to_none, text as _text, url as _url
+from corete.federation.schemas import NEED_KINDS, UNITS
 
 REPEATS = ("daily", "weekly", "monthly", "monthly_weekday")
 DATE = {"invalid": _l("Not a date: use the date picker or YYYY-MM-DD.")}
 TIME = {"invalid": _l("Not a time: use HH:MM.")}
-URL_MESSAGE = _l("Not a web address: it starts with https://")
-
-
-def _text(max_len: int, validate_also=None, **kw):
-    checks = [validate.Length(max=max_len, error=_l("At most {max} characters."))]
-    if validate_also is not None:
-        checks.append(validate_also)
-    return fields.String(validate=checks, **kw)
-
-
-def _url(value):
-    check(validate.URL(schemes={"http", "https"}), value, URL_MESSAGE)
-
-
-class CommaList(fields.Field):
-    """A comma-separated field as a list: "a, b,,c" is ["a", "b", "c"] (a JSON list too)."""
-
-    def __init__(self, limit: int, max_len: int, **kwargs):
-        super().__init__(load_default=list, **kwargs)
-        self.limit, self.max_len = limit, max_len
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if isinstance(value, str):
-            value = value.split(",")
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise ValidationError(str(_l("Words separated by commas.")))
-        items = [v.strip() for v in value if v.strip()]
-        if len(items) > self.limit:
-            raise ValidationError(str(_l("At most %(n)d, separated by commas.", n=self.limit)))
-        if any(len(t) > self.max_len for t in items):
-            raise ValidationError(str(_l("Each at most %(n)d characters.", n=self.max_len)))
-        return items
-
-
-class _Editor(Form):
-    @pre_load
-    def _clean(self, data, **kwargs):
-        data = blank_to_none(dict(data))
-        return decimal_commas(data, *self.DECIMALS)
-
-    DECIMALS: tuple[str, ...] = ()
-
-
-class ProfileIn(_Editor):
-    DECIMALS = ("lat", "lon")
-
-    name = _text(200, required=True, error_messages=REQUIRED)
-    kind = fields.String(load_default="other", validate=validate.OneOf(SPACE_KINDS, error=_l("Choose a kind of space.")))
-    address = _text(300)
-    city = _text(120)
-    postal_code = _text(20)
-    lat = fields.Float(allow_nan=False, validate=validate.Range(-90, 90, error=_l("Between -90 and 90.")),
-                       error_messages=NUMBER)
-    lon = fields.Float(allow_nan=False, validate=validate.Range(-180, 180, error=_l("Between -180 and 180.")),
-                       error_messages=NUMBER)
-    email = fields.String(validate=validate.Length(max=254))
-    phone = _text(50)
-    website = _text(500, validate_also=_url)
-    opening_hours = _text(300)
-    description = _text(5000)
-    tags = CommaList(50, 60)
-
-    @validates_schema
-    def _rules(self, data, **kwargs):
-        if ("lat" in data) != ("lon" in data):
-            raise ValidationError(_l("Give both latitude and longitude, or neither."), "lon")
-        if data.get("email"):
-            check(validate.Email(), data["email"], _l("Not an e-mail address."))
 
 
 class EventIn(_Editor):

@@ -28,8 +28,9 @@ from corete.federation.schemas import SPACE_KINDS, UNITS
 from corete.hosting import services
 from corete.newsletter.services import news_of
 from corete.hosting.models import ITEM_TYPES, HostedItem
-from corete.hosting.schemas import FORMS, EventIn, HostedItemOut, HostedItemsOut, InviteIn, NeedIn, ProfileIn, SkillIn
+from corete.hosting.schemas import FORMS, EventIn, HostedItemOut, HostedItemsOut, InviteIn, NeedIn, SkillIn
 from corete.spaces.models import Space
+from corete.spaces.schemas import ProfileIn
 from corete.spaces.services import RegistryError, feed_health
 
 pages_bp = FlaskBlueprint("hosting", __name__, template_folder="templates")

@@ -1,6 +1,8 @@
-from marshmallow import EXCLUDE, Schema, fields, validate
+from flask_babel import lazy_gettext as _l
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from corete.core.api import PageArgs, page_schema
+from corete.core.forms import NUMBER, REQUIRED, CommaList, Editor, check, text, url
 from corete.spaces.models import SPACE_KINDS
 
 
@@ -54,3 +56,33 @@ class SpaceDetailOut(SpaceOut):
 
 
 SpacePageOut = page_schema(SpaceOut, "SpacePage")
+
+
+# --- Forms: a space's profile (the operators' editor, the coordinators' registry pages) ---
+
+
+class ProfileIn(Editor):
+    DECIMALS = ("lat", "lon")
+
+    name = text(200, required=True, error_messages=REQUIRED)
+    kind = fields.String(load_default="other", validate=validate.OneOf(SPACE_KINDS, error=_l("Choose a kind of space.")))
+    address = text(300)
+    city = text(120)
+    postal_code = text(20)
+    lat = fields.Float(allow_nan=False, validate=validate.Range(-90, 90, error=_l("Between -90 and 90.")),
+                       error_messages=NUMBER)
+    lon = fields.Float(allow_nan=False, validate=validate.Range(-180, 180, error=_l("Between -180 and 180.")),
+                       error_messages=NUMBER)
+    email = fields.String(validate=validate.Length(max=254))
+    phone = text(50)
+    website = text(500, validate_also=url)
+    opening_hours = text(300)
+    description = text(5000)
+    tags = CommaList(50, 60)
+
+    @validates_schema
+    def _rules(self, data, **kwargs):
+        if ("lat" in data) != ("lon" in data):
+            raise ValidationError(_l("Give both latitude and longitude, or neither."), "lon")
+        if data.get("email"):
+            check(validate.Email(), data["email"], _l("Not an e-mail address."))

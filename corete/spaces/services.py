@@ -167,3 +167,108 @@ def feed_health(feed: Feed) -> dict:
         "redirect_confirmations": feed.redirect_confirmations,
         "held_removals": len(feed.held_removals or []),
     }
+
+
+# --- The coordinators' registry pages (/console/spaces) --------------------------------------
+
+# What a coordinator edits of a space; a field changed here is locked: the space's feed no
+# longer changes it (federation.services.update_space_profile).
+EDITABLE = ("name", "kind", "address", "city", "postal_code", "lat", "lon", "email", "phone", "website",
+            "opening_hours", "description", "tags")
+ACTIONS = ("pause", "resume", "retire", "restore")
+
+
+def space_state(space: Space) -> str:
+    """"retired" (hidden, not polled), "paused" (shown, no feed polled), or "active"."""
+    if not space.active:
+        return "retired"
+    if space.feeds and all(f.state == "paused" for f in space.feeds):
+        return "paused"
+    return "active"
+
+
+def edit_space(space: Space, form: dict, *, unlock: bool = False) -> list[str]:
+    """Apply a coordinator's form (a loaded ProfileIn: a field left out was emptied); the
+    names of the fields that changed. They are locked against the feed, unless ``unlock``
+    hands every field back to it."""
+    changed = []
+    for key in EDITABLE:
+        value = form.get(key)
+        if key == "tags":
+            value = value or []
+        elif key == "kind":
+            value = value or "other"
+        if getattr(space, key) != value:
+            setattr(space, key, value)
+            changed.append(key)
+    space.locked_fields = [] if unlock else sorted(set(space.locked_fields or []) | set(changed))
+    return changed
+
+
+def act_on_space(space: Space, action: str, now: dt.datetime) -> None:
+    """Pause (its feeds are no longer read; what they published stays), resume, retire
+    (hidden from every page, the API and the exports, and not polled; nothing is deleted)
+    or restore a space."""
+    if action not in ACTIONS:
+        raise RegistryError(_("Unknown action."))
+    if action in ("retire", "restore"):
+        space.active = action == "restore"
+    for feed in space.feeds:
+        if action in ("pause", "retire") and feed.state == "active":
+            feed.state = "paused"
+        elif action in ("resume", "restore") and feed.state == "paused":
+            feed.state, feed.next_poll_at, feed.consecutive_failures = "active", now, 0
+
+
+def new_space(session, form: dict, urls: list[str]) -> Space:
+    """A space a coordinator added from the web: the same rules as `corete spaces add`;
+    what the form gives besides is the profile until the space's feed says otherwise."""
+    space = add_space(session, form["name"], urls, **{k: form.get(k) for k in ("kind", "city", "lat", "lon",
+                                                                              "email", "website")})
+    for key in EDITABLE:
+        if getattr(space, key) in (None, []) and form.get(key) not in (None, [], ""):
+            setattr(space, key, form[key])
+    session.flush()
+    return space
+
+
+@dataclass
+class FeedCheck:
+    """What the validator said of a feed address a coordinator gave."""
+
+    url: str
+    report: object  # federation.validate.ValidationReport
+
+    @property
+    def usable(self) -> bool:
+        """The hub can read it: fetched, and a feed it understands (rejected items are the
+        operator's to fix; the rest of the feed lands)."""
+        return self.report.error is None
+
+
+def feed_urls(text: str | None) -> list[str]:
+    """The addresses of a text box, one a line (or separated by spaces), checked, without repeats."""
+    urls: list[str] = []
+    for word in (text or "").split():
+        url = check_feed_url(word)
+        if url not in urls:
+            urls.append(url)
+    return urls
+
+
+def check_feeds(urls: list[str], config) -> list[FeedCheck]:
+    """Each address through the validator, as the poller will fetch it (its networks), in
+    at most VALIDATE_FETCH_DEADLINE seconds each, several at once."""
+    from concurrent.futures import ThreadPoolExecutor
+    from dataclasses import replace
+
+    from corete.federation.fetch import FetchPolicy
+    from corete.federation.validate import validate_source
+
+    deadline = float(config["VALIDATE_FETCH_DEADLINE"])
+    poller = FetchPolicy.from_config(config)
+    policy = replace(poller, total_deadline=min(poller.total_deadline, deadline),
+                     host_wait=min(poller.host_wait, deadline))
+    with ThreadPoolExecutor(max_workers=min(4, len(urls) or 1)) as pool:
+        reports = list(pool.map(lambda url: validate_source(url=url, config=config, policy=policy), urls))
+    return [FeedCheck(url, report) for url, report in zip(urls, reports)]

@@ -16,7 +16,8 @@ def main_pages(proposal: int) -> dict[str | None, list[str]]:
         "op@lab121.example": ["/my/spaces", "/spaces/lab121/edit", "/spaces/lab121/edit/event/new", "/account"],
         "coord@corete.example": ["/console", "/operators", "/map/moderation", f"/map/moderation/{proposal}",
                                  "/purchasing/catalogue", "/purchasing/queue", "/purchasing/rounds/1/order",
-                                 "/skills/unmapped", "/outbox", "/newsletter/news"],
+                                 "/skills/unmapped", "/outbox", "/newsletter/news", "/console/spaces",
+                                 "/console/spaces/new", "/console/spaces/lab121"],
     }
 
 

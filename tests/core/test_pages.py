@@ -144,7 +144,8 @@ def demo_pages(demo, session) -> list[tuple[str, object, str]]:
         ("coordinator", "/purchasing"), ("coordinator", "/purchasing/catalogue"), ("coordinator", "/purchasing/queue"),
         ("coordinator", f"/purchasing/rounds/{rnd}"), ("coordinator", f"/purchasing/rounds/{rnd}/order"),
         ("coordinator", "/skills/unmapped"), ("coordinator", f"/events/{event}"), ("coordinator", "/outbox"), ("coordinator", "/newsletter/news"),
-        ("coordinator", f"/outbox/{message}"),
+        ("coordinator", f"/outbox/{message}"), ("coordinator", "/console/spaces"), ("coordinator", "/console/spaces/new"),
+        ("coordinator", "/console/spaces/lab121"),
     ]
     return [(name, who[name], url) for name, url in pages]
 

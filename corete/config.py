@@ -164,6 +164,11 @@ FETCH_ALLOW_NETWORKS = []
 # deployment with its own CA). Certificates are always verified.
 FETCH_CA_BUNDLE = None
 
+# Categories of events, each with a colour, made of tags: a list of {"key": "workshops",
+# "colour": "#b5462b", "tags": ["workshop", "corso"], "it": "Laboratori", "en": "Workshops"};
+# None: the defaults of corete/events/categories.py.
+EVENT_CATEGORIES = None
+
 # --- Pictures of events (corete/media) ---------------------------------------------------------
 # Fetched through the same guarded fetcher as feeds, kept as the hub's own JPEG copies.
 PICTURE_MAX_BYTES = 8 * 1024 * 1024  # a fetched picture or an operator's poster

@@ -11,6 +11,8 @@ class EventListArgs(PageArgs):
     space = fields.String(validate=validate.Length(max=80), metadata={"description": "Space slug."})
     city = fields.String(validate=validate.Length(max=120))
     tag = fields.String(validate=validate.Length(max=60))
+    category = fields.String(validate=validate.Length(max=40), metadata={
+        "description": "A category's key (events with any of its tags; ignored with `tag`)."})
     q = fields.String(validate=validate.Length(max=200), metadata={"description": "Text in the title or description."})
 
     @validates_schema
@@ -69,4 +71,5 @@ class CalendarArgs(Schema):
     space = fields.String(validate=validate.Length(max=80))
     city = fields.String(validate=validate.Length(max=120))
     tag = fields.String(validate=validate.Length(max=60))
+    category = fields.String(validate=validate.Length(max=40))
     q = fields.String(validate=validate.Length(max=200))

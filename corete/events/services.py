@@ -251,8 +251,8 @@ def expanded(
             continue  # validated at ingestion; a rule dateutil still refuses shows nothing
         result.extend(EventOccurrence(ev, occ) for occ in occs)
     if tag:
-        wanted = tag.casefold()
-        result = [o for o in result if any(t.casefold() == wanted for t in o.event.tags or [])]
+        wanted = set(tag) if isinstance(tag, tuple) else {tag.casefold()}
+        result = [o for o in result if any(t.casefold() in wanted for t in o.event.tags or [])]
     result.sort(key=lambda o: (_sort_instant(o.occurrence.start), o.event.id))
     return result
 
@@ -336,8 +336,11 @@ def _copies(session, event_ids: list[int], **filters) -> set[int]:
 
 # --- Reading the materialised occurrences -------------------------------------------------
 
-def _tagged(stmt, tag: str | None):
-    if tag:
+def _tagged(stmt, tag: str | tuple | None):
+    """Events with this tag, or with any of these tags (a category's: events.categories)."""
+    if isinstance(tag, tuple):
+        stmt = stmt.where(exists().where(EventTag.event_id == Event.id, EventTag.tag.in_(tag)))
+    elif tag:
         stmt = stmt.where(exists().where(EventTag.event_id == Event.id, EventTag.tag == tag.casefold()[:100]))
     return stmt
 

@@ -20,6 +20,7 @@ from corete.core import shared
 from corete.core.caching import DocumentCache, conditional, data_etag
 from corete.core.models import utcnow
 from corete.core.permissions import role_required
+from corete.events import categories
 from corete.events.exports import atom_document, atom_feed_id, event_json_ld, export_uid, icalendar_document, occurrence_summary
 from corete.events.schemas import CalendarArgs, EventListArgs, EventPageOut
 from corete.events.merging import MergedOccurrence, exported_events, split
@@ -68,6 +69,12 @@ def dump_occurrence(o: MergedOccurrence) -> dict:
     }
 
 
+def filters_of(args) -> dict:
+    """The services' filters from a request's arguments: a category is the tags that make it."""
+    return {"space": args.get("space"), "city": args.get("city"),
+            "tag": categories.tag_filter(args.get("tag"), args.get("category")), "q": args.get("q")}
+
+
 def window(args) -> tuple[dt.datetime, dt.datetime]:
     start = _aware(args.get("from_")) or utcnow()
     end = _aware(args.get("to")) or start + DEFAULT_WINDOW
@@ -82,13 +89,19 @@ def list_events(args):
     start, end = window(args)
     page, per_page = page_bounds(args)
     total, found = window_page(start, end, session=db.session, offset=(page - 1) * per_page, limit=per_page,
-                               **{k: args.get(k) for k in ("space", "city", "tag", "q")})
+                               **filters_of(args))
     return {"items": [dump_occurrence(o) for o in found], "total": total, "page": page, "per_page": per_page}
 
 
 # --- Subscribable exports: iCalendar and Atom, filterable, cacheable ----------------------
 
 pages_bp = FlaskBlueprint("events", __name__, template_folder="templates")
+
+
+@pages_bp.app_template_global()
+def event_category(event) -> categories.Category | None:
+    """The category an event's tags put it in (events.categories), for its coloured label."""
+    return categories.of_tags(event.tags)
 _export_args = EventListArgs()
 ATOM_LIMIT = 50
 
@@ -106,13 +119,17 @@ def _export_filters() -> dict:
     default_start, default_end = export_window(today)
     start = _aware(args.get("from_")) or default_start
     end = _aware(args.get("to")) or (start + (default_end - default_start))
-    return {"start": start, "end": end, "space": args.get("space"), "city": args.get("city"),
-            "tag": args.get("tag"), "q": args.get("q")}
+    return {"start": start, "end": end, **filters_of(args)}
 
 
 def _calendar_name(f: dict) -> str:
     space = f["space"] and (db.session.scalar(select(Space.name).where(Space.slug == f["space"])) or f["space"])
-    parts = [p for p in (space, f["city"], f["tag"] and f"#{f['tag']}", f["q"] and f'"{f["q"]}"') if p]
+    tag = f["tag"]
+    if isinstance(tag, tuple):  # a category
+        tag = next((c.label for c in categories.categories() if c.tags == tag), None)
+    elif tag:
+        tag = f"#{tag}"
+    parts = [p for p in (space, f["city"], tag, f["q"] and f'"{f["q"]}"') if p]
     return "CoRete" + (f" – {', '.join(parts)}" if parts else "")
 
 
@@ -294,7 +311,7 @@ def _calendar(args, today: dt.date):
         previous, following = anchor - step, anchor + step
     else:
         first, last, previous, following = _range(args["view"], anchor)
-    filters = {k: args.get(k) for k in ("space", "city", "tag", "q")}
+    filters = filters_of(args)
     days = calendar_days(first, last, session=db.session, per_day=PER_DAY[args["view"]], **filters)
 
     def render():
@@ -308,7 +325,9 @@ def _calendar(args, today: dt.date):
         weeks = [list(days.items())[i:i + 7] for i in range(0, len(days), 7)] if args["view"] == "month" else []
         return Response(render_template(
             "events/calendar.html", view=args["view"], days=days, weeks=weeks, today=today, anchor=anchor,
-            first=first, last=last, previous=previous, following=following, filters=filters, spaces=spaces,
+            first=first, last=last, previous=previous, following=following, spaces=spaces,
+            filters={k: args.get(k) for k in ("space", "city", "tag", "q", "category")},
+            categories=categories.categories(), category_query=_query_without("category", "tag"),
             cities=cities, query=_query_without("view", "date", "when"), when=when, quick=WHEN_LABELS,
         ))
 
@@ -380,7 +399,7 @@ def embed_calendar():
     """A compact list of what comes next, for a member's website to frame."""
     args = _calendar_filters()
     today = utcnow().astimezone(NETWORK_TZ).date()
-    filters = {k: args.get(k) for k in ("space", "city", "tag", "q")}
+    filters = filters_of(args)
     found = upcoming(utcnow(), local_midnight(today + dt.timedelta(days=90)), session=db.session, limit=EMBED_LIMIT,
                      **filters)
 

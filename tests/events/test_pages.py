@@ -68,7 +68,8 @@ def test_week_and_month_views_and_navigation_keep_filters(client, network):
     assert "Corso di stampa 3D" in month
     links = [html.unescape(link) for link in re.findall(r'href="(/calendar\?[^"]+)"', month)]
     navigation = [link for link in links if link != "/calendar?view=month"]  # all but "clear filters"
-    assert len(navigation) == 10 and all("city=Torino" in link for link in navigation)  # 3 quick dates, 4 views, 3 moves
+    # 3 quick dates, 5 categories, 4 views, 3 moves
+    assert len(navigation) == 15 and all("city=Torino" in link for link in navigation)
     assert "Corso di stampa 3D" not in client.get("/calendar?view=month&city=Roma").get_data(as_text=True)
     assert "Corso di stampa 3D" in client.get("/calendar?q=stampa").get_data(as_text=True)
 

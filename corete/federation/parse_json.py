@@ -7,7 +7,9 @@ from decimal import Decimal
 
 from marshmallow import ValidationError
 
-from corete.core.handover import EventData, FeedDocument, Item, NeedData, Rejection, SkillData, SpaceProfile
+from corete.core.handover import (
+    EventData, FeedDocument, Item, NeedData, Rejection, SkillData, SpaceProfile, occurrence_key,
+)
 from corete.federation.detect import InvalidDocument
 from corete.federation.normalise import (
     NETWORK_ZONE,
@@ -180,6 +182,8 @@ def _item(raw, i: int, base: str | None, warnings: list[Rejection]) -> Item:
     source_id = _source_id(env.get("id"), url, kind, title, core, ptr, warnings)
     if kind == "event":
         data.uid = source_id
+        if fields.get("series") or fields.get("recurrence_id"):
+            data.uid, data.recurrence_id = _override(fields, data, ptr)
         # JSON Feed's own picture fields: the item's main image, else its banner.
         data.image = clean_url(env.get("image"), base) or clean_url(env.get("banner_image"), base)
     return Item(source_id, kind, data)
@@ -288,6 +292,25 @@ def _event(f: dict, title, html, url, tags, base, ptr, warnings) -> EventData:
         price=price,
         tags=tags,
     )
+
+
+def _override(f: dict, data: EventData, ptr: str) -> tuple[str, str]:
+    """(the series' id, the occurrence's key) of an item that changes one date of a series:
+    both fields together, the occurrence's start as the series gives it."""
+    series, rid = clean_text(f.get("series"), 10_000), f.get("recurrence_id")
+    if not series or not rid:
+        raise ItemError(f"{ptr}/_corete/{'recurrence_id' if series else 'series'}",
+                        '"series" (the id of the recurring event) and "recurrence_id" (the start of the date it '
+                        'changes) go together')
+    if data.rrule:
+        raise ItemError(f"{ptr}/_corete/rrule", "a changed date of a series does not repeat itself")
+    try:
+        when, _ = parse_when(rid, data.timezone)
+    except BadValue as e:
+        raise ItemError(f"{ptr}/_corete/recurrence_id", str(e)) from None
+    if data.all_day and isinstance(when, dt.datetime):
+        when = when.date()
+    return bounded_id(series), occurrence_key(when)
 
 
 def _skill(f: dict, html, url, tags, base) -> SkillData:

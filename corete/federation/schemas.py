@@ -68,6 +68,10 @@ class EventSchema(_Lenient):
     location = fields.Nested(LocationSchema, allow_none=True)
     online_url = _text(2000)
     price = fields.Raw(allow_none=True)
+    # One date of a recurring event changed or cancelled: the id of the series' item and the
+    # start of the occurrence this item stands for (iCalendar's UID and RECURRENCE-ID).
+    series = _text(10_000)
+    recurrence_id = _text(40)
 
     @validates("price")
     def _price(self, value, **kwargs):

@@ -162,10 +162,102 @@ def _plain(form: dict) -> dict:
     return out
 
 
+PRIVATE = ("_form", "_cancelled")  # kept with an item, never published as they are
+
+
+def _published(item: dict) -> dict:
+    return {k: v for k, v in item.items() if k not in PRIVATE}
+
+
 def document(hosted: HostedFeed, items: list[HostedItem], self_url: str) -> bytes:
-    """The feed the hub publishes for a hosted space: a CoRete JSON Feed."""
-    published = [{k: v for k, v in i.item.items() if not k.startswith("_form")} for i in items]
+    """The feed the hub publishes for a hosted space: a CoRete JSON Feed, with an item for
+    each cancelled date of a recurring event."""
+    published = []
+    for i in items:
+        published.append(_published(i.item))
+        published += cancelled_items(i.item)
     return writers.jsonfeed(dict(hosted.profile), published, feed_url=self_url)
+
+
+# --- One date of a recurring event ------------------------------------------------------------
+
+
+def _series_frame(item: dict):
+    """(all_day, start, end, zone name) of an event item as the hub wrote it."""
+    core = item["_corete"]
+    all_day = bool(core.get("all_day"))
+    parse = dt.date.fromisoformat if all_day else dt.datetime.fromisoformat
+    start = parse(core["start"])
+    end = parse(core["end"]) if core.get("end") else None
+    return all_day, start, end, core.get("timezone") or NETWORK_ZONE
+
+
+def dates_of(item: dict, after: dt.datetime, count: int = 12) -> list[dict]:
+    """The next ``count`` dates of a recurring event from ``after``: {key, start, end, cancelled}."""
+    from corete.events.recurrence import expand
+
+    core = item.get("_corete", {})
+    if not core.get("rrule"):
+        return []
+    all_day, start, end, zone = _series_frame(item)
+    cancelled = set(item.get("_cancelled", []))
+    found = expand(all_day=all_day, start=start, end=end, timezone=zone, rrule=core["rrule"], rdates=[],
+                   exdates=[], window_start=after, window_end=after + dt.timedelta(days=3 * 366))
+    return [{"key": o.key, "start": o.start, "end": o.end, "cancelled": o.key in cancelled} for o in found[:count]]
+
+
+def _occurrence(item: dict, key: str):
+    """The occurrence of a recurring event item with this key, or None."""
+    from corete.events.recurrence import expand
+
+    all_day, start, end, zone = _series_frame(item)
+    try:
+        when = (dt.datetime.strptime(key, "%Y%m%d").date() if all_day else
+                dt.datetime.strptime(key, "%Y%m%dT%H%M%SZ").replace(tzinfo=dt.timezone.utc))
+    except ValueError:
+        return None
+    around = (dt.datetime.combine(when, dt.time(), dt.timezone.utc) if all_day else when)
+    found = expand(all_day=all_day, start=start, end=end, timezone=zone, rrule=item["_corete"].get("rrule"),
+                   rdates=[], exdates=[], window_start=around - dt.timedelta(days=2),
+                   window_end=around + dt.timedelta(days=2))
+    return next((o for o in found if o.key == key), None)
+
+
+def cancelled_items(item: dict) -> list[dict]:
+    """The items that publish a recurring event's cancelled dates: each names its series and
+    the date it stands for (``series``, ``recurrence_id``), so a calendar that subscribed
+    shows that date cancelled and the others as they are."""
+    out = []
+    for key in item.get("_cancelled", []):
+        occurrence = _occurrence(item, key)
+        if occurrence is None:
+            continue  # the series changed and no longer has that date
+        zone = ZoneInfo(item["_corete"].get("timezone") or NETWORK_ZONE)
+        start, end = occurrence.start, occurrence.end
+        if isinstance(start, dt.datetime):
+            start, end = start.astimezone(zone), end.astimezone(zone) if end else None
+        core = {k: v for k, v in item["_corete"].items() if k != "rrule"}
+        core.update(start=start.isoformat(), status="cancelled", series=item["id"], recurrence_id=start.isoformat())
+        if end is not None:
+            core["end"] = end.isoformat()
+        else:
+            core.pop("end", None)
+        out.append({**_published(item), "id": f"{item['id']}#{key}", "_corete": core})
+    return out
+
+
+def set_cancelled(session, hosted: HostedFeed, item: HostedItem, key: str, cancelled: bool) -> None:
+    """Cancel one date of a recurring event, or restore it."""
+    if item.type != "event" or not item.core.get("rrule") or _occurrence(item.item, key) is None:
+        raise HostingError(_("This event has no such date."))
+    keys = set(item.item.get("_cancelled", []))
+    keys = keys | {key} if cancelled else keys - {key}
+    item.item = {**item.item, "_cancelled": sorted(keys)}  # a new dict: the JSON column sees the change
+    for published in cancelled_items(item.item):
+        _check(hosted, published)
+    item.updated_at = utcnow()
+    _changed(hosted)
+    session.flush()
 
 
 def etag(body: bytes) -> str:
@@ -174,8 +266,7 @@ def etag(body: bytes) -> str:
 
 def _check(hosted: HostedFeed, item: dict) -> None:
     """Run the poller's own parser on the item: what the hub publishes, it accepts."""
-    body = writers.jsonfeed(dict(hosted.profile), [{k: v for k, v in item.items() if k != "_form"}],
-                            feed_url="https://hub.invalid/feed.json")
+    body = writers.jsonfeed(dict(hosted.profile), [_published(item)], feed_url="https://hub.invalid/feed.json")
     try:
         doc = parse_feed(body, "application/feed+json")
     except (NotAFeed, InvalidDocument) as e:
@@ -198,6 +289,11 @@ def save_item(session, hosted: HostedFeed, item_type: str, form: dict, *, item: 
     elif item.type != item_type or item.space_id != hosted.space_id:
         raise HostingError(_("Unknown kind of item."))
     built = BUILDERS[item_type](item.uid, form)
+    if item.item and item.item.get("_cancelled") and built.get("_corete", {}).get("rrule"):
+        # Cancelled dates the changed series still has stay cancelled.
+        kept = [k for k in item.item["_cancelled"] if _occurrence(built, k) is not None]
+        if kept:
+            built["_cancelled"] = kept
     _check(hosted, built)
     item.item, item.updated_at, item.updated_by = built, utcnow(), getattr(user, "id", None)
     _changed(hosted)

@@ -134,6 +134,7 @@ def _item_page(space, item_type: str, item: HostedItem | None, copy_of: HostedIt
             return redirect(url_for("hosting.editor", slug=space.slug) + f"#{item_type}s")
     return render_template(f"hosting/{item_type}.html", space=space, item=item, values=values, errors=errors,
                            poster=source.item.get("image") if source else None, max_mb=_max_mb(),
+                           dates=services.dates_of(item.item, utcnow()) if item is not None and item_type == "event" else [],
                            units=[(u, unit_name(u, 1)) for u in UNITS]), (400 if errors else 200)
 
 
@@ -192,6 +193,23 @@ def edit_item(space, item_id):
 def copy_item(space, item_id):
     original = _own_item(space, item_id)
     return _item_page(space, original.type, None, copy_of=original)
+
+
+@pages_bp.route("/spaces/<slug>/edit/items/<int:item_id>/dates", methods=["POST"])
+@space_editor_required
+def item_date(space, item_id):
+    """Cancel one date of a recurring event (published as that date cancelled), or restore it."""
+    item = _own_item(space, item_id)
+    cancel = request.form.get("action") == "cancel"
+    _result, errors = attempt(db.session, lambda: services.set_cancelled(
+        db.session, services.hosted_feed(db.session, space, base_url()), item, request.form.get("date", ""), cancel),
+        services.HostingError, "date")
+    if errors:
+        flash(errors["date"], "error")
+    else:
+        flash(_("Date cancelled: calendars that subscribed show it cancelled.") if cancel
+              else _("Date restored."), "info")
+    return redirect(url_for("hosting.edit_item", slug=space.slug, item_id=item.id) + "#dates")
 
 
 @pages_bp.route("/spaces/<slug>/edit/items/<int:item_id>/delete", methods=["POST"])

@@ -35,6 +35,9 @@ PAGES = [
     ("purchasing", "/purchasing/rounds/1", None, "A pooled purchasing round"),
     ("skills", "/skills", None, "The community of skills"),
     ("editor", "/spaces/lab121/edit", "op@lab121.example", "An operator's editor"),
+    ("event-form", "/spaces/lab121/edit/event/new", "op@lab121.example",
+     "An operator's event form: a poster, and a map to point at the venue"),
+    ("registry", "/console/spaces/lab121", "coord@corete.example", "A member space in the coordinators' registry"),
     ("console", "/console", "coord@corete.example", "The coordinators' feeds console"),
 ]
 

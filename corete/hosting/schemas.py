@@ -22,6 +22,8 @@ TIME = {"invalid": _l("Not a time: use HH:MM.")}
 
 
 class EventIn(_Editor):
+    DECIMALS = ("lat", "lon")
+
     title = _text(300, required=True, error_messages=REQUIRED)
     date = edge.Date(required=True, error_messages={**REQUIRED, **DATE})
     start_time = fields.Time(error_messages=TIME)
@@ -37,6 +39,10 @@ class EventIn(_Editor):
     location_name = _text(300)
     address = _text(300)
     city = _text(120)
+    lat = fields.Float(allow_nan=False, validate=validate.Range(-90, 90, error=_l("Between -90 and 90.")),
+                       error_messages=NUMBER)
+    lon = fields.Float(allow_nan=False, validate=validate.Range(-180, 180, error=_l("Between -180 and 180.")),
+                       error_messages=NUMBER)
     online_url = _text(2000, validate_also=_url)
     url = _text(2000, validate_also=_url)
     price = _text(20)
@@ -58,6 +64,8 @@ class EventIn(_Editor):
             raise ValidationError(_l("Say how many times it repeats, or until when."), "repeat_count")
         if data.get("repeat_until") and start and data["repeat_until"] < start:
             raise ValidationError(_l("The last repetition cannot come before the first."), "repeat_until")
+        if ("lat" in data) != ("lon" in data):
+            raise ValidationError(_l("Give both latitude and longitude, or neither."), "lon")
 
     @post_load
     def _price(self, data, **kwargs):

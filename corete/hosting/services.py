@@ -100,6 +100,8 @@ def event_item(uid: str, form: dict) -> dict:
         end = (form.get("end_date") or date) + dt.timedelta(days=1)  # whole days: the end is exclusive
     location = {k: v for k, v in (("name", form.get("location_name")), ("address", form.get("address")),
                                   ("city", form.get("city"))) if v}
+    if form.get("lat") is not None and form.get("lon") is not None:  # the venue pointed at on the map
+        location.update(lat=form["lat"], lon=form["lon"])
     item = writers.event_item(uid, form["title"], start, end, text=form.get("description") or "",
                               tags=form.get("tags") or [], rrule=rrule(form), location=location or None,
                               price=form.get("price"), status=form.get("status", "confirmed"), url=form.get("url"))

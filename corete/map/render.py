@@ -101,6 +101,14 @@ def network_map(config: dict, assets: Assets, *, tiles_url: str | None = None,
     return _parts(m)
 
 
+def picker_map(center, zoom: int, config: dict, assets: Assets, *, tiles_url: str | None = None,
+               tiles_attribution: str | None = None) -> MapParts:
+    """A map to point at a place with (a form's latitude and longitude follow the pin)."""
+    m = _base_map(assets, tiles_url=tiles_url, tiles_attribution=tiles_attribution, center=center, zoom=zoom)
+    HubLayers(dict(config, pick=True), assets).add_to(m)
+    return _parts(m)
+
+
 def point_map(lat: float, lon: float, config: dict, assets: Assets, *, approximate: bool = False,
               tiles_url: str | None = None, tiles_attribution: str | None = None) -> MapParts:
     """A small map of one place (a space's page, an event's page); an approximate one (a

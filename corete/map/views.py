@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 
 from flask import Blueprint as FlaskBlueprint
-from flask import Response, abort, current_app, flash, redirect, render_template, request, send_from_directory, url_for
+from flask import Response, abort, current_app, flash, jsonify, redirect, render_template, request, send_from_directory, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -25,7 +25,7 @@ from corete.events.services import WHEN_LABELS
 from corete.extensions import db, limiter
 from corete.map import exports, render, services, vendor
 from corete.map.models import PROPOSAL_CATEGORIES, Proposal, Report
-from corete.map.places import ATTRIBUTION, ATTRIBUTION_URL, DATA_DIR
+from corete.map.places import ATTRIBUTION, ATTRIBUTION_URL, DATA_DIR, find_municipality
 from corete.map.schemas import FeatureCollectionOut, MapArgs, SpaceSummaryOut, ModerationIn, ProposalIn, ReportIn
 from corete.purchasing.services import search_needs
 from corete.skills.services import match_need, open_service_needs, search_skills
@@ -268,6 +268,37 @@ def place_map(lat=None, lon=None, city=None, approximate=False) -> render.MapPar
         return None
     return render.point_map(where[0], where[1], _js_config(), _asset_urls(), approximate=where[2] or approximate,
                             **_tiles())
+
+
+@pages_bp.app_template_global()
+def picker_map(lat=None, lon=None, city=None) -> render.MapParts:
+    """A map to point at a place, for the forms with a latitude and a longitude (fields with
+    the ids pick-lat and pick-lon; pick-city, when there, can centre it on a municipality):
+    a click or a drag of the pin fills them. Centred on the place, its municipality, or Italy."""
+    where = services.position(_number(lat), _number(lon), city)
+    center, zoom = ((where[0], where[1]), 11 if where[2] else 15) if where else (render.ITALY_CENTER, render.ITALY_ZOOM)
+    config = _js_config(places_url=url_for("map.place_lookup"))
+    config["labels"].update(find=_("Show it on the map"), not_found=_("No Italian municipality by that name."),
+                            pin=_("Drag the pin, or click the map, to set the position."))
+    return render.picker_map(center, zoom, config, _asset_urls(), **_tiles())
+
+
+def _number(value) -> float | None:
+    try:
+        number = float(str(value).replace(",", "."))
+    except (TypeError, ValueError):
+        return None
+    return number if number == number and abs(number) <= 180 else None
+
+
+@pages_bp.route("/map/places")
+def place_lookup():
+    """A municipality's centre by its name (the shipped ISTAT table, offline), for the
+    pickers' "show it on the map": {name, lat, lon}, or 404."""
+    place = find_municipality((request.args.get("q") or "")[:120])
+    if place is None:
+        abort(404)
+    return jsonify({"name": place.name, "lat": place.lat, "lon": place.lon})
 
 
 # --- Pages ----------------------------------------------------------------------------------------

@@ -71,3 +71,40 @@ def test_invited_operator_signs_up_adds_an_event_seen_on_calendar_and_map(app, b
     popup = citizen.locator(".leaflet-popup-content")
     popup.get_by_text("Barcamp della Garbatella").wait_for()
     assert "Millepiani" in popup.inner_text()
+
+
+def test_an_operator_points_at_the_venue_on_the_map(browser, live_server, demo, session):
+    """The event form's map: "show it on the map" centres on a municipality typed in, a click
+    puts the pin and fills latitude and longitude, dragging the pin moves them; saved, the
+    event's venue is there."""
+    from sqlalchemy import select
+
+    from corete.hosting.models import HostedItem
+    from tests.browser.pages import log_in
+
+    page = browser.new_context(locale="it-IT", viewport={"width": 1000, "height": 900}).new_page()
+    log_in(page, live_server, "op@lab121.example")
+    page.goto(f"{live_server}/spaces/lab121/edit/event/new")
+    page.wait_for_selector(READY)
+    page.fill("input[name=title]", "Festa in piazza")
+    page.fill("input[name=date]", DAY.isoformat())
+    page.fill("#pick-city", "valenza")
+    page.get_by_role("button", name="Mostralo sulla mappa").click()
+    page.locator(".pick-said").get_by_text("Valenza").wait_for()
+    assert page.input_value("#pick-lat") == ""  # centring is not choosing
+    page.locator(".picker .folium-map").scroll_into_view_if_needed()
+    box = page.locator(".picker .folium-map").bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    lat, lon = float(page.input_value("#pick-lat")), float(page.input_value("#pick-lon"))
+    assert abs(lat - 45.01) < 0.05 and abs(lon - 8.64) < 0.05  # Valenza's centre, where the map was
+    pin = page.locator(".leaflet-marker-icon.pin-pick").bounding_box()
+    page.mouse.move(pin["x"] + pin["width"] / 2, pin["y"] + pin["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(pin["x"] + pin["width"] / 2 + 60, pin["y"] + pin["height"] / 2, steps=6)
+    page.mouse.up()
+    assert float(page.input_value("#pick-lon")) > lon  # dragged east
+    page.get_by_role("button", name="Salva").click()
+    page.wait_for_url("**/spaces/lab121/edit**")
+    item = session.scalar(select(HostedItem).where(HostedItem.item["title"].as_string() == "Festa in piazza"))
+    where = item.core["location"]
+    assert where["city"] == "valenza" and abs(where["lat"] - 45.01) < 0.05 and where["lon"] > lon

@@ -279,18 +279,46 @@
       });
   }
 
-  function pick(map) {
-    /* The proposal form: a click puts the pin and fills the latitude and longitude fields. */
+  function pick(map, cfg) {
+    /* The forms with a position (a proposal, a space's profile, an event's venue): a click
+       puts the pin, the pin can be dragged, and the latitude and longitude fields follow.
+       Typed coordinates move the pin; "show it on the map" centres on a municipality. */
     var lat = document.getElementById("pick-lat"), lon = document.getElementById("pick-lon"), pin = null;
-    function place(latlng) {
-      if (pin) pin.setLatLng(latlng); else pin = L.circleMarker(latlng, {radius: 9, color: "#c0392b", weight: 3}).addTo(map);
+    if (!lat || !lon) return;
+    function fill(latlng) {
+      lat.value = latlng.lat.toFixed(6);
+      lon.value = latlng.lng.toFixed(6);
+      lat.dispatchEvent(new Event("change", {bubbles: true}));
     }
-    if (lat.value && lon.value && !isNaN(+lat.value) && !isNaN(+lon.value)) place([+lat.value, +lon.value]);
-    map.on("click", function (e) {
-      lat.value = e.latlng.lat.toFixed(6);
-      lon.value = e.latlng.lng.toFixed(6);
-      place(e.latlng);
-    });
+    function place(latlng) {
+      if (pin) { pin.setLatLng(latlng); return; }
+      pin = L.marker(latlng, {draggable: true, title: cfg.labels.pin || "", alt: cfg.labels.pin || "",
+                              icon: L.divIcon({className: "pin pin-pick", iconSize: [22, 22], iconAnchor: [11, 11]})}).addTo(map);
+      pin.on("dragend", function () { fill(pin.getLatLng()); });
+    }
+    function typed() {
+      var a = +String(lat.value).replace(",", "."), b = +String(lon.value).replace(",", ".");
+      if (lat.value && lon.value && !isNaN(a) && !isNaN(b) && Math.abs(a) <= 90 && Math.abs(b) <= 180) place([a, b]);
+    }
+    typed();
+    lat.addEventListener("input", typed);
+    lon.addEventListener("input", typed);
+    map.on("click", function (e) { place(e.latlng); fill(e.latlng); });
+    var city = document.getElementById("pick-city");
+    if (city && cfg.places_url) {
+      var button = el("button", cfg.labels.find, "pick-find"), said = el("span", "", "pick-said");
+      button.type = "button";
+      said.setAttribute("role", "status");
+      city.insertAdjacentElement("afterend", said);
+      city.insertAdjacentElement("afterend", button);
+      button.addEventListener("click", function () {
+        said.textContent = "";
+        fetch(cfg.places_url + "?q=" + encodeURIComponent(city.value), {headers: {Accept: "application/json"}})
+          .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
+          .then(function (p) { map.setView([p.lat, p.lon], 13); said.textContent = p.name; },
+                function () { said.textContent = cfg.labels.not_found; });
+      });
+    }
   }
 
   function watchTiles(map, tiles, cfg) {
@@ -326,7 +354,7 @@
                                  dashArray: cfg.approximate ? "4 4" : null}).addTo(map);
     }
     if (cfg.features_url) work.push(points(map, cfg));
-    if (cfg.pick) pick(map);
+    if (cfg.pick) pick(map, cfg);
     Promise.all(work).then(function () { document.documentElement.dataset.mapReady = "1"; },
                            function (reason) {
                              if (window.console) console.error("CoRete map:", reason);

@@ -28,7 +28,7 @@ NOT_PAGES = {"static", "map.static", "map.asset", "map.asset_image", "map.region
              "hosting.feed_json", "purchasing.order_csv", "events.network_ics",
              "events.space_ics", "events.event_ics", "events.new_atom", "events.upcoming_atom", "events.space_atom",
              "digest.digest_atom", "ops.healthz", "ops.readyz", "ops.metrics_page",
-             "media.large", "media.small"}  # machines ask these (pictures: tests/media)
+             "media.large", "media.small", "map.place_lookup"}  # machines ask these (pictures: tests/media)
 
 
 def read_catalogue():

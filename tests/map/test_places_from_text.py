@@ -104,3 +104,11 @@ def test_a_space_without_a_position_is_placed_where_all_its_events_happen(client
     assert wandering["geometry"]["coordinates"] == [round(bologna.lon, 5), round(bologna.lat, 5)]
     assert wandering["properties"]["approximate"] is True
     assert "approximate" not in spaces["Spazio Romano"]["properties"]  # its own position wins
+
+
+def test_the_pickers_find_a_municipality_offline(client):
+    found = client.get("/map/places?q=reggio emilia").get_json()
+    assert found["name"] == "Reggio nell'Emilia" and 44.6 < found["lat"] < 44.8
+    assert client.get("/map/places?q=Atlantide").status_code == 404
+    assert client.get("/map/places").status_code == 404
+    assert client.get("/map/places?q=" + "x" * 5000).status_code == 404

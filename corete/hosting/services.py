@@ -268,13 +268,25 @@ def etag(body: bytes) -> str:
 
 def _check(hosted: HostedFeed, item: dict) -> None:
     """Run the poller's own parser on the item: what the hub publishes, it accepts."""
-    body = writers.jsonfeed(dict(hosted.profile), [_published(item)], feed_url="https://hub.invalid/feed.json")
+    _parsed(dict(hosted.profile), item)
+
+
+def _parsed(profile: dict, item: dict):
+    """The item as the poller will read it (its hand-over data); HostingError if refused."""
+    body = writers.jsonfeed(profile, [_published(item)], feed_url="https://hub.invalid/feed.json")
     try:
         doc = parse_feed(body, "application/feed+json")
     except (NotAFeed, InvalidDocument) as e:
         raise HostingError(str(e)) from None
     if doc.rejections:
         raise HostingError(_("The hub would refuse this: %(reason)s", reason=doc.rejections[0].reason))
+    return doc.items[0].data
+
+
+def preview_event(space: Space, hosted: HostedFeed | None, form: dict):
+    """What the network will show of this event form, saving nothing: the poller's own
+    reading of the item the form makes (EventData)."""
+    return _parsed(dict(hosted.profile) if hosted else profile_of(space), event_item("preview", form))
 
 
 # --- Editing -------------------------------------------------------------------------------

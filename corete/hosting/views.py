@@ -22,7 +22,7 @@ from corete.core.forms import attempt, form_errors
 from corete.core.i18n import page_language
 from corete.core.models import utcnow
 from corete.core.permissions import role_required, space_editor_required
-from corete.core.templating import KIND_LABELS, unit_name
+from corete.core.templating import KIND_LABELS, span, unit_name
 from corete.extensions import db
 from corete.federation.schemas import SPACE_KINDS, UNITS
 from corete.hosting import services
@@ -127,7 +127,13 @@ def _item_page(space, item_type: str, item: HostedItem | None, copy_of: HostedIt
             return services.save_item(db.session, services.hosted_feed(db.session, space, base_url()), item_type,
                                       form, item=item, user=current_user)
 
-        if not errors:
+        if not errors and item_type == "event" and request.form.get("preview"):
+            preview, errors = _preview(space, image)
+            if not errors:
+                return render_template("hosting/event.html", space=space, item=item, values=values, errors={},
+                                       poster=image, max_mb=_max_mb(), preview=preview, kept_poster=image,
+                                       dates=services.dates_of(item.item, utcnow()) if item is not None else [])
+        elif not errors:
             _result, errors = attempt(db.session, save, services.HostingError, "form")
         if not errors:
             flash(_("Saved: the hub reads your feed again within a minute."), "info")
@@ -136,6 +142,29 @@ def _item_page(space, item_type: str, item: HostedItem | None, copy_of: HostedIt
                            poster=source.item.get("image") if source else None, max_mb=_max_mb(),
                            dates=services.dates_of(item.item, utcnow()) if item is not None and item_type == "event" else [],
                            units=[(u, unit_name(u, 1)) for u in UNITS]), (400 if errors else 200)
+
+
+@pages_bp.app_template_global()
+def preview_when(data) -> str:
+    """When a previewed event (the poller's EventData) happens, as the event page says it."""
+    return span(data, data.start, data.end)
+
+
+def _preview(space, image: str | None):
+    """(the event as the network will show it, {}) or (None, the form's errors); nothing is
+    saved but a poster sent with it, kept so that saving next needs no second upload."""
+    try:
+        form = EventIn().load(request.form)
+        form["image"] = image
+        data = services.preview_event(space, services.find_hosted(db.session, space), form)
+    except ValidationError as e:
+        db.session.rollback()
+        return None, form_errors(e)
+    except services.HostingError as e:
+        db.session.rollback()
+        return None, {"form": str(e)}
+    db.session.commit()  # the poster, if one was sent
+    return data, {}
 
 
 def _max_mb() -> int:
@@ -158,9 +187,13 @@ def _poster(source: HostedItem | None) -> tuple[str | None, dict]:
         except media_images.NotAnImage:
             return None, {"poster": _("This file is not a picture the hub can use: send a JPEG, PNG, GIF or WebP "
                                       "of at most %(mb)d MB.", mb=_max_mb())}
-    if request.form.get("remove_poster") or source is None:
+    if request.form.get("remove_poster"):
         return None, {}
-    return source.item.get("image"), {}
+    kept = request.form.get("kept_poster") or ""  # sent with a preview: the hub's own copy
+    found = media_services.OWN_PATH.search(kept)
+    if found and kept == f"{base_url().rstrip('/')}/media/{found.group(1)}.jpg":
+        return kept, {}
+    return (source.item.get("image") if source else None), {}
 
 
 @pages_bp.route("/spaces/<slug>/edit/<item_type>/new", methods=["GET", "POST"])

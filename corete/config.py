@@ -169,6 +169,17 @@ FETCH_CA_BUNDLE = None
 # None: the defaults of corete/events/categories.py.
 EVENT_CATEGORIES = None
 
+# The optional geocoder (corete/map/geocode.py): None keeps every position offline (the
+# municipality read from the text). A Nominatim or Photon server's address (its own, or a
+# public one whose usage policy the network follows: Nominatim's asks at most 1 request a
+# second and a User-Agent naming the application, FETCH_USER_AGENT); a private address must
+# be in FETCH_ALLOW_NETWORKS.
+GEOCODER_URL = None
+GEOCODER_KIND = "nominatim"  # or "photon"
+GEOCODER_RATE = 1.0  # requests a second at most
+GEOCODER_PER_RUN = 30  # addresses asked per run of the scheduler's job (every minute)
+GEOCODER_COUNTRIES = "it"  # Nominatim's countrycodes
+
 # --- Pictures of events (corete/media) ---------------------------------------------------------
 # Fetched through the same guarded fetcher as feeds, kept as the hub's own JPEG copies.
 PICTURE_MAX_BYTES = 8 * 1024 * 1024  # a fetched picture or an operator's poster

@@ -35,4 +35,8 @@ def configured_flask(test_config: dict | None = None) -> Flask:
             "MAP_TILES_URL is set without MAP_TILES_ATTRIBUTION: a tile server's terms ask for its credit on the map "
             "(e.g. CORETE_MAP_TILES_ATTRIBUTION='&copy; OpenStreetMap contributors')."
         )
+    if app.config.get("GEOCODER_KIND") not in ("nominatim", "photon"):
+        raise RuntimeError("GEOCODER_KIND must be \"nominatim\" or \"photon\".")
+    if not 0 < float(app.config.get("GEOCODER_RATE") or 0) <= 10:
+        raise RuntimeError("GEOCODER_RATE must be between 0 and 10 requests a second (Nominatim's policy: 1).")
     return app

@@ -61,6 +61,13 @@ def _pictures(app) -> str | None:
     return None if said == "no pictures to fetch" else said
 
 
+def _geocode(app) -> str | None:
+    """Street-level positions for addresses, when a geocoder is configured (GEOCODER_URL)."""
+    from corete.map.geocode import run
+
+    return run(db.session, app.config)
+
+
 def _daily_summary(app) -> str:
     """The coordinators' summary of silent spaces and held removals (when there are some),
     and the outbox's old messages forgotten."""
@@ -118,6 +125,7 @@ JOBS = {"materialise": (_materialise, 3600, DAILY, dt.timedelta(hours=1)),
         "daily-summary": (_daily_summary, 3600, DAILY, dt.timedelta(minutes=30)),
         "rounds": (_rounds, 60, dt.timedelta(0), dt.timedelta(minutes=5)),
         "pictures": (_pictures, 60, dt.timedelta(0), dt.timedelta(minutes=10)),
+        "geocode": (_geocode, 60, dt.timedelta(0), dt.timedelta(minutes=10)),
         "newsletter": (_newsletter, 600, dt.timedelta(0), dt.timedelta(hours=2))}
 
 

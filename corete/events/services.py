@@ -37,6 +37,7 @@ from corete.events.recurrence import (
     series_end,
     zone,
 )
+from corete.map.geocode import place_rows
 from corete.map.places import find_in_text, find_municipality
 from corete.media.services import link as link_pictures, url_key
 from corete.spaces.models import Space
@@ -171,6 +172,11 @@ class EventHandler(RowHandler):
         ids = self._ids(session, feed_id, (i.source_id for i in items))
         materialise.refresh(session, ids)
         link_pictures(session, Event, ids)  # the copy kept for its address, or none yet
+        unplaced = [row for chunk in chunks(list(ids)) for row in session.execute(
+            select(Event.id, Event.venue_address, Event.venue_city).where(
+                Event.id.in_(chunk), Event.lat.is_(None), Event.venue_address.is_not(None)))]
+        if unplaced:  # the street-level position the geocoder found before, if it was asked
+            place_rows(session, Event, unplaced)
 
     def remove(self, session, feed_id, source_ids):
         ids = self._ids(session, feed_id, source_ids)

@@ -83,3 +83,16 @@ class Report(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     closed_by: Mapped[str | None] = mapped_column(String(254))
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class GeocodedPlace(db.Model):
+    """What the configured geocoder answered for an address (map/geocode.py), kept so each
+    address is asked once: a position, or none (not found)."""
+
+    __tablename__ = "map_geocoded"
+
+    key: Mapped[str] = mapped_column(String(32), primary_key=True)  # geocode.query_key
+    query: Mapped[str] = mapped_column(String(700))
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    looked_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, exists, func, or_, select, union_all
 from sqlalchemy.orm import contains_eager
@@ -123,6 +124,7 @@ def event_columns(data: EventData) -> dict:
         tags=data.tags,
         image_url=data.image,
         image_key=url_key(data.image),
+        picture_id=None,  # linked after writing, when there is a picture (EventHandler._written)
     )
 
 
@@ -151,6 +153,11 @@ def venue_columns(location: dict | None) -> dict:
     return columns
 
 
+def _needs_position(location: dict | None) -> bool:
+    """A venue with a street address and no coordinates (what the geocoder can place)."""
+    return bool(location and location.get("address") and (location.get("lat") is None or location.get("lon") is None))
+
+
 class EventHandler(RowHandler):
     """Writes events like any room's rows, then their occurrence rows and groups."""
 
@@ -169,14 +176,19 @@ class EventHandler(RowHandler):
         self._written(session, feed_id, items)
 
     def _written(self, session, feed_id, items):
-        ids = self._ids(session, feed_id, (i.source_id for i in items))
-        materialise.refresh(session, ids)
-        link_pictures(session, Event, ids)  # the copy kept for its address, or none yet
-        unplaced = [row for chunk in chunks(list(ids)) for row in session.execute(
-            select(Event.id, Event.venue_address, Event.venue_city).where(
-                Event.id.in_(chunk), Event.lat.is_(None), Event.venue_address.is_not(None)))]
-        if unplaced:  # the street-level position the geocoder found before, if it was asked
-            place_rows(session, Event, unplaced)
+        materialise.refresh(session, self._ids(session, feed_id, (i.source_id for i in items)))
+        # Only what these items need (most have no picture and a position or no address):
+        # the copy kept for a picture's address (none yet: media.services fetches it) ...
+        pictured = [i.source_id for i in items if i.data.image]
+        if pictured:
+            link_pictures(session, Event, self._ids(session, feed_id, pictured))
+        # ... and the street-level position the geocoder gave an address before, if it is on.
+        addressed = [i.source_id for i in items if _needs_position(i.data.location)]
+        if addressed and current_app.config.get("GEOCODER_URL"):
+            rows = [row for chunk in chunks(addressed) for row in session.execute(
+                select(Event.id, Event.venue_address, Event.venue_city).where(
+                    Event.feed_id == feed_id, Event.source_id.in_(chunk), Event.lat.is_(None)))]
+            place_rows(session, Event, rows)
 
     def remove(self, session, feed_id, source_ids):
         ids = self._ids(session, feed_id, source_ids)

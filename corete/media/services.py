@@ -103,7 +103,8 @@ def fetch_pending(session, model, config, now: dt.datetime | None = None, limit:
     wanted = _wanted(session, model, now, limit)
     if not wanted:
         return "no pictures to fetch"
-    policy = replace(FetchPolicy.from_config(config), accept="image/avif, image/webp, image/*;q=0.9",
+    # Accept: what media.images keeps (a server choosing by it never sends AVIF or SVG).
+    policy = replace(FetchPolicy.from_config(config), accept="image/jpeg, image/png, image/webp, image/gif;q=0.9",
                      max_bytes=int(config["PICTURE_MAX_BYTES"]))
     max_pixels = int(config["PICTURE_MAX_PIXELS"])
     base = (config.get("PUBLIC_URL") or "").rstrip("/")

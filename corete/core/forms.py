@@ -71,6 +71,16 @@ def text(max_len: int, validate_also=None, **kw):
     return fields.String(validate=checks, **kw)
 
 
+def zone_name(value):
+    """A validator: an IANA time zone's name (Europe/Rome)."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValidationError(str(_l("Not a time zone: write it as Europe/Rome."))) from None
+
+
 def url(value):
     """A validator: an http(s) address."""
     check(validate.URL(schemes={"http", "https"}), value, URL_MESSAGE)

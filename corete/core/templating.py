@@ -30,21 +30,21 @@ def when(value, event) -> str:
     return f"{text} ({event.timezone or 'UTC'})"
 
 
-def network_time(value: dt.datetime | str) -> str:
+def network_time(value: dt.datetime | str, zone_name: str | None = None) -> str:
     """An instant (aware, or ISO 8601 text) in the network's zone, where no event's own
-    zone is at hand."""
+    zone is at hand (or in ``zone_name``)."""
     if isinstance(value, str):
         value = dt.datetime.fromisoformat(value)
-    local = value.astimezone(zone(NETWORK_ZONE))
+    local = value.astimezone(zone(zone_name or NETWORK_ZONE))
     return format_datetime(local.replace(tzinfo=None), format="EEE d MMM y, HH:mm", rebase=False)
 
 
-def iso_text(value: str) -> str:
+def iso_text(value: str, zone_name: str | None = None) -> str:
     """A date or an instant written as ISO 8601 text (as a feed item holds it), as people
-    write it: a date alone, or the instant in the network's zone."""
+    write it: a date alone, or the instant in ``zone_name`` (the network's by default)."""
     if len(value) == 10:
         return format_date(dt.date.fromisoformat(value), format="EEE d MMM y")
-    return network_time(value)
+    return network_time(value, zone_name)
 
 
 def when_range(o) -> str:

@@ -19,7 +19,6 @@ from corete.hosting.models import ITEM_TYPES, HostedFeed, HostedItem
 from corete.spaces.models import Space
 from corete.spaces.services import add_feed
 
-ZONE = ZoneInfo(NETWORK_ZONE)
 PROFILE_FIELDS = ("name", "kind", "address", "city", "postal_code", "lat", "lon", "email", "phone", "website",
                   "opening_hours", "description", "tags")
 WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
@@ -66,6 +65,11 @@ def items_of(session, space: Space, item_type: str | None = None) -> list[Hosted
 # --- From a form to a feed item -----------------------------------------------------------
 
 
+def space_zone(space: Space) -> str:
+    """The zone a space's dates and times are typed in: its own, else the network's."""
+    return space.timezone or NETWORK_ZONE
+
+
 def rrule(form: dict) -> str | None:
     """The RFC 5545 rule of the form's repetition ("monthly_weekday": the same weekday of
     the month, "the first Thursday"; the last one when it is the fifth)."""
@@ -81,8 +85,9 @@ def rrule(form: dict) -> str | None:
         parts.append(f"COUNT={form['repeat_count']}")
     else:
         until: dt.date = form["repeat_until"]
-        if form.get("start_time"):  # the end of that day in Rome, in UTC, as RFC 5545 wants
-            last = dt.datetime.combine(until, dt.time(23, 59, 59), ZONE).astimezone(dt.timezone.utc)
+        if form.get("start_time"):  # the end of that day in the space's zone, in UTC, as RFC 5545 wants
+            zone = ZoneInfo(form.get("zone") or NETWORK_ZONE)
+            last = dt.datetime.combine(until, dt.time(23, 59, 59), zone).astimezone(dt.timezone.utc)
             parts.append("UNTIL=" + last.strftime("%Y%m%dT%H%M%SZ"))
         else:
             parts.append("UNTIL=" + until.strftime("%Y%m%d"))
@@ -90,10 +95,15 @@ def rrule(form: dict) -> str | None:
 
 
 def event_item(uid: str, form: dict) -> dict:
+    """The feed item of an event form; its dates and times are read in ``form["zone"]`` (the
+    space's: save_item and preview_event set it), Europe/Rome when absent."""
+    form = dict(form)
+    zone_name = form.pop("zone", None) or NETWORK_ZONE
+    zone = ZoneInfo(zone_name)
     date = form["date"]
     if form.get("start_time"):
-        start = dt.datetime.combine(date, form["start_time"], ZONE)
-        end = dt.datetime.combine(form.get("end_date") or date, form["end_time"], ZONE) \
+        start = dt.datetime.combine(date, form["start_time"], zone)
+        end = dt.datetime.combine(form.get("end_date") or date, form["end_time"], zone) \
             if form.get("end_time") else None
     else:
         start = date
@@ -103,7 +113,8 @@ def event_item(uid: str, form: dict) -> dict:
     if form.get("lat") is not None and form.get("lon") is not None:  # the venue pointed at on the map
         location.update(lat=form["lat"], lon=form["lon"])
     item = writers.event_item(uid, form["title"], start, end, text=form.get("description") or "",
-                              tags=form.get("tags") or [], rrule=rrule(form), location=location or None,
+                              tags=form.get("tags") or [], rrule=rrule({**form, "zone": zone_name}),
+                              location=location or None, timezone=zone_name,
                               price=form.get("price"), status=form.get("status", "confirmed"), url=form.get("url"))
     if form.get("online_url"):
         item["_corete"]["online_url"] = form["online_url"]
@@ -286,7 +297,8 @@ def _parsed(profile: dict, item: dict):
 def preview_event(space: Space, hosted: HostedFeed | None, form: dict):
     """What the network will show of this event form, saving nothing: the poller's own
     reading of the item the form makes (EventData)."""
-    return _parsed(dict(hosted.profile) if hosted else profile_of(space), event_item("preview", form))
+    return _parsed(dict(hosted.profile) if hosted else profile_of(space),
+                   event_item("preview", {**form, "zone": space_zone(space)}))
 
 
 # --- Editing -------------------------------------------------------------------------------
@@ -302,6 +314,8 @@ def save_item(session, hosted: HostedFeed, item_type: str, form: dict, *, item: 
         session.add(item)
     elif item.type != item_type or item.space_id != hosted.space_id:
         raise HostingError(_("Unknown kind of item."))
+    if item_type == "event":
+        form = {**form, "zone": space_zone(hosted.space)}
     built = BUILDERS[item_type](item.uid, form)
     if item.item and item.item.get("_cancelled") and built.get("_corete", {}).get("rrule"):
         # Cancelled dates the changed series still has stay cancelled.
@@ -325,6 +339,7 @@ def delete_item(session, hosted: HostedFeed, item: HostedItem) -> None:
 
 def save_profile(session, hosted: HostedFeed, form: dict) -> None:
     hosted.profile = {k: v for k, v in form.items() if k in PROFILE_FIELDS and v not in (None, "", [])}
+    hosted.space.timezone = form.get("timezone")  # the registry's, not the feed's: the editor reads it
     _check(hosted, writers.skill_item("profile-check", "-", "-", category="-"))  # the profile with any item
     _changed(hosted)
     session.flush()

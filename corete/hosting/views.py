@@ -99,6 +99,8 @@ def editor(space):
         if not errors:
             flash(_("Profile saved: the hub reads your feed again within a minute."), "info")
             return redirect(url_for("hosting.editor", slug=space.slug))
+    if request.method != "POST":
+        values["timezone"] = space.timezone
     if isinstance(values.get("tags"), list):
         values["tags"] = ", ".join(values["tags"])
     items = services.items_of(db.session, space)

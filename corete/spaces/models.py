@@ -28,6 +28,9 @@ class Space(db.Model):
     phone: Mapped[str | None] = mapped_column(String(50))
     website: Mapped[str | None] = mapped_column(String(500))
     opening_hours: Mapped[str | None] = mapped_column(String(300))
+    # The IANA zone the space's own times are in (the hosted editor's dates and times);
+    # None: the network's, Europe/Rome.
+    timezone: Mapped[str | None] = mapped_column(String(64))
     description: Mapped[str | None] = mapped_column(Text)
     tags: Mapped[list] = mapped_column(JSON, default=list)
     # Set by coordinators only, never by a feed (Milan accredits spaces after inspection).

@@ -2,7 +2,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from corete.core.api import PageArgs, page_schema
-from corete.core.forms import NUMBER, REQUIRED, CommaList, Editor, check, text, url
+from corete.core.forms import NUMBER, REQUIRED, CommaList, Editor, check, text, url, zone_name
 from corete.spaces.models import SPACE_KINDS
 
 
@@ -77,6 +77,7 @@ class ProfileIn(Editor):
     phone = text(50)
     website = text(500, validate_also=url)
     opening_hours = text(300)
+    timezone = text(64, validate_also=zone_name)
     description = text(5000)
     tags = CommaList(50, 60)
 

@@ -174,7 +174,7 @@ def feed_health(feed: Feed) -> dict:
 # What a coordinator edits of a space; a field changed here is locked: the space's feed no
 # longer changes it (federation.services.update_space_profile).
 EDITABLE = ("name", "kind", "address", "city", "postal_code", "lat", "lon", "email", "phone", "website",
-            "opening_hours", "description", "tags")
+            "opening_hours", "timezone", "description", "tags")
 ACTIONS = ("pause", "resume", "retire", "restore")
 
 

@@ -101,3 +101,27 @@ def test_a_changed_date_names_its_series_and_occurrence():
                          "application/feed+json").items
     assert (item.source_id, item.data.uid, item.data.recurrence_id, item.data.status) == \
         ("x#1", "x", "20261209T080000Z", "cancelled")
+
+
+def test_dates_and_times_are_typed_in_the_spaces_own_zone(app, session, live_server, tmp_path):
+    space = hosted_space(session, "Casa Lisbona", live_server)
+    client, token = login(app, app.test_cli_runner(), tmp_path, "op@lisbona.example", "operator",
+                          spaces=["casa-lisbona"])
+    bad = client.post("/spaces/casa-lisbona/edit", data={"csrf_token": token, "name": "Casa Lisbona",
+                                                          "timezone": "Marte/Olympus"}, headers={"Accept-Language": "it"})
+    assert bad.status_code == 400 and "Non è un fuso orario" in bad.get_data(as_text=True)
+    assert client.post("/spaces/casa-lisbona/edit", data={"csrf_token": token, "name": "Casa Lisbona",
+                                                           "timezone": "Europe/Lisbon"}).status_code == 302
+    session.expire_all()
+    assert space.timezone == "Europe/Lisbon"
+    form = client.get("/spaces/casa-lisbona/edit/event/new", headers={"Accept-Language": "it"}).get_data(as_text=True)
+    assert "(Europe/Lisbon)" in form
+    assert add(client, token, "casa-lisbona", "event", EVENT).status_code == 302  # 09:00, weekly, 3 times
+    core = session.scalar(select(HostedItem)).core
+    assert core["timezone"] == "Europe/Lisbon" and core["start"] == f"{NEXT_MONDAY.isoformat()}T09:00:00+00:00"
+    poll(app, space)
+    start = dt.datetime.combine(NEXT_MONDAY, dt.time(0, 0)).isoformat() + "Z"
+    first = client.get(f"/api/v1/events?space=casa-lisbona&from={start}").get_json()["items"][0]
+    assert first["start"] == f"{NEXT_MONDAY.isoformat()}T09:00:00+00:00" and first["timezone"] == "Europe/Lisbon"
+    editor = client.get("/spaces/casa-lisbona/edit", headers={"Accept-Language": "it"}).get_data(as_text=True)
+    assert "09:00" in editor and 'value="Europe/Lisbon"' in editor

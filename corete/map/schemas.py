@@ -8,6 +8,7 @@ from marshmallow import Schema, ValidationError, fields, post_load, pre_load, va
 from corete.core import edge
 from corete.core.forms import NUMBER, REQUIRED, Form, blank_to_none, check, decimal_commas
 from corete.map.models import PROPOSAL_CATEGORIES, REPORT_REASONS, REPORT_TARGETS
+from corete.events import categories
 from corete.events.services import WHEN
 from corete.map.services import LAYERS, MapFilters
 from corete.spaces.models import SPACE_KINDS
@@ -27,6 +28,8 @@ class MapArgs(Form):
     category = fields.String(validate=validate.OneOf(PROPOSAL_CATEGORIES, error=_l("Unknown category.")))
     bbox = fields.String(validate=validate.Length(max=100))
     when = fields.String(validate=validate.OneOf(WHEN, error=_l("when is today, weekend or week.")))
+    event_category = fields.String(validate=validate.Length(max=40), metadata={
+        "description": "An event category's key (events.categories): its venues and host spaces."})
     view = fields.String(load_default="map", validate=validate.OneOf(("map", "list")))
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10_000))
 
@@ -57,7 +60,8 @@ class MapArgs(Form):
                     or not (-90 <= bbox[1] <= bbox[3] <= 90)):
                 raise ValidationError(_l("bbox is min longitude,min latitude,max longitude,max latitude."),
                                       "bbox")
-        filters = MapFilters(layers=layers, bbox=bbox,
+        found = categories.find(data.get("event_category"))  # an unknown key filters nothing
+        filters = MapFilters(layers=layers, bbox=bbox, event_tags=found.tags if found else None,
                              **{k: data.get(k) for k in ("kind", "city", "tag", "skill", "q", "category", "when")})
         return {"filters": filters, "view": data["view"], "page": data["page"]}
 

@@ -43,6 +43,7 @@ class MapFilters:
     category: str | None = None
     bbox: tuple[float, float, float, float] | None = None  # min lon, min lat, max lon, max lat
     when: str | None = None  # a quick filter (today, weekend, week): where something happens then
+    event_tags: tuple[str, ...] | None = None  # an event category's tags (events.categories)
 
 
 @dataclass(slots=True)
@@ -93,7 +94,7 @@ def position(lat, lon, city) -> tuple[float, float, bool] | None:
     return (place.lat, place.lon, True) if place else None
 
 
-def space_points(session, f: MapFilters, *, now: dt.datetime) -> tuple[list[Point], list]:
+def space_points(session, f: MapFilters, *, now: dt.datetime, days: int = 60) -> tuple[list[Point], list]:
     """The spaces on the map, and those the filters keep that have no position at all."""
     if f.category:
         return [], []
@@ -102,10 +103,13 @@ def space_points(session, f: MapFilters, *, now: dt.datetime) -> tuple[list[Poin
                    Space.lon, Space.tags, Space.id).where(Space.active.is_(True)).order_by(Space.name, Space.id))
     if f.kind:
         stmt = stmt.where(Space.kind == f.kind)
-    if f.when:  # the spaces that host an event then
-        start, end = when_window(f.when, now)
-        stmt = stmt.where(Space.id.in_(select(Event.space_id).join(OccurrenceRow, OccurrenceRow.event_id == Event.id)
-                                       .where(overlapping(start, end), Event.status != "cancelled")))
+    if f.when or f.event_tags:  # the spaces that host an event then, or of that category
+        start, end = when_window(f.when, now) if f.when else (now, now + dt.timedelta(days=days))
+        hosts = (select(Event.space_id).join(OccurrenceRow, OccurrenceRow.event_id == Event.id)
+                 .where(overlapping(start, end), Event.status != "cancelled"))
+        if f.event_tags:
+            hosts = hosts.where(Event.id.in_(select(EventTag.event_id).where(EventTag.tag.in_(f.event_tags))))
+        stmt = stmt.where(Space.id.in_(hosts))
     if f.city:
         stmt = stmt.where(Space.city.ilike(f.city))
     if f.q:
@@ -170,6 +174,8 @@ def venue_points(session, f: MapFilters, *, now: dt.datetime, days: int) -> list
         stmt = stmt.where(Space.id.in_(_spaces_with_skill(f.skill)))
     if f.tag:
         stmt = stmt.where(Event.id.in_(select(EventTag.event_id).where(EventTag.tag == f.tag.casefold())))
+    if f.event_tags:
+        stmt = stmt.where(Event.id.in_(select(EventTag.event_id).where(EventTag.tag.in_(f.event_tags))))
     if f.q:
         stmt = stmt.where(Event.title.ilike(_like(f.q)))
     if f.bbox:
@@ -212,7 +218,7 @@ def utc_text(value) -> str:
 
 
 def proposal_points(session, f: MapFilters) -> list[Point]:
-    if f.kind or f.skill or f.tag or f.when:
+    if f.kind or f.skill or f.tag or f.when or f.event_tags:
         return []
     stmt = select(Proposal).where(Proposal.status == "approved").order_by(Proposal.id)
     if f.category:
@@ -243,7 +249,7 @@ def points(session, f: MapFilters, *, now: dt.datetime | None = None, event_days
     found: list[Point] = []
     unplaced: list = []
     if "spaces" in f.layers:
-        spaces, unplaced = space_points(session, f, now=now)
+        spaces, unplaced = space_points(session, f, now=now, days=event_days)
         found += spaces
     if "events" in f.layers:
         found += venue_points(session, f, now=now, days=event_days)

@@ -21,6 +21,7 @@ from corete.core.caching import DocumentCache, conditional, in_background
 from corete.core.forms import form_errors
 from corete.core.permissions import role_required
 from corete.core.templating import KIND_LABELS
+from corete.events.categories import categories as event_categories
 from corete.events.services import WHEN_LABELS
 from corete.extensions import db, limiter
 from corete.map import exports, render, services, vendor
@@ -318,7 +319,8 @@ def map_page():
     query = _query()
     filters = args["filters"]
     context = dict(query=query, filters=filters, view=args["view"], layers=services.LAYERS,
-                   categories=PROPOSAL_CATEGORIES, kinds=KIND_LABELS, letters=MARKER_LETTERS, quick=WHEN_LABELS)
+                   categories=PROPOSAL_CATEGORIES, kinds=KIND_LABELS, letters=MARKER_LETTERS, quick=WHEN_LABELS,
+                   event_categories=event_categories())
     if args["view"] == "list":
         found = _points(filters)
         size = current_app.config["MAP_LIST_PAGE_SIZE"]

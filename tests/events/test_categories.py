@@ -60,3 +60,27 @@ def test_a_network_sets_its_own_categories(app, client, network):
     assert _titles(client, "/api/v1/events?category=workshops") != ["Corso di saldatura"]  # the defaults are gone
     page = html.unescape(client.get("/calendar", headers={"Accept-Language": "it"}).get_data(as_text=True))
     assert "Vita associativa" in page and "#123456" in page and "Laboratori e corsi" not in page
+
+
+def test_the_map_shows_the_venues_and_hosts_of_a_category(app, client, session, httpserver):
+    at = {"name": "Piazza", "city": "Alessandria", "lat": 44.91, "lon": 8.61}
+    items = [writers.event_item("w", "Corso di saldatura", SOON, None, tags=["corso"], location=at),
+             writers.event_item("n", "Aperitivo", SOON, None, tags=["aperitivo"],
+                                location={**at, "name": "Bar", "lat": 44.95, "lon": 8.70})]
+    for n, (name, feed_items) in enumerate((("Lab121", items), ("Altro spazio", []))):
+        httpserver.expect_request(f"/f{n}.json").respond_with_data(
+            writers.jsonfeed({"name": name, "city": "Torino", "lat": 45.07, "lon": 7.68 + n}, feed_items,
+                             feed_url=httpserver.url_for(f"/f{n}.json")), content_type="application/feed+json")
+        make_space(session, httpserver.url_for(f"/f{n}.json"), name=name)
+    poll(app)
+
+    def names(query):
+        return sorted(f["properties"]["name"] for f in
+                      client.get(f"/api/v1/map/features.geojson?{query}").get_json()["features"])
+
+    assert names("event_category=workshops") == ["Lab121", "Piazza"]  # its venue and its host; no proposals
+    assert names("event_category=community&layers=events") == ["Bar"]
+    assert names("event_category=nonsense&layers=events") == ["Bar", "Piazza"]
+    page = client.get("/map?event_category=workshops", headers={"Accept-Language": "it"}).get_data(as_text=True)
+    assert '<option value="workshops" selected>Laboratori e corsi</option>' in page
+    assert "event_category=workshops" in page  # the map's points are asked with it

@@ -71,6 +71,22 @@ def text(max_len: int, validate_also=None, **kw):
     return fields.String(validate=checks, **kw)
 
 
+def latitude():
+    return fields.Float(allow_nan=False, validate=validate.Range(-90, 90, error=_l("Between -90 and 90.")),
+                        error_messages=NUMBER)
+
+
+def longitude():
+    return fields.Float(allow_nan=False, validate=validate.Range(-180, 180, error=_l("Between -180 and 180.")),
+                        error_messages=NUMBER)
+
+
+def check_position(data: dict) -> None:
+    """A form's latitude and longitude come together, or not at all."""
+    if ("lat" in data) != ("lon" in data):
+        raise ValidationError(_l("Give both latitude and longitude, or neither."), "lon")
+
+
 def zone_name(value):
     """A validator: an IANA time zone's name (Europe/Rome)."""
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError

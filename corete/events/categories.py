@@ -45,7 +45,8 @@ DEFAULTS = (
 )
 
 
-def _configured() -> tuple[Category, ...]:
+def categories() -> tuple[Category, ...]:
+    """The network's categories: EVENT_CATEGORIES, else the defaults."""
     configured = current_app.config.get("EVENT_CATEGORIES")
     if not configured:
         return DEFAULTS
@@ -58,10 +59,6 @@ def _configured() -> tuple[Category, ...]:
         for c in configured)
     current_app.extensions["corete_event_categories"] = (configured, categories)
     return categories
-
-
-def categories() -> tuple[Category, ...]:
-    return _configured()
 
 
 def find(key: str | None) -> Category | None:

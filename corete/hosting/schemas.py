@@ -13,7 +13,10 @@ from marshmallow import Schema, ValidationError, fields, post_load, pre_load, va
 
 from corete.core import edge
 from corete.core.api import DecimalInput
-from corete.core.forms import NUMBER, REQUIRED, CommaList, Editor as _Editor, Form, blank_to_none, text as _text, url as _url
+from corete.core.forms import (
+    NUMBER, REQUIRED, CommaList, Editor as _Editor, Form, blank_to_none, check_position, latitude, longitude,
+    text as _text, url as _url,
+)
 from corete.federation.schemas import NEED_KINDS, UNITS
 
 REPEATS = ("daily", "weekly", "monthly", "monthly_weekday")
@@ -39,10 +42,8 @@ class EventIn(_Editor):
     location_name = _text(300)
     address = _text(300)
     city = _text(120)
-    lat = fields.Float(allow_nan=False, validate=validate.Range(-90, 90, error=_l("Between -90 and 90.")),
-                       error_messages=NUMBER)
-    lon = fields.Float(allow_nan=False, validate=validate.Range(-180, 180, error=_l("Between -180 and 180.")),
-                       error_messages=NUMBER)
+    lat = latitude()
+    lon = longitude()
     online_url = _text(2000, validate_also=_url)
     url = _text(2000, validate_also=_url)
     price = _text(20)
@@ -64,8 +65,7 @@ class EventIn(_Editor):
             raise ValidationError(_l("Say how many times it repeats, or until when."), "repeat_count")
         if data.get("repeat_until") and start and data["repeat_until"] < start:
             raise ValidationError(_l("The last repetition cannot come before the first."), "repeat_until")
-        if ("lat" in data) != ("lon" in data):
-            raise ValidationError(_l("Give both latitude and longitude, or neither."), "lon")
+        check_position(data)
 
     @post_load
     def _price(self, data, **kwargs):

@@ -1,8 +1,10 @@
 from flask_babel import lazy_gettext as _l
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import EXCLUDE, Schema, fields, validate, validates_schema
 
 from corete.core.api import PageArgs, page_schema
-from corete.core.forms import NUMBER, REQUIRED, CommaList, Editor, check, text, url, zone_name
+from corete.core.forms import (
+    REQUIRED, CommaList, Editor, check, check_position, latitude, longitude, text, url, zone_name,
+)
 from corete.spaces.models import SPACE_KINDS
 
 
@@ -69,10 +71,8 @@ class ProfileIn(Editor):
     address = text(300)
     city = text(120)
     postal_code = text(20)
-    lat = fields.Float(allow_nan=False, validate=validate.Range(-90, 90, error=_l("Between -90 and 90.")),
-                       error_messages=NUMBER)
-    lon = fields.Float(allow_nan=False, validate=validate.Range(-180, 180, error=_l("Between -180 and 180.")),
-                       error_messages=NUMBER)
+    lat = latitude()
+    lon = longitude()
     email = fields.String(validate=validate.Length(max=254))
     phone = text(50)
     website = text(500, validate_also=url)
@@ -83,7 +83,6 @@ class ProfileIn(Editor):
 
     @validates_schema
     def _rules(self, data, **kwargs):
-        if ("lat" in data) != ("lon" in data):
-            raise ValidationError(_l("Give both latitude and longitude, or neither."), "lon")
+        check_position(data)
         if data.get("email"):
             check(validate.Email(), data["email"], _l("Not an e-mail address."))

@@ -99,8 +99,10 @@ def _checked_feeds(text: str, anyway: bool) -> tuple[list[str], list, dict]:
         urls = services.feed_urls(text)
     except services.RegistryError as e:
         return [], [], {"feeds": str(e)}
-    checks = services.check_feeds(urls, current_app.config) if urls else []
-    if checks and not anyway and not all(c.usable for c in checks):
+    if not urls:
+        return [], [], {"feeds": _("a space needs at least one feed URL")}
+    checks = services.check_feeds(urls, current_app.config)
+    if not anyway and not all(c.usable for c in checks):
         return urls, checks, {"feeds": _("The hub cannot read every address: correct it, or tick \"add it anyway\".")}
     return urls, checks, {}
 
@@ -118,8 +120,6 @@ def new_space():
             form, errors = None, form_errors(e)
         urls, checks, feed_errors = _checked_feeds(request.form.get("feeds"), bool(request.form.get("anyway")))
         errors.update(feed_errors)
-        if not urls and "feeds" not in errors:
-            errors["feeds"] = _("a space needs at least one feed URL")
         if not errors:
             try:
                 space = services.new_space(db.session, form, urls)
@@ -140,9 +140,7 @@ def edit_space(slug):
     """A space's profile as the registry keeps it (what a coordinator changes here, the
     space's feed no longer changes), its feeds, and pausing or retiring it."""
     space = _space_or_404(slug)
-    values = {k: getattr(space, k) for k in services.EDITABLE}
-    values["tags"] = ", ".join(space.tags or [])
-    errors = {}
+    values, errors = _values_of(space), {}
     if request.method == "POST":
         values = request.form.to_dict()
         try:
@@ -157,6 +155,11 @@ def edit_space(slug):
     return _space_page(space, values, errors)
 
 
+def _values_of(space: Space) -> dict:
+    """The profile form filled with what the registry says."""
+    return {**{k: getattr(space, k) for k in services.EDITABLE}, "tags": ", ".join(space.tags or [])}
+
+
 def _space_page(space: Space, values: dict, errors: dict, checks=(), feeds_text: str = ""):
     return render_template("spaces/space_form.html", space=space, values=values, errors=errors, checks=checks,
                            kinds=_kinds(), state=services.space_state(space), feeds_text=feeds_text,
@@ -168,12 +171,8 @@ def _space_page(space: Space, values: dict, errors: dict, checks=(), feeds_text:
 def add_feeds(slug):
     space = _space_or_404(slug)
     urls, checks, errors = _checked_feeds(request.form.get("feeds"), bool(request.form.get("anyway")))
-    if not urls and not errors:
-        errors = {"feeds": _("a space needs at least one feed URL")}
     if errors:
-        values = {k: getattr(space, k) for k in services.EDITABLE}
-        values["tags"] = ", ".join(space.tags or [])
-        return _space_page(space, values, errors, checks, request.form.get("feeds", ""))
+        return _space_page(space, _values_of(space), errors, checks, request.form.get("feeds", ""))
     for url in urls:
         services.add_feed(space, url)
     db.session.commit()

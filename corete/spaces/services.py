@@ -246,10 +246,17 @@ class FeedCheck:
         return self.report.error is None
 
 
+MAX_FEEDS_AT_ONCE = 10  # each is fetched by the validator while the coordinator waits
+
+
 def feed_urls(text: str | None) -> list[str]:
-    """The addresses of a text box, one a line (or separated by spaces), checked, without repeats."""
+    """The addresses of a text box, one a line (or separated by spaces), checked, without
+    repeats; at most MAX_FEEDS_AT_ONCE."""
+    words = list(dict.fromkeys((text or "").split()))
+    if len(words) > MAX_FEEDS_AT_ONCE:
+        raise RegistryError(_("At most %(n)d addresses at once: add the others next.", n=MAX_FEEDS_AT_ONCE))
     urls: list[str] = []
-    for word in (text or "").split():
+    for word in words:
         url = check_feed_url(word)
         if url not in urls:
             urls.append(url)

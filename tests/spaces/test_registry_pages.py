@@ -77,7 +77,7 @@ def test_an_address_the_hub_cannot_read_is_refused_in_the_coordinators_language(
     ({"name": ""}, "name", "obbligatorio"),
     ({"lat": "91", "lon": "10"}, "lat", "Tra -90 e 90"),
     ({"lat": "45"}, "lon", "sia la latitudine sia la longitudine"),
-    ({"feeds": "\n".join(f"https://s{n}.example/feed.json" for n in range(11))}, "feeds", "Al massimo 10 indirizzi"),
+    ({"feeds": "\n".join(f"http://127.0.0.1:9/{n}.json" for n in range(11))}, "feeds", "Al massimo 10 indirizzi"),
     ({"timezone": "Europe/" + "x" * 60}, "timezone", "Non è un fuso orario"),
     ({"name": "x" * 201}, "name", "Al massimo 200 caratteri"),
 ])

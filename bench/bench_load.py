@@ -53,13 +53,13 @@ def feed(n: int, generation: int, base: str) -> bytes:
     for i in range(12):
         start = first + dt.timedelta(days=rng.randint(0, 55), hours=rng.randint(-8, 3))
         suffix = f" (v{generation})" if i == 0 else ""
-        items.append(writers.event_item(f"e{i}", f"Incontro {i} dello spazio {n}{suffix}", start,
+        items.append(writers.item("event", f"e{i}", f"Incontro {i} dello spazio {n}{suffix}", start,
                                         start + dt.timedelta(hours=2), text="Un incontro aperto a tutti.",
                                         tags=["rete"], location={"name": f"Spazio {n}", "city": CITIES[n % 8],
                                                                 "lat": 41 + rng.random() * 4, "lon": 8 + rng.random() * 6}))
-    items += [writers.skill_item(f"s{i}", ("Grafica", "Contabilità", "Python", "Falegnameria")[i], f"Socio {i}",
+    items += [writers.item("skill", f"s{i}", ("Grafica", "Contabilità", "Python", "Falegnameria")[i], f"Socio {i}",
                                  category="design") for i in range(4)]
-    items += [writers.need_item(f"n{i}", f"Caffè in grani {i}", quantity=3, unit="kg", category="caffè",
+    items += [writers.item("need", f"n{i}", f"Caffè in grani {i}", quantity=3, unit="kg", category="caffè",
                                 need_by=dt.date.today() + dt.timedelta(days=40)) for i in range(4)]
     space = {"name": f"Spazio {n}", "kind": "coworking", "city": CITIES[n % 8],
              "lat": 41 + rng.random() * 4, "lon": 8 + rng.random() * 6}

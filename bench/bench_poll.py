@@ -46,15 +46,15 @@ def make_feed(n: int, generation: int, items: int, rng: random.Random, base: str
         kind = i % 5
         if kind < 3:
             start = dt.datetime(2027, 1, 1, 18, tzinfo=ROME) + dt.timedelta(days=i, hours=n % 5)
-            item = feeds.event_item(f"f{n}-e{i}", f"Evento {i} dello spazio {n}{title_suffix}", start,
+            item = feeds.item("event", f"f{n}-e{i}", f"Evento {i} dello spazio {n}{title_suffix}", start,
                                     start + dt.timedelta(hours=2), text=text, tags=["rete", WORDS[i % len(WORDS)]],
                                     location={"name": "Sala grande", "city": "Roma"}, price="free")
             item["content_html"] = f"<p>{text}</p><p><a href='https://example.org/{i}'>Dettagli</a></p>"
         elif kind == 3:
-            item = feeds.skill_item(f"f{n}-s{i}", f"Competenza {WORDS[i % len(WORDS)]}{title_suffix}", f"Socio {i}",
+            item = feeds.item("skill", f"f{n}-s{i}", f"Competenza {WORDS[i % len(WORDS)]}{title_suffix}", f"Socio {i}",
                                     category="design")
         else:
-            item = feeds.need_item(f"f{n}-n{i}", f"Caffè in grani {i}{title_suffix}", quantity=3, unit="kg",
+            item = feeds.item("need", f"f{n}-n{i}", f"Caffè in grani {i}{title_suffix}", quantity=3, unit="kg",
                                    category="caffè", need_by=dt.date(2027, 2, 1))
         out.append(item)
     space = {"name": f"Spazio {n}", "kind": "coworking", "city": "Roma", "lat": 41.9, "lon": 12.5}
@@ -195,7 +195,7 @@ def main() -> None:
         for i in range(1000):
             text = " ".join(big_rng.choice(WORDS) for _ in range(700))
             start = dt.datetime(2027, 3, 1, 18, tzinfo=ROME) + dt.timedelta(hours=i)
-            item = feeds.event_item(f"big-{i}", f"Evento {i}", start, start + dt.timedelta(hours=1))
+            item = feeds.item("event", f"big-{i}", f"Evento {i}", start, start + dt.timedelta(hours=1))
             item["content_html"] = f"<p>{text}</p>"
             big_items.append(item)
         big = feeds.jsonfeed({"name": "Grande"}, big_items, feed_url="http://127.0.0.1/big.json")

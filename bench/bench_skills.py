@@ -65,7 +65,9 @@ def bench_mapping(n: int) -> dict:
 def populate(app, session, n_spaces: int, per_space: int, n_needs: int) -> dict:
     from sqlalchemy import insert, select
 
-    from corete.core.handover import Item, NeedData, SkillData
+    from corete.core.handover import Item
+    from corete.purchasing.itemtype import NeedData
+    from corete.skills.itemtype import SkillData
     from corete.core.models import utcnow
     from corete.federation.models import Feed
     from corete.purchasing.services import handler as needs_handler

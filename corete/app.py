@@ -20,9 +20,10 @@ def create_app(test_config: dict | None = None, *, web: bool = True, migrations:
     """Build the app: defaults, instance/config.py, CORETE_* variables, test_config.
     No I/O beyond reading configuration: no migrations, no network, no scheduler.
 
-    ``web=False`` gives the core a command needs (configuration, the database, the item
-    handlers, the languages) without pages, API, forms or logins: `corete poll` and
-    `corete scheduler` start in a fraction of the time. ``migrations`` (default: ``web``)
+    ``web=False`` gives the core a command needs (configuration, the database, the
+    languages; the item types are found in their rooms when first needed) without pages,
+    API, forms or logins: `corete poll` and `corete scheduler` start in a fraction of the
+    time. ``migrations`` (default: ``web``)
     adds Flask-Migrate, which `corete db` needs and nothing else does."""
     app = configured_flask(test_config)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
@@ -38,7 +39,6 @@ def create_app(test_config: dict | None = None, *, web: bool = True, migrations:
 
     babel.init_app(app, locale_selector=select_locale)
     _import_models()
-    _register_handlers()
     if migrations if migrations is not None else web:
         from corete.extensions import migrate
 
@@ -109,15 +109,6 @@ def _import_models() -> None:
 
     for module in MODEL_MODULES:
         importlib.import_module(module)
-
-
-def _register_handlers() -> None:
-    """The rooms whose items a feed carries, in the order a poll applies them (each module's
-    ``handler``, imported when a poll first has items to apply)."""
-    from corete.core.handover import register_handler_module
-
-    for module in ("corete.events.services", "corete.skills.services", "corete.purchasing.services"):
-        register_handler_module(module)
 
 
 def _register_rooms(app: Flask) -> None:

@@ -8,6 +8,8 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, vali
 REQUIRED = {"required": _l("This field is required.")}
 NUMBER = {"invalid": _l("Not a number.")}
 URL_MESSAGE = _l("Not a web address: it starts with https://")
+DATE = {"invalid": _l("Not a date: use the date picker or YYYY-MM-DD.")}
+TIME = {"invalid": _l("Not a time: use HH:MM.")}
 
 
 def blank_to_none(data: dict) -> dict:

@@ -33,6 +33,7 @@ class RowHandler:
             rows.append(values)
         # Core statements on the table: the ORM's bulk path costs more than the rows.
         session.execute(insert(self.model.__table__), rows)
+        self.written(session, feed_id, items)
 
     def replace(self, session, feed_id: int, space_id: int, items: list[Item]) -> None:
         if not items:
@@ -49,6 +50,11 @@ class RowHandler:
                                 table.c.source_id == bindparam("match_source_id")),
             rows,
         )
+        self.written(session, feed_id, items)
+
+    def written(self, session, feed_id: int, items: list[Item]) -> None:
+        """After these items' rows were added or replaced: what a room adds (an event's
+        occurrences, a skill's coordinators' mappings, a resource's busy time)."""
 
     def remove(self, session, feed_id: int, source_ids: list[str]) -> None:
         if source_ids:

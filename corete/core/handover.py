@@ -1,9 +1,14 @@
 """The plain data handed from the federation core to the rooms.
 
 The poller turns every member feed, whatever its format, into one ``FeedDocument``.
-Rooms (events, skills, purchasing...) register an ``ItemHandler`` for the item type
-they own; the poller calls them inside the poll's single transaction. Neither side
-knows the other: a new feed format is one parser, a new feature is one handler.
+Rooms (events, skills, purchasing, resources...) register the item types they own in
+``corete.core.itemtypes``: the data class they are handed here, and an ``ItemHandler``
+the poller calls inside the poll's single transaction. Neither side knows the other: a
+new feed format is one parser, a new kind of item is one room's ``itemtype.py``.
+
+``EventData`` is defined here rather than in the events room because three feed formats
+(iCalendar, RSS and Atom, ActivityStreams) carry nothing but events: their parsers build
+it directly.
 """
 from __future__ import annotations
 
@@ -14,10 +19,6 @@ from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from typing import Any, Protocol
 
-ITEM_TYPES = ("event", "skill", "need")
-# The network's own zone: floating times with no zone are read in it, and the calendar's
-# days begin and end in it.
-NETWORK_ZONE = "Europe/Rome"
 
 
 @dataclass(slots=True)
@@ -70,41 +71,12 @@ class EventData:
 
 
 @dataclass(slots=True)
-class SkillData:
-    skill: str
-    category: str | None = None
-    holder_name: str | None = None
-    holder_url: str | None = None
-    contact: str | None = None
-    languages: list[str] = field(default_factory=list)
-    description_html: str | None = None
-    url: str | None = None
-    tags: list[str] = field(default_factory=list)
-
-
-@dataclass(slots=True)
-class NeedData:
-    item: str
-    kind: str
-    quantity: Decimal | None = None
-    unit: str | None = None
-    tolerance: Decimal = Decimal(0)
-    category: str | None = None
-    sku: str | None = None
-    need_by: dt.date | None = None
-    max_unit_price: dict[str, Any] | None = None
-    description_html: str | None = None
-    url: str | None = None
-    tags: list[str] = field(default_factory=list)
-
-
-@dataclass(slots=True)
 class Item:
     """One accepted item of a feed, identified within its feed by ``source_id``."""
 
     source_id: str
     type: str
-    data: EventData | SkillData | NeedData
+    data: Any  # the item type's data class (EventData, SkillData...)
     content_hash: str = ""
 
     def __post_init__(self):
@@ -119,6 +91,32 @@ class Rejection:
     where: str  # JSON pointer ("/items/3/_corete/start") or "line 12"
     reason: str
     source_id: str | None = None
+    item_type: str | None = None  # the refused item's type, when it named a known one
+
+
+class ItemProblem(ValueError):
+    """An item a type's reader refuses: ``where`` is the field, relative to the item
+    ("title", "_corete/end"), and the message is for the member."""
+
+    def __init__(self, reason: str, where: str = "_corete"):
+        super().__init__(reason)
+        self.reason, self.where = reason, where
+
+
+@dataclass(slots=True)
+class Envelope:
+    """What every JSON Feed item says whatever its type, already cleaned: what a type's
+    reader builds its data from, besides the `_corete` fields its schema checked."""
+
+    source_id: str
+    title: str | None
+    html: str | None
+    url: str | None
+    tags: list[str]
+    image: str | None  # the item's picture: JSON Feed's image, else its banner_image
+    base: str | None  # the address relative links are read against
+    warnings: list[Rejection]
+    pointer: str  # "/items/3": where a warning about this item points
 
 
 @dataclass(slots=True)
@@ -178,27 +176,12 @@ class ItemHandler(Protocol):
         """Remove what these items put in the hub. Flush, never commit."""
 
 
-HANDLERS: dict[str, ItemHandler] = {}
-# Modules whose ``handler`` is registered when the handlers are first asked for (a poll
-# with nothing to apply, and `corete --help`, import none of them).
-_PENDING: list[str] = []
+def fallback_id(*parts) -> str:
+    """A stable identity for an item that has no id: the same content gives the same id."""
+    text = "\x1f".join("" if p is None else str(p) for p in parts)
+    return "h:" + hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
 
 
-def register_handler(handler: ItemHandler) -> None:
-    HANDLERS[handler.item_type] = handler
-
-
-def register_handler_module(module: str) -> None:
-    if module not in _PENDING:
-        _PENDING.append(module)
-
-
-def handlers() -> dict[str, ItemHandler]:
-    """Every item type's handler, by type, in the order they were registered."""
-    if _PENDING:
-        import importlib
-
-        for module in list(_PENDING):
-            register_handler(importlib.import_module(module).handler)
-            _PENDING.remove(module)
-    return HANDLERS
+def bounded_id(value: str) -> str:
+    """Ids longer than the column are replaced by a hash of themselves."""
+    return value if len(value) <= 480 else fallback_id(value)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 from urllib.parse import urljoin, urlsplit
 
 import nh3
@@ -118,3 +119,10 @@ def clean_tags(values, max_tags: int = 20, max_len: int = 60) -> list[str]:
         if len(tags) >= max_tags:
             break
     return tags
+
+
+def normalise_name(text: str) -> str:
+    """The key two spellings of one name share: "Forlì" and "forli", "Sant'Agata" and
+    "Sant Agata" (municipalities, suppliers, products)."""
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().casefold()
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())

@@ -8,9 +8,8 @@ from flask_babel import format_currency, format_date, format_datetime, format_de
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
-from corete.core.handover import NETWORK_ZONE
 from corete.core.sanitize import clean_html
-from corete.events.recurrence import zone
+from corete.core.when import NETWORK_ZONE, zone
 
 KIND_LABELS = {
     "coworking": _l("Coworking"),

@@ -57,7 +57,7 @@ def _next(today: dt.date, weekday: int, weeks: int = 0) -> dt.date:
 
 
 def json_items(slug: str, today: dt.date) -> list[dict]:
-    e, s, n = feeds.event_item, feeds.skill_item, feeds.need_item
+    e, s, n = (functools.partial(feeds.item, name) for name in ("event", "skill", "need"))
     month_end = today + dt.timedelta(days=30)
     items = {
         "millepiani": [

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from corete.core.handover import NETWORK_ZONE
+from corete.core.when import NETWORK_ZONE
 from corete.events.services import upcoming
 from corete.purchasing.models import Round
 from corete.skills import services as skills

@@ -19,7 +19,7 @@ from icalendar import Calendar, Event as VEvent, vRecur
 
 from flask_babel import gettext
 
-from corete.core.handover import NETWORK_ZONE
+from corete.core.when import NETWORK_ZONE
 from corete.core.sanitize import html_to_text, xml_safe
 from corete.core.templating import span
 from corete.events.models import Event

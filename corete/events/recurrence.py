@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rruleset, rrulestr
 
-from corete.core.handover import NETWORK_ZONE, occurrence_key
+from corete.core.handover import occurrence_key
+from corete.core.when import NETWORK_ZONE, zone
 
 UTC = dt.timezone.utc
 NETWORK_TZ = ZoneInfo(NETWORK_ZONE)  # the calendar's days are days of this zone
@@ -34,13 +35,6 @@ class Occurrence:
 
 def local_midnight(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(), tzinfo=NETWORK_TZ)
-
-
-def zone(name: str | None):
-    try:
-        return ZoneInfo(name) if name else UTC
-    except (KeyError, ValueError):
-        return UTC
 
 
 def build_set(rrule: str | None, dtstart, rdates: list[str], exdates: list[str]) -> rruleset:

@@ -167,15 +167,7 @@ class EventHandler(RowHandler):
             ids |= set(session.scalars(select(Event.id).where(Event.feed_id == feed_id, Event.source_id.in_(chunk))))
         return ids
 
-    def add(self, session, feed_id, space_id, items):
-        super().add(session, feed_id, space_id, items)
-        self._written(session, feed_id, items)
-
-    def replace(self, session, feed_id, space_id, items):
-        super().replace(session, feed_id, space_id, items)
-        self._written(session, feed_id, items)
-
-    def _written(self, session, feed_id, items):
+    def written(self, session, feed_id, items):
         materialise.refresh(session, self._ids(session, feed_id, (i.source_id for i in items)))
         # Only what these items need (most have no picture and a position or no address):
         # the copy kept for a picture's address (none yet: media.services fetches it) ...

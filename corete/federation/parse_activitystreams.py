@@ -7,7 +7,8 @@ import datetime as dt
 
 from corete.core.handover import EventData, FeedDocument, Item, Rejection
 from corete.federation.detect import InvalidDocument
-from corete.federation.normalise import NETWORK_ZONE, BadValue, bounded_id, parse_when
+from corete.core.handover import bounded_id
+from corete.core.when import NETWORK_ZONE, BadValue, parse_when
 from corete.core.sanitize import clean_html, clean_tags, clean_text, clean_url
 
 AS_TYPES = {"Create", "Update", "Event", "Collection", "OrderedCollection", "Place", "Note"}

@@ -22,15 +22,8 @@ from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
 from corete.core.handover import EventData, FeedDocument, Item, Rejection, occurrence_key
 from corete.federation.detect import InvalidDocument
-from corete.federation.normalise import (
-    NETWORK_ZONE,
-    BadValue,
-    bounded_id,
-    check_year,
-    fallback_id,
-    normalise_rrule,
-    zone_or_none,
-)
+from corete.core.handover import bounded_id, fallback_id
+from corete.core.when import NETWORK_ZONE, BadValue, check_year, normalise_rrule, zone_or_none
 from corete.core.sanitize import clean_html, clean_tags, clean_text, clean_url, text_to_html
 
 # Outlook writes the zone's display name as TZID when it omits VTIMEZONE.

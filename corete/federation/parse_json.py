@@ -1,27 +1,18 @@
 """The CoRete feed: JSON Feed 1.1 with a `_corete` extension (docs/feed-format.md)."""
 from __future__ import annotations
 
-import datetime as dt
 import json
-from decimal import Decimal
 
 from marshmallow import ValidationError
 
+from corete.core import itemtypes
 from corete.core.handover import (
-    EventData, FeedDocument, Item, NeedData, Rejection, SkillData, SpaceProfile, occurrence_key,
-)
-from corete.federation.detect import InvalidDocument
-from corete.federation.normalise import (
-    NETWORK_ZONE,
-    BadValue,
-    bounded_id,
-    fallback_id,
-    normalise_rrule,
-    parse_when,
-    zone_or_none,
+    Envelope, FeedDocument, Item, ItemProblem, Rejection, SpaceProfile, bounded_id, fallback_id,
 )
 from corete.core.sanitize import clean_html, clean_tags, clean_text, clean_url, text_to_html
-from corete.federation.schemas import TOP_SCHEMA, TYPE_SCHEMAS
+from corete.core.when import BadValue
+from corete.federation.detect import InvalidDocument
+from corete.federation.schemas import TOP_SCHEMA
 
 JSONFEED_VERSION_PREFIX = "https://jsonfeed.org/version/"
 
@@ -88,7 +79,7 @@ def parse_jsonfeed(data, *, base_url: str | None, max_items: int) -> FeedDocumen
         try:
             item = _item(items[i], i, base, doc.warnings)
         except ItemError as e:
-            doc.rejections.append(Rejection(e.where, e.reason, _raw_id(items[i])))
+            doc.rejections.append(Rejection(e.where, e.reason, _raw_id(items[i]), _raw_type(items[i])))
             continue
         first = seen.get(item.source_id)
         if first is not None:
@@ -104,6 +95,12 @@ def _recency(raw) -> str:
         value = raw.get("date_modified") or raw.get("date_published") or ""
         return value if isinstance(value, str) else ""
     return ""
+
+
+def _raw_type(raw) -> str | None:
+    core = raw.get("_corete") if isinstance(raw, dict) else None
+    kind = core.get("type") if isinstance(core, dict) else None
+    return kind if isinstance(kind, str) and itemtypes.get(kind) is not None else None
 
 
 def _raw_id(raw) -> str | None:
@@ -151,6 +148,7 @@ def _space(s: dict, base) -> SpaceProfile:
 
 
 def _item(raw, i: int, base: str | None, warnings: list[Rejection]) -> Item:
+    """One item, read by its type's reader (corete.core.itemtypes)."""
     ptr = f"/items/{i}"
     if not isinstance(raw, dict):
         raise ItemError(ptr, "an item must be a JSON object")
@@ -159,33 +157,32 @@ def _item(raw, i: int, base: str | None, warnings: list[Rejection]) -> Item:
     if not isinstance(core, dict):
         raise ItemError(f"{ptr}/_corete", 'not a CoRete item: "_corete" with a "type" is missing')
     kind = core.get("type")
-    schema = TYPE_SCHEMAS.get(kind) if isinstance(kind, str) else None
-    if schema is None:
-        raise ItemError(f"{ptr}/_corete/type", '"type" must be "event", "skill" or "need"')
+    registered = itemtypes.get(kind) if isinstance(kind, str) else None
+    if registered is None:
+        raise ItemError(f"{ptr}/_corete/type", itemtypes.type_error())
     try:
-        fields = schema.load(core)
+        fields = registered.schema.load(core)
     except ValidationError as e:
         raise _first_error(f"{ptr}/_corete", e) from None
     url = clean_url(env.get("url"), base)
     title = clean_text(env.get("title"), 300)
-    html = clean_html(env.get("content_html")) or text_to_html(env.get("content_text") or env.get("summary"))
-    tags = clean_tags(env.get("tags"))
+    id_warnings: list[Rejection] = []  # told only if the item is accepted, after its own
+    source_id = _source_id(env.get("id"), url, kind, title, [core.get(k) if k else None for k in registered.identity],
+                           ptr, id_warnings)
+    envelope = Envelope(
+        source_id=source_id, title=title,
+        html=clean_html(env.get("content_html")) or text_to_html(env.get("content_text") or env.get("summary")),
+        url=url, tags=clean_tags(env.get("tags")),
+        # JSON Feed's own picture fields: the item's main image, else its banner.
+        image=clean_url(env.get("image"), base) or clean_url(env.get("banner_image"), base),
+        base=base, warnings=warnings, pointer=ptr)
     try:
-        if kind == "event":
-            data = _event(fields, title, html, url, tags, base, ptr, warnings)
-        elif kind == "skill":
-            data = _skill(fields, html, url, tags, base)
-        else:
-            data = _need(fields, html, url, tags)
+        data = registered.read(fields, envelope)
+    except ItemProblem as e:
+        raise ItemError(f"{ptr}/{e.where}", e.reason) from None
     except BadValue as e:
         raise ItemError(f"{ptr}/_corete", str(e)) from None
-    source_id = _source_id(env.get("id"), url, kind, title, core, ptr, warnings)
-    if kind == "event":
-        data.uid = source_id
-        if fields.get("series") or fields.get("recurrence_id"):
-            data.uid, data.recurrence_id = _override(fields, data, ptr)
-        # JSON Feed's own picture fields: the item's main image, else its banner.
-        data.image = clean_url(env.get("image"), base) or clean_url(env.get("banner_image"), base)
+    warnings.extend(id_warnings)
     return Item(source_id, kind, data)
 
 
@@ -212,7 +209,7 @@ def _envelope(raw: dict, ptr: str) -> dict:
     return env
 
 
-def _source_id(raw_id, url, kind, title, core, ptr, warnings) -> str:
+def _source_id(raw_id, url, kind, title, identity: list, ptr, warnings) -> str:
     if isinstance(raw_id, str) and clean_text(raw_id, 10_000):
         return bounded_id(clean_text(raw_id, 10_000))
     if isinstance(raw_id, (int, float)) and not isinstance(raw_id, bool) and raw_id == raw_id and abs(raw_id) != float("inf"):
@@ -221,126 +218,4 @@ def _source_id(raw_id, url, kind, title, core, ptr, warnings) -> str:
     warnings.append(Rejection(f"{ptr}/id", "the item has no usable id: give every item a stable string id"))
     if url:
         return bounded_id("u:" + url)
-    return fallback_id(kind, title, core.get("start"), core.get("skill"), core.get("item"))
-
-
-def _event(f: dict, title, html, url, tags, base, ptr, warnings) -> EventData:
-    if not title:
-        raise ItemError(f"{ptr}/title", "an event needs a title")
-    tzname = f.get("timezone")
-    if tzname and zone_or_none(tzname) is None:
-        warnings.append(Rejection(f"{ptr}/_corete/timezone", f"unknown time zone {tzname!r}: use an IANA name such as Europe/Rome"))
-        tzname = None
-    start, floating = parse_when(f["start"], tzname)
-    all_day = f.get("all_day")
-    if all_day is None:
-        all_day = not isinstance(start, dt.datetime)
-    if floating:
-        warnings.append(Rejection(f"{ptr}/_corete/start", f"the start has no UTC offset; it was read in {tzname or NETWORK_ZONE}"))
-    end = None
-    if f.get("end"):
-        try:
-            end, _ = parse_when(f["end"], tzname)
-        except BadValue as e:
-            raise ItemError(f"{ptr}/_corete/end", str(e)) from None
-    if all_day:
-        start = start.date() if isinstance(start, dt.datetime) else start
-        if isinstance(end, dt.datetime):
-            end = end.date()
-        if end is not None and end <= start:
-            raise ItemError(f"{ptr}/_corete/end", "the end of an all-day event is exclusive: the day after its last day")
-    else:
-        if not isinstance(start, dt.datetime):
-            raise ItemError(f"{ptr}/_corete/start", "a timed event needs a date-time; set all_day for a date")
-        if end is not None and not isinstance(end, dt.datetime):
-            raise ItemError(f"{ptr}/_corete/end", "the end of a timed event must be a date-time")
-        if end is not None and end < start:
-            raise ItemError(f"{ptr}/_corete/end", "the event ends before it starts")
-    rrule = None
-    if f.get("rrule"):
-        try:
-            start_for_rule = start.astimezone(zone_or_none(tzname) or start.tzinfo) if isinstance(start, dt.datetime) else start
-            rrule = normalise_rrule(f["rrule"], start_for_rule)
-        except BadValue as e:
-            raise ItemError(f"{ptr}/_corete/rrule", str(e)) from None
-    loc = f.get("location")
-    location = None
-    if loc:
-        location = {k: clean_text(loc.get(k), 300) for k in ("name", "address", "city") if loc.get(k)}
-        for k in ("lat", "lon"):
-            if loc.get(k) is not None:
-                location[k] = loc[k]
-        location = location or None
-    price = f.get("price")
-    if isinstance(price, dict):
-        price = {"amount": str(Decimal(str(price["amount"]))), "currency": price.get("currency") or "EUR"}
-    elif price == "free":
-        price = {"free": True}
-    return EventData(
-        title=title,
-        start=start,
-        end=end,
-        all_day=bool(all_day),
-        timezone=tzname or (NETWORK_ZONE if isinstance(start, dt.datetime) else None),
-        uid="",
-        status=f.get("status") or "confirmed",
-        rrule=rrule,
-        description_html=html,
-        url=url,
-        location=location,
-        online_url=clean_url(f.get("online_url"), base),
-        price=price,
-        tags=tags,
-    )
-
-
-def _override(f: dict, data: EventData, ptr: str) -> tuple[str, str]:
-    """(the series' id, the occurrence's key) of an item that changes one date of a series:
-    both fields together, the occurrence's start as the series gives it."""
-    series, rid = clean_text(f.get("series"), 10_000), f.get("recurrence_id")
-    if not series or not rid:
-        raise ItemError(f"{ptr}/_corete/{'recurrence_id' if series else 'series'}",
-                        '"series" (the id of the recurring event) and "recurrence_id" (the start of the date it '
-                        'changes) go together')
-    if data.rrule:
-        raise ItemError(f"{ptr}/_corete/rrule", "a changed date of a series does not repeat itself")
-    try:
-        when, _ = parse_when(rid, data.timezone)
-    except BadValue as e:
-        raise ItemError(f"{ptr}/_corete/recurrence_id", str(e)) from None
-    if data.all_day and isinstance(when, dt.datetime):
-        when = when.date()
-    return bounded_id(series), occurrence_key(when)
-
-
-def _skill(f: dict, html, url, tags, base) -> SkillData:
-    holder = f.get("holder") or {}
-    return SkillData(
-        skill=clean_text(f["skill"], 200),
-        category=clean_text(f.get("category"), 120),
-        holder_name=clean_text(holder.get("name"), 200),
-        holder_url=clean_url(holder.get("url"), base),
-        contact=clean_text(f.get("contact"), 300),
-        languages=clean_tags(f.get("languages"), max_len=20),
-        description_html=html,
-        url=url,
-        tags=tags,
-    )
-
-
-def _need(f: dict, html, url, tags) -> NeedData:
-    price = f.get("max_unit_price")
-    return NeedData(
-        item=clean_text(f["item"], 300),
-        kind=f["kind"],
-        quantity=f.get("quantity"),
-        unit=(clean_text(f.get("unit"), 20) or "").lower() or None,
-        tolerance=f.get("tolerance") or Decimal(0),
-        category=clean_text(f.get("category"), 120),
-        sku=clean_text(f.get("sku"), 100),
-        need_by=f.get("need_by"),
-        max_unit_price={"amount": str(price["amount"]), "currency": price["currency"]} if price else None,
-        description_html=html,
-        url=url,
-        tags=tags,
-    )
+    return fallback_id(kind, title, *identity)

@@ -13,7 +13,8 @@ import feedparser
 
 from corete.core.handover import EventData, FeedDocument, Item, Rejection
 from corete.federation.detect import InvalidDocument
-from corete.federation.normalise import NETWORK_ZONE, BadValue, bounded_id, fallback_id, parse_when
+from corete.core.handover import bounded_id, fallback_id
+from corete.core.when import NETWORK_ZONE, BadValue, parse_when
 from corete.core.sanitize import clean_html, clean_tags, clean_text, clean_url
 
 _ENTITY_DECL = re.compile(rb"<!ENTITY", re.I)

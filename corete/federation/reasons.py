@@ -45,7 +45,7 @@ _SHAPES = [
     (r"an item must be a JSON object", _l("An item must be a JSON object.")),
     (r'not a CoRete item: "_corete" with a "type" is missing',
      _l('Not a CoRete item: "_corete" with a "type" is missing.')),
-    (r'"type" must be "event", "skill" or "need"', _l('"type" must be "event", "skill" or "need".')),
+    (r'"type" must be one of (?P<types>.+)', _l('"type" must be one of %(types)s.')),
     (r"must be a list of strings", _l("It must be a list of texts.")),
     (r"the id should be a string; the number was used as text",
      _l("The id should be a text: the number was used as text.")),

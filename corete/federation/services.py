@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, insert, or_, select, update
 
-from corete.core.handover import FeedDocument, Item, Rejection, handlers
+from corete.core.handover import FeedDocument, Item, Rejection
+from corete.core.itemtypes import handlers
+from corete.core.vocabulary import PROFILE_FIELDS
 from corete.core.models import utcnow
 from corete.federation import alerts
 from corete.federation.fetch import FetchError, FetchPolicy, FetchResult, fetch
@@ -405,10 +407,6 @@ def _remove(session, feed: Feed, source_ids: list[str], index=None) -> int:
         execution_options={"synchronize_session": False},
     )
     return len(present)
-
-
-PROFILE_FIELDS = ("name", "kind", "address", "city", "postal_code", "country", "lat", "lon",
-                  "email", "phone", "website", "opening_hours", "description", "tags")
 
 
 def update_space_profile(space, profile) -> None:

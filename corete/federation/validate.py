@@ -8,7 +8,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from corete.core.handover import EventData, FeedDocument, Rejection, SpaceProfile
+from corete.core import itemtypes
+from corete.core.handover import FeedDocument, Rejection, SpaceProfile
 from corete.federation.fetch import FetchError, FetchPolicy, fetch
 from corete.federation.parse import InvalidDocument, NotAFeed, parse_feed
 
@@ -42,7 +43,8 @@ class ValidationReport:
 
     @property
     def counts(self) -> dict[str, int]:
-        counts = {"event": 0, "skill": 0, "need": 0}
+        """Accepted items by type: every registered type, in the registry's order."""
+        counts = {name: 0 for name in itemtypes.names()}
         for item in self.document.items if self.document else []:
             counts[item.type] = counts.get(item.type, 0) + 1
         return counts
@@ -52,9 +54,10 @@ class ValidationReport:
             return [f"INVALID: [{self.error_class}] {self.error}", f"  fix: {self.fix}"]
         out = [f"ERROR {r.where}: {r.reason}" for r in self.rejections]
         out += [f"WARNING {r.where}: {r.reason}" for r in self.warnings]
-        c = self.counts
+        plural = {t.name: t.plural for t in itemtypes.types()}
+        counted = ", ".join(f"{n} {plural.get(name, name)}" for name, n in self.counts.items())
         verdict = "VALID" if self.valid else "INVALID"
-        out.append(f"{verdict}: {self.format}, {c['event']} events, {c['skill']} skills, {c['need']} needs accepted; "
+        out.append(f"{verdict}: {self.format}, {counted} accepted; "
                    f"{len(self.rejections)} items rejected, {len(self.warnings)} warnings")
         return out
 
@@ -109,53 +112,17 @@ def _lines(body: bytes, problems: list[Rejection]) -> dict[str, int]:
     return found
 
 
-# --- A preview: the space on the map, its events in the calendar --------------------------
-
-
-@dataclass
-class PreviewEvent:
-    title: str
-    start: dt.datetime | dt.date
-    end: dt.datetime | dt.date | None
-    all_day: bool
-    timezone: str | None
-    cancelled: bool
-    place: str | None
+# --- A preview: the space on the map, its items as the network will show them -------------
 
 
 @dataclass
 class Preview:
     space: SpaceProfile | None
-    events: list[PreviewEvent]
-    more_events: int
-    skills: list[str]
-    needs: list[str]
+    parts: list[itemtypes.Preview]
 
 
-def preview(doc: FeedDocument, now: dt.datetime, *, days: int = 60, limit: int = 15) -> Preview:
-    """What the hub would show of this document: the space's profile, the occurrences of
-    the next ``days`` as the calendar expands them, the skills and needs."""
-    from corete.events.recurrence import expand
-
-    found: list[PreviewEvent] = []
-    for item in doc.items:
-        data = item.data
-        if item.type != "event" or data.recurrence_id:
-            continue
-        assert isinstance(data, EventData)
-        place = ", ".join(v for v in ((data.location or {}).get(k) for k in ("name", "city")) if v) or None
-        for occ in expand(all_day=data.all_day, start=data.start, end=data.end, timezone=data.timezone,
-                          rrule=data.rrule, rdates=data.rdates, exdates=data.exdates, window_start=now,
-                          window_end=now + dt.timedelta(days=days)):
-            found.append(PreviewEvent(data.title, occ.start, occ.end, data.all_day, data.timezone,
-                                      data.status == "cancelled", place))
-    found.sort(key=lambda e: _instant(e.start))
-    skills = [i.data.skill for i in doc.items if i.type == "skill"]
-    needs = [i.data.item for i in doc.items if i.type == "need"]
-    return Preview(doc.space, found[:limit], max(0, len(found) - limit), skills, needs)
-
-
-def _instant(value) -> dt.datetime:
-    if isinstance(value, dt.datetime):
-        return value
-    return dt.datetime.combine(value, dt.time(), dt.timezone.utc)
+def preview(doc: FeedDocument, now: dt.datetime) -> Preview:
+    """What the hub would show of this document: the space's profile, and each item type's
+    own preview of its items (the events' next occurrences, the skills, the needs...)."""
+    parts = [t.preview([i for i in doc.items if i.type == t.name], now) for t in itemtypes.types() if t.preview]
+    return Preview(doc.space, [p for p in parts if p.lines or p.empty])

@@ -1,8 +1,9 @@
 """Writing feeds in the three formats members publish: CoRete JSON Feed, iCalendar, RSS.
 
-Used by the hub to publish the feeds of the spaces it hosts (corete.hosting), by the
-demo network's server, by the tests and by the benchmark: all of them reach the hub
-through the same path as a real member's feed.
+Each item type's room writes its items (``item()`` finds the writer in the registry);
+this module writes the documents around them. Used by the hub to publish the feeds of
+the spaces it hosts (corete.hosting), by the demo network's server, by the tests and by
+the benchmark: all of them reach the hub through the same path as a real member's feed.
 """
 from __future__ import annotations
 
@@ -12,6 +13,17 @@ from email.utils import format_datetime
 from xml.sax.saxutils import escape
 
 from icalendar import Calendar, Event
+
+from corete.core import itemtypes
+
+
+def item(item_type: str, *args, **kwargs) -> dict:
+    """A JSON Feed item of a registered type, as its room writes it (``events.writers.event_item``
+    and the like document the arguments)."""
+    registered = itemtypes.get(item_type)
+    if registered is None or registered.write is None:
+        raise ValueError(f"no writer for items of type {item_type!r}")
+    return registered.write(*args, **kwargs)
 
 
 def jsonfeed(space: dict, items: list[dict], *, feed_url: str, home_page_url: str | None = None) -> bytes:
@@ -26,44 +38,6 @@ def jsonfeed(space: dict, items: list[dict], *, feed_url: str, home_page_url: st
         "items": items,
     }
     return json.dumps(doc, ensure_ascii=False, indent=1).encode("utf-8")
-
-
-def event_item(id: str, title: str, start: dt.datetime | dt.date, end=None, *, text: str = "",
-               timezone: str = "Europe/Rome", tags=(), rrule: str | None = None, location=None,
-               price=None, status: str = "confirmed", url: str | None = None) -> dict:
-    all_day = not isinstance(start, dt.datetime)
-    core = {"type": "event", "start": start.isoformat(), "all_day": all_day, "timezone": timezone, "status": status}
-    if end is not None:
-        core["end"] = end.isoformat()
-    if rrule:
-        core["rrule"] = rrule
-    if location:
-        core["location"] = location
-    if price is not None:
-        core["price"] = price
-    item = {"id": id, "title": title, "content_text": text, "tags": list(tags), "_corete": core}
-    if url:
-        item["url"] = url
-    return item
-
-
-def skill_item(id: str, skill: str, holder: str, *, category: str, languages=("it",), contact=None) -> dict:
-    core = {"type": "skill", "skill": skill, "category": category, "holder": {"name": holder},
-            "languages": list(languages)}
-    if contact:
-        core["contact"] = contact
-    return {"id": id, "title": f"{skill} – {holder}", "_corete": core}
-
-
-def need_item(id: str, item: str, *, kind: str = "goods", quantity=None, unit=None, category=None,
-              tolerance=0, need_by: dt.date | None = None, text: str = "", sku: str | None = None) -> dict:
-    core = {"type": "need", "item": item, "kind": kind, "tolerance": tolerance}
-    for key, value in (("quantity", quantity), ("unit", unit), ("category", category), ("sku", sku)):
-        if value is not None:
-            core[key] = value
-    if need_by:
-        core["need_by"] = need_by.isoformat()
-    return {"id": id, "title": item, "content_text": text, "_corete": core}
 
 
 def icalendar(name: str, events: list[dict]) -> bytes:

@@ -1,11 +1,15 @@
-"""Hosted feeds' edges: the feed the hub publishes for a space, the operator's editor
-(profile, events, skills, needs) and the same editing through the API. Every editing
+"""The operators' edges: the feed the hub publishes for a space they host, their editor
+(the profile and every item type's form) and the same editing through the API, and the
+feed validator for those who publish their own feed. Every editing
 route goes through space_editor_required: an operator edits only its own spaces."""
 from __future__ import annotations
+
+import re
 
 from flask import Blueprint as FlaskBlueprint
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_smorest import Blueprint
 from flask_smorest import abort as api_abort
@@ -22,18 +26,25 @@ from corete.core.forms import attempt, form_errors
 from corete.core.i18n import page_language
 from corete.core.models import utcnow
 from corete.core.permissions import role_required, space_editor_required
-from corete.core.templating import KIND_LABELS, span, unit_name
-from corete.extensions import db
-from corete.federation.schemas import SPACE_KINDS, UNITS
+from corete.core import itemtypes
+from corete.core.templating import KIND_LABELS, span
+from corete.core.vocabulary import SPACE_KINDS
+from corete.extensions import db, limiter
+from corete.federation.fetch import FetchPolicy
+from corete.federation.reasons import DOCUMENT_FIXES, PLAIN_ERRORS, in_words
+from corete.federation.validate import preview as build_preview
+from corete.federation.validate import validate_source
+from corete.map.views import place_map
 from corete.hosting import services
 from corete.newsletter.services import news_of
-from corete.hosting.models import ITEM_TYPES, HostedItem
-from corete.hosting.schemas import FORMS, EventIn, HostedItemOut, HostedItemsOut, InviteIn, NeedIn, SkillIn
+from corete.hosting.models import HostedItem
+from corete.hosting.schemas import HostedItemOut, HostedItemsOut, InviteIn
 from corete.spaces.models import Space
 from corete.spaces.schemas import ProfileIn
 from corete.spaces.services import RegistryError, feed_health
 
 pages_bp = FlaskBlueprint("hosting", __name__, template_folder="templates")
+MAX_PASTE = 2 * 1024 * 1024
 api_bp = Blueprint("hosting_api", __name__, url_prefix="/api/v1/spaces",
                    description="Editing the spaces the hub hosts (operators of the space, coordinators)")
 
@@ -61,7 +72,7 @@ def feed_json(slug):
     hosted = services.find_hosted(db.session, space) if space is not None else None
     if hosted is None:
         abort(404)
-    body = services.document(hosted, services.items_of(db.session, space), request.base_url)
+    body = services.document(db.session, hosted, services.items_of(db.session, space), request.base_url)
 
     def render():
         return Response(body, content_type="application/feed+json; charset=utf-8")
@@ -106,7 +117,8 @@ def editor(space):
     items = services.items_of(db.session, space)
     hosted_feed = hosted.feed if hosted else None
     return render_template("hosting/editor.html", space=space, hosted=hosted, values=values, errors=errors,
-                           items={t: [i for i in items if i.type == t] for t in ITEM_TYPES},
+                           item_types=itemtypes.editable(),
+                           items={t.name: [i for i in items if i.type == t.name] for t in itemtypes.editable()},
                            health=feed_health(hosted_feed) if hosted_feed else None,
                            other_feeds=[f for f in space.feeds if f is not hosted_feed],
                            kinds=[(k, KIND_LABELS[k]) for k in SPACE_KINDS],
@@ -115,35 +127,42 @@ def editor(space):
 
 def _item_page(space, item_type: str, item: HostedItem | None, copy_of: HostedItem | None = None):
     """The form of a new item (``item`` None), of an existing one, or of a new one filled
-    from ``copy_of`` (duplicating an event, then changing its date)."""
+    from ``copy_of`` (duplicating an event, then changing its date). What differs between
+    types (the form, its template, a picture, a preview) is the type's registered editor."""
+    editor = _editor_of(item_type)
     source = item or copy_of
-    errors, values = {}, dict(source.item.get("_form", {})) if source else {}
+    errors, values, preview = {}, dict(source.item.get("_form", {})) if source else {}, None
+    image = source.item.get("image") if source else None
     if request.method == "POST":
         values = request.form.to_dict()
-        image, errors = _poster(source)
+        if editor.pictures:
+            image, errors = _poster(source)
 
         def save():
-            form = FORMS[item_type]().load(request.form)
-            if item_type == "event":
+            form = editor.form().load(request.form)
+            if editor.pictures:
                 form["image"] = image
             return services.save_item(db.session, services.hosted_feed(db.session, space, base_url()), item_type,
                                       form, item=item, user=current_user)
 
-        if not errors and item_type == "event" and request.form.get("preview"):
-            preview, errors = _preview(space, image)
-            if not errors:
-                return render_template("hosting/event.html", space=space, item=item, values=values, errors={},
-                                       poster=image, max_mb=_max_mb(), preview=preview, kept_poster=image,
-                                       dates=services.dates_of(item.item, utcnow()) if item is not None else [])
+        if not errors and editor.preview and request.form.get("preview"):
+            preview, errors = _preview(space, item_type, editor, image)
         elif not errors:
             _result, errors = attempt(db.session, save, services.HostingError, "form")
-        if not errors:
-            flash(_("Saved: the hub reads your feed again within a minute."), "info")
-            return redirect(url_for("hosting.editor", slug=space.slug) + f"#{item_type}s")
-    return render_template(f"hosting/{item_type}.html", space=space, item=item, values=values, errors=errors,
-                           poster=source.item.get("image") if source else None, max_mb=_max_mb(),
-                           dates=services.dates_of(item.item, utcnow()) if item is not None and item_type == "event" else [],
-                           units=[(u, unit_name(u, 1)) for u in UNITS]), (400 if errors else 200)
+            if not errors:
+                flash(_("Saved: the hub reads your feed again within a minute."), "info")
+                return redirect(url_for("hosting.editor", slug=space.slug) + f"#{itemtypes.get(item_type).plural}")
+    context = editor.context(item.item if item is not None else None, utcnow()) if editor.context else {}
+    return render_template(editor.template, space=space, item=item, values=values, errors=errors, poster=image,
+                           max_mb=_max_mb(), preview=preview, kept_poster=image if preview else None,
+                           **context), (400 if errors else 200)
+
+
+def _editor_of(item_type: str) -> itemtypes.Editor:
+    registered = itemtypes.get(item_type)
+    if registered is None or registered.editor is None:
+        abort(404)
+    return registered.editor
 
 
 @pages_bp.app_template_global()
@@ -152,20 +171,21 @@ def preview_when(data) -> str:
     return span(data, data.start, data.end)
 
 
-def _preview(space, image: str | None):
-    """(the event as the network will show it, {}) or (None, the form's errors); nothing is
-    saved but a poster sent with it, kept so that saving next needs no second upload."""
+def _preview(space, item_type: str, editor: itemtypes.Editor, image: str | None):
+    """(the item as the network will show it, {}) or (None, the form's errors); nothing is
+    saved but a picture sent with it, kept so that saving next needs no second upload."""
     try:
-        form = EventIn().load(request.form)
-        form["image"] = image
-        data = services.preview_event(space, services.find_hosted(db.session, space), form)
+        form = editor.form().load(request.form)
+        if editor.pictures:
+            form["image"] = image
+        data = services.preview_item(space, services.find_hosted(db.session, space), item_type, form)
     except ValidationError as e:
         db.session.rollback()
         return None, form_errors(e)
     except services.HostingError as e:
         db.session.rollback()
         return None, {"form": str(e)}
-    db.session.commit()  # the poster, if one was sent
+    db.session.commit()  # the picture, if one was sent
     return data, {}
 
 
@@ -202,8 +222,6 @@ def _poster(source: HostedItem | None) -> tuple[str | None, dict]:
 @accepts_pictures
 @space_editor_required
 def new_item(space, item_type):
-    if item_type not in ITEM_TYPES:
-        abort(404)
     return _item_page(space, item_type, None)
 
 
@@ -255,6 +273,94 @@ def delete_item(space, item_id):
     db.session.commit()
     flash(_("Removed: it leaves the network when the hub next reads your feed."), "info")
     return redirect(url_for("hosting.editor", slug=space.slug))
+
+
+# --- The feed validator: what the network will make of a feed ----------------------------
+
+
+@pages_bp.route("/validate", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["VALIDATE_RATE_LIMIT"], methods=["POST"])
+def validate_page():
+    """The operator's first stop: each problem in plain words, where it is and how to fix
+    it, and a preview of the space on the map and its events in the calendar."""
+    report, error, problems, preview, small_map = None, None, [], None, None
+    url = (request.form.get("url") or "").strip()
+    document = request.form.get("document") or ""
+    if request.method == "POST":
+        if url:
+            report = validate_source(url=url, config=current_app.config,
+                                     policy=FetchPolicy.for_validator(current_app.config))
+        elif document.strip():
+            if len(document) > MAX_PASTE:
+                error = _("The document is larger than 2 MiB.")
+            else:
+                report = validate_source(body=document.encode("utf-8"), config=current_app.config)
+        else:
+            error = _("Paste a feed URL or a feed document.")
+    if report is not None and report.document is not None:
+        problems = [_problem(r, "error", report) for r in report.rejections] + \
+                   [_problem(r, "warning", report) for r in report.warnings]
+        preview = build_preview(report.document, utcnow())
+        space = preview.space
+        if space is not None and (space.lat is not None or space.city):
+            small_map = place_map(space.lat, space.lon, space.city)
+    status = 400 if error else 200
+    detail = in_words(report.error) if report is not None and report.error else None
+    return render_template("hosting/validate.html", report=report, error=error, url=url, detail=detail,
+                           document=document[:MAX_PASTE], problems=problems, preview=preview, small_map=small_map,
+                           plain=PLAIN_ERRORS, fixes=DOCUMENT_FIXES), status
+
+
+# How to fix a problem, by the field it is in (JSON Feed) or the property it names
+# (iCalendar); each item type adds the advice on its own fields (core.itemtypes).
+FIELD_FIXES = {
+    "type": _l("Each item says what it is in \"_corete.type\": %(types)s."),
+    "lat": _l("Decimal degrees with a dot: 41.8626 (latitude), 12.4841 (longitude)."),
+    "id": _l("Give every item an id that never changes, even when the item does."),
+    "email": _l("An e-mail address such as info@example.org."),
+}
+FIELD_FIXES["lon"] = FIELD_FIXES["lat"]
+
+
+def _fixes(item_type: str | None) -> dict:
+    """The advice by field for an item of this type (the event's, in an iCalendar)."""
+    registered = itemtypes.get(item_type or "event")
+    return {**(registered.fixes if registered else {}), **FIELD_FIXES}
+
+
+ICS_FIXES = {"DTSTART": "start", "DTEND": "end", "RRULE": "rrule", "TZID": "timezone", "UID": "id", "DURATION": "end"}
+_POINTER = re.compile(r"^/items/(\d+)(?:/_corete)?(?:/([a-z_]+))?")
+_VEVENT = re.compile(r"^VEVENT (\d+)")
+_LINE = re.compile(r"^line (\d+)$")
+
+
+def _problem(rejection, level: str, report) -> dict:
+    """A rejection for a person: where it is, what is wrong, how to fix it."""
+    where, field, fixes = rejection.where, None, _fixes(rejection.item_type)
+    if m := _POINTER.match(where):
+        field = m.group(2) or next((f for f in fixes if f"'{f}'" in rejection.reason
+                                    or rejection.reason.startswith(f"'{f}")), None)
+        place = _("item %(n)d", n=int(m.group(1)) + 1)
+        if rejection.source_id:
+            place += " (id " + rejection.source_id[:60] + ")"
+        if m.group(2):
+            place += ", " + _("field %(field)s", field="_corete." + m.group(2))
+    elif m := _VEVENT.match(where):
+        place = _("event %(n)s of the calendar", n=m.group(1))
+        field = next((f for prop, f in ICS_FIXES.items() if prop in rejection.reason), None)
+    elif m := _LINE.match(where):
+        place = _("line %(n)d", n=int(m.group(1)))
+    else:
+        place = where
+    line = report.line_of.get(where)
+    if line and not _LINE.match(where):
+        place += ", " + _("line %(n)d", n=line)
+    if field is None and "RFC 3339" in rejection.reason:
+        field = "start"
+    fix = fixes.get(field) if field else None
+    if field == "type":
+        fix = fix % {"types": ", ".join(f'"{n}"' for n in itemtypes.names())}
+    return {"level": level, "where": place, "reason": in_words(rejection.reason), "fix": fix}
 
 
 # --- Coordinators: operators and invitations -----------------------------------------------
@@ -336,7 +442,7 @@ def _api_load(item_type: str) -> dict:
     if not isinstance(body, dict):
         abort(400, description="a JSON object is expected")
     try:
-        return FORMS[item_type]().load(body)
+        return _editor_of(item_type).form().load(body)
     except ValidationError as e:
         api_abort(422, messages={"json": form_errors(e)})
 
@@ -353,8 +459,12 @@ def _api_save(space, item_type: str, item: HostedItem | None):
     return saved
 
 
-_ITEM_BODY = {"required": True, "content": {"application/json": {"schema": {"anyOf": [EventIn, SkillIn, NeedIn]}}},
-              "description": "The editor's form fields, as JSON: those of the item's type (event, skill or need)."}
+def _item_body() -> dict:
+    """The request body of the editing API: any editable type's form, as JSON."""
+    return {"required": True,
+            "content": {"application/json": {"schema": {"anyOf": [t.editor.form for t in itemtypes.editable()]}}},
+            "description": "The editor's form fields, as JSON: those of the item's type (" +
+                           ", ".join(itemtypes.names()) + ")."}
 
 
 def _ok(status: int, text: str, schema=None) -> dict:
@@ -370,17 +480,16 @@ def api_items(space):
 
 
 @api_bp.route("/<slug>/items/<item_type>", methods=["POST"])
-@api_bp.doc(**editing_doc(ok=_ok(201, "Added", HostedItemOut), invalid=True, requestBody=_ITEM_BODY))
+@api_bp.doc(**editing_doc(ok=_ok(201, "Added", HostedItemOut), invalid=True, requestBody=_item_body()))
 @space_editor_required
 def api_create(space, item_type):
-    """Add an event, skill or need (the editor's form fields, as JSON)."""
-    if item_type not in ITEM_TYPES:
-        abort(404)
+    """Add an item of a type the editor offers (its form's fields, as JSON)."""
+    _editor_of(item_type)
     return _api_item(_api_save(space, item_type, None)), 201
 
 
 @api_bp.route("/<slug>/items/<int:item_id>", methods=["PUT"])
-@api_bp.doc(**editing_doc(ok=_ok(200, "Replaced", HostedItemOut), invalid=True, requestBody=_ITEM_BODY))
+@api_bp.doc(**editing_doc(ok=_ok(200, "Replaced", HostedItemOut), invalid=True, requestBody=_item_body()))
 @space_editor_required
 def api_replace(space, item_id):
     """Replace an item: every field, as when it was added."""

@@ -11,9 +11,10 @@ from __future__ import annotations
 import csv
 import os
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+
+from corete.core.sanitize import normalise_name
 
 DATA_DIR = os.path.join(os.path.dirname(__file__), "data")
 MUNICIPALITIES_CSV = os.path.join(DATA_DIR, "comuni_italiani_centroidi.csv")
@@ -35,12 +36,6 @@ class Municipality:
     region: str
     lat: float
     lon: float
-
-
-def normalise_name(text: str) -> str:
-    """"Forlì" and "forli", "Sant'Agata" and "Sant Agata" are the same key."""
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().casefold()
-    return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
 
 
 @lru_cache(maxsize=1)

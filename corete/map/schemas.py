@@ -11,7 +11,7 @@ from corete.map.models import PROPOSAL_CATEGORIES, REPORT_REASONS, REPORT_TARGET
 from corete.events import categories
 from corete.events.services import WHEN
 from corete.map.services import LAYERS, MapFilters
-from corete.spaces.models import SPACE_KINDS
+from corete.core.vocabulary import SPACE_KINDS
 
 TEXT = 200
 

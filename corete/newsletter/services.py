@@ -19,7 +19,7 @@ from itsdangerous import BadSignature, URLSafeSerializer, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from sqlalchemy.orm import scoped_session
 
-from corete.core.handover import NETWORK_ZONE
+from corete.core.when import NETWORK_ZONE
 from corete.core.models import utcnow
 from corete.mail.services import Outgoing, normalise, queue, queue_many
 from corete.newsletter.models import KINDS, NewsItem, Subscription

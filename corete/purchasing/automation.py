@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from corete.accounts.services import coordinators, operators_of
-from corete.core.handover import NETWORK_ZONE
+from corete.core.when import NETWORK_ZONE
 from corete.mail.services import queue
 from corete.purchasing import services
 from corete.purchasing.models import Round

@@ -17,9 +17,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from corete.core.handler import RowHandler
-from corete.core.handover import NeedData
+from corete.purchasing.itemtype import NeedData
 from corete.core.models import chunks, utcnow
-from corete.map.places import normalise_name
+from corete.core.sanitize import normalise_name
 from corete.purchasing import pooling, simulate
 from corete.purchasing.units import is_physical
 from corete.purchasing.models import REPEATS, Need, NeedDecision, NeedValue, Product, Round, RoundChange, Supplier

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from corete.core.api import paginate_select
 from corete.core.forms import attempt
-from corete.core.handover import NETWORK_ZONE
+from corete.core.when import NETWORK_ZONE
 from corete.core.models import utcnow
 from corete.core.permissions import role_required
 from corete.extensions import db

@@ -11,7 +11,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import contains_eager
 
 from corete.core.handler import RowHandler
-from corete.core.handover import SkillData
+from corete.skills.itemtype import SkillData
 from corete.core.models import utcnow
 from corete.purchasing.models import Need
 from corete.skills.models import Skill, SkillAlias
@@ -43,16 +43,7 @@ def skill_columns(data: SkillData) -> dict:
 class SkillHandler(RowHandler):
     """Skills' rows, mapped by the taxonomy, then by the coordinators' decisions, which win."""
 
-    def add(self, session, feed_id, space_id, items):
-        super().add(session, feed_id, space_id, items)
-        self._aliases(session, feed_id, items)
-
-    def replace(self, session, feed_id, space_id, items):
-        super().replace(session, feed_id, space_id, items)
-        self._aliases(session, feed_id, items)
-
-    @staticmethod
-    def _aliases(session, feed_id: int, items) -> None:
+    def written(self, session, feed_id: int, items) -> None:
         keys = {normalise(i.data.skill)[:200] for i in items}
         if not keys:
             return

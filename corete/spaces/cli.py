@@ -6,7 +6,8 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from corete.extensions import db
-from corete.spaces.models import SPACE_KINDS, Space
+from corete.core.vocabulary import SPACE_KINDS
+from corete.spaces.models import Space
 from corete.spaces.services import RegistryError, add_space, feed_health, get_space, import_csv
 
 spaces_cli = AppGroup("spaces", help="The member registry: spaces and their feeds.")

@@ -8,8 +8,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 from corete.core.models import UTCDateTime, utcnow
 from corete.extensions import db
 
-SPACE_KINDS = ("coworking", "fablab", "coliving", "incubator", "other")
-
 
 class Space(db.Model):
     __tablename__ = "spaces_space"

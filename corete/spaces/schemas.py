@@ -5,7 +5,7 @@ from corete.core.api import PageArgs, page_schema
 from corete.core.forms import (
     REQUIRED, CommaList, Editor, check, check_position, latitude, longitude, text, url, zone_name,
 )
-from corete.spaces.models import SPACE_KINDS
+from corete.core.vocabulary import SPACE_KINDS
 
 
 class SpaceListArgs(PageArgs):

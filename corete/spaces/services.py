@@ -14,7 +14,8 @@ from sqlalchemy import select
 
 from corete.core.models import utcnow
 from corete.federation.models import Feed
-from corete.spaces.models import SPACE_KINDS, Space
+from corete.core.vocabulary import SPACE_KINDS
+from corete.spaces.models import Space
 
 
 class RegistryError(ValueError):

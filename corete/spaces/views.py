@@ -17,7 +17,8 @@ from corete.core.permissions import role_required
 from corete.core.templating import KIND_LABELS
 from corete.extensions import db
 from corete.spaces import services
-from corete.spaces.models import SPACE_KINDS, Space
+from corete.core.vocabulary import SPACE_KINDS
+from corete.spaces.models import Space
 from corete.spaces.schemas import ProfileIn, SpaceDetailOut, SpaceListArgs, SpaceOut, SpacePageOut
 from corete.spaces.services import feed_health
 

@@ -13,15 +13,15 @@ ROME = ZoneInfo("Europe/Rome")
 
 def _network(app, session, httpserver):
     items = [
-        feeds.event_item("corso", "Corso di fotografia", dt.datetime(2027, 3, 22, 19, 0, tzinfo=ROME),
+        feeds.item("event", "corso", "Corso di fotografia", dt.datetime(2027, 3, 22, 19, 0, tzinfo=ROME),
                          dt.datetime(2027, 3, 22, 21, 0, tzinfo=ROME), rrule="FREQ=WEEKLY;COUNT=3", tags=["Fotografia"]),
-        feeds.event_item("fiera", "Fiera dei maker", dt.date(2027, 3, 27), dt.date(2027, 3, 29), tags=["maker"]),
-        feeds.event_item("annullato", "Hackathon", dt.datetime(2027, 3, 25, 9, 0, tzinfo=ROME), status="cancelled"),
-        feeds.skill_item("s1", "Videomaker", "Marco", category="media"),
-        feeds.skill_item("s2", "Ingegnere acustico", "Paolo", category="ingegneria"),
-        feeds.need_item("n1", "Caffè in grani", quantity=6, unit="kg", category="caffè", tolerance=1,
+        feeds.item("event", "fiera", "Fiera dei maker", dt.date(2027, 3, 27), dt.date(2027, 3, 29), tags=["maker"]),
+        feeds.item("event", "annullato", "Hackathon", dt.datetime(2027, 3, 25, 9, 0, tzinfo=ROME), status="cancelled"),
+        feeds.item("skill", "s1", "Videomaker", "Marco", category="media"),
+        feeds.item("skill", "s2", "Ingegnere acustico", "Paolo", category="ingegneria"),
+        feeds.item("need", "n1", "Caffè in grani", quantity=6, unit="kg", category="caffè", tolerance=1,
                         need_by=dt.date(2027, 4, 1)),
-        feeds.need_item("n2", "Un videomaker", kind="service", category="media"),
+        feeds.item("need", "n2", "Un videomaker", kind="service", category="media"),
     ]
     profile = {"name": "Lab121", "kind": "coworking", "city": "Alessandria", "lat": 44.91, "lon": 8.61,
                "description": "Coworking", "tags": ["professioni"]}

@@ -19,11 +19,11 @@ HOSTILE = '<img src=x onerror="window.__pwned=1">Serata'
 def network(app, session, httpserver):
     for path, city, name, items in (
         ("/roma.json", "Roma", "Millepiani", [
-            feeds.event_item("barcamp", "Barcamp della Garbatella", SOON, SOON + dt.timedelta(hours=4), tags=["barcamp"]),
-            feeds.event_item("hostile", HOSTILE, SOON + dt.timedelta(days=1), SOON + dt.timedelta(days=1, hours=2)),
+            feeds.item("event", "barcamp", "Barcamp della Garbatella", SOON, SOON + dt.timedelta(hours=4), tags=["barcamp"]),
+            feeds.item("event", "hostile", HOSTILE, SOON + dt.timedelta(days=1), SOON + dt.timedelta(days=1, hours=2)),
         ]),
         ("/torino.json", "Torino", "FabLab Aurora", [
-            feeds.event_item("stampa", "Stampa 3D per tutti", SOON, SOON + dt.timedelta(hours=2)),
+            feeds.item("event", "stampa", "Stampa 3D per tutti", SOON, SOON + dt.timedelta(hours=2)),
         ]),
     ):
         httpserver.expect_request(path).respond_with_data(

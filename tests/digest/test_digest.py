@@ -27,12 +27,12 @@ def _at(day: dt.date, hour: int) -> dt.datetime:
 @pytest.fixture
 def network(app, session, httpserver):
     items = [
-        feeds.event_item("e1", "Barcamp della Garbatella", _at(TODAY + dt.timedelta(days=5), 9)),
-        feeds.event_item("e2", "Festa di fine anno", _at(TODAY + dt.timedelta(days=45), 18)),
-        feeds.skill_item("s1", "Video editing", "Anna", category="media"),
-        feeds.skill_item("s2", "Grafica", "Bea", category="design"),
-        feeds.need_item("n1", "Un videomaker per il barcamp", kind="service"),
-        feeds.need_item("n2", "Un fonico per la festa", kind="service", need_by=TODAY - dt.timedelta(days=1)),
+        feeds.item("event", "e1", "Barcamp della Garbatella", _at(TODAY + dt.timedelta(days=5), 9)),
+        feeds.item("event", "e2", "Festa di fine anno", _at(TODAY + dt.timedelta(days=45), 18)),
+        feeds.item("skill", "s1", "Video editing", "Anna", category="media"),
+        feeds.item("skill", "s2", "Grafica", "Bea", category="design"),
+        feeds.item("need", "n1", "Un videomaker per il barcamp", kind="service"),
+        feeds.item("need", "n2", "Un fonico per la festa", kind="service", need_by=TODAY - dt.timedelta(days=1)),
     ]
     httpserver.expect_request("/f.json").respond_with_data(
         feeds.jsonfeed({"name": "Millepiani", "city": "Roma", "lat": 41.86, "lon": 12.48}, items,

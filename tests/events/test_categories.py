@@ -16,9 +16,9 @@ SOON = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=2)).replace(hour=17
 
 @pytest.fixture
 def network(app, session, httpserver):
-    items = [writers.event_item("a", "Corso di saldatura", SOON, None, tags=["Corso"]),
-             writers.event_item("b", "Aperitivo dei soci", SOON + dt.timedelta(hours=2), None, tags=["networking"]),
-             writers.event_item("c", "Assemblea", SOON + dt.timedelta(hours=3), None, tags=["assemblea"])]
+    items = [writers.item("event", "a", "Corso di saldatura", SOON, None, tags=["Corso"]),
+             writers.item("event", "b", "Aperitivo dei soci", SOON + dt.timedelta(hours=2), None, tags=["networking"]),
+             writers.item("event", "c", "Assemblea", SOON + dt.timedelta(hours=3), None, tags=["assemblea"])]
     httpserver.expect_request("/feed.json").respond_with_data(
         writers.jsonfeed({"name": "Lab121", "city": "Alessandria"}, items, feed_url=httpserver.url_for("/feed.json")),
         content_type="application/feed+json")
@@ -64,8 +64,8 @@ def test_a_network_sets_its_own_categories(app, client, network):
 
 def test_the_map_shows_the_venues_and_hosts_of_a_category(app, client, session, httpserver):
     at = {"name": "Piazza", "city": "Alessandria", "lat": 44.91, "lon": 8.61}
-    items = [writers.event_item("w", "Corso di saldatura", SOON, None, tags=["corso"], location=at),
-             writers.event_item("n", "Aperitivo", SOON, None, tags=["aperitivo"],
+    items = [writers.item("event", "w", "Corso di saldatura", SOON, None, tags=["corso"], location=at),
+             writers.item("event", "n", "Aperitivo", SOON, None, tags=["aperitivo"],
                                 location={**at, "name": "Bar", "lat": 44.95, "lon": 8.70})]
     for n, (name, feed_items) in enumerate((("Lab121", items), ("Altro spazio", []))):
         httpserver.expect_request(f"/f{n}.json").respond_with_data(

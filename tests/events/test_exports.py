@@ -24,14 +24,14 @@ SOON = (NOW + dt.timedelta(days=10)).astimezone(ROME).replace(hour=18, minute=0,
 
 def _items(title="Corso di fotografia"):
     return [
-        feeds.event_item("corso", title, SOON, SOON + dt.timedelta(hours=2), rrule="FREQ=WEEKLY;COUNT=3",
+        feeds.item("event", "corso", title, SOON, SOON + dt.timedelta(hours=2), rrule="FREQ=WEEKLY;COUNT=3",
                          tags=["fotografia"], text="Quattro incontri, \"pratica\"; portate la macchina."),
-        feeds.event_item("fiera", "Fiera dei maker", SOON.date() + dt.timedelta(days=2),
+        feeds.item("event", "fiera", "Fiera dei maker", SOON.date() + dt.timedelta(days=2),
                          SOON.date() + dt.timedelta(days=4), tags=["maker"],
                          location={"name": "Ex Mercato", "city": "Roma", "lat": 41.86, "lon": 12.47}),
-        feeds.event_item("annullato", "Hackathon", SOON + dt.timedelta(days=1), SOON + dt.timedelta(days=1, hours=8),
+        feeds.item("event", "annullato", "Hackathon", SOON + dt.timedelta(days=1), SOON + dt.timedelta(days=1, hours=8),
                          status="cancelled"),
-        feeds.event_item("passato", "Evento passato", NOW - dt.timedelta(days=200), NOW - dt.timedelta(days=200, hours=-2)),
+        feeds.item("event", "passato", "Evento passato", NOW - dt.timedelta(days=200), NOW - dt.timedelta(days=200, hours=-2)),
     ]
 
 
@@ -108,7 +108,7 @@ def test_overrides_travel_with_their_series(app, client, session, httpserver):
 def test_filters_and_the_per_space_calendar(app, client, session, httpserver, network):
     httpserver.expect_request("/altro.json").respond_with_data(
         feeds.jsonfeed({"name": "Lab121", "city": "Alessandria"},
-                       [feeds.event_item("a1", "Aperitivo", SOON, SOON + dt.timedelta(hours=2), tags=["soci"])],
+                       [feeds.item("event", "a1", "Aperitivo", SOON, SOON + dt.timedelta(hours=2), tags=["soci"])],
                        feed_url="http://x/altro.json"), content_type="application/feed+json")
     poll(app, make_space(session, httpserver.url_for("/altro.json"), name="Lab121"))
     titles = lambda url: set(_vevents(client.get(url).data))  # noqa: E731
@@ -150,7 +150,7 @@ def test_upcoming_atom_is_ordered_by_start(client, session, network):
 
 
 def test_new_atom_is_ordered_by_first_seen_and_filterable(app, client, session, httpserver, network):
-    _publish(httpserver, _items() + [feeds.event_item("nuovo", "Nuovo arrivato", SOON + dt.timedelta(days=40),
+    _publish(httpserver, _items() + [feeds.item("event", "nuovo", "Nuovo arrivato", SOON + dt.timedelta(days=40),
                                                      SOON + dt.timedelta(days=40, hours=1), tags=["maker"])])
     poll(app, network)
     parsed = feedparser.parse(client.get("/calendar/new.atom", headers={"Accept-Language": "en"}).data)
@@ -162,7 +162,7 @@ def test_new_atom_is_ordered_by_first_seen_and_filterable(app, client, session, 
 
 
 def test_hostile_text_is_escaped_in_exports(app, client, session, httpserver):
-    item = feeds.event_item("x", "<script>alert(1)</script> & co", SOON, SOON + dt.timedelta(hours=1))
+    item = feeds.item("event", "x", "<script>alert(1)</script> & co", SOON, SOON + dt.timedelta(hours=1))
     item["content_html"] = '<p>ok</p><img src=x onerror="alert(1)">'
     httpserver.expect_request("/x.json").respond_with_data(
         json.dumps(json.loads(feeds.jsonfeed({"name": "X"}, [item], feed_url="http://x/x.json"))).encode(),
@@ -185,10 +185,10 @@ def test_characters_xml_forbids_never_reach_any_export(app, client, session, htt
     import vobject
 
     dirty = f"Serata{FORBIDDEN}jazz"
-    items = [feeds.event_item("sporco", dirty, SOON, SOON + dt.timedelta(hours=2), tags=[f"jazz{FORBIDDEN}"],
+    items = [feeds.item("event", "sporco", dirty, SOON, SOON + dt.timedelta(hours=2), tags=[f"jazz{FORBIDDEN}"],
                               text=f"Testo{FORBIDDEN} &#xFFFF; &#1; &#xFFFE;",
                               location={"name": f"Sala{FORBIDDEN}", "city": "Roma"}),
-             feeds.skill_item("s", f"Grafica{FORBIDDEN}", f"Ada{FORBIDDEN}", category="design")]
+             feeds.item("skill", "s", f"Grafica{FORBIDDEN}", f"Ada{FORBIDDEN}", category="design")]
     items[0]["content_html"] = f"<p>Testo{FORBIDDEN} &#xFFFF; &#1; &#xFFFE;</p>"
     profile = {"name": f"Millepiani{FORBIDDEN}", "city": "Roma"}
     httpserver.expect_request("/feed.json").respond_with_data(
@@ -250,10 +250,10 @@ def test_calendar_files_pass_a_second_parser_and_their_zones_cover_every_year(ap
     has the offsets of the years the events fall in, 2045 included; vobject reads the file."""
     import vobject
 
-    _publish(httpserver, [feeds.event_item("annuale", "Festa d'estate", SOON.replace(month=7, day=1),
+    _publish(httpserver, [feeds.item("event", "annuale", "Festa d'estate", SOON.replace(month=7, day=1),
                                            SOON.replace(month=7, day=1) + dt.timedelta(hours=2),
                                            rrule="FREQ=YEARLY;UNTIL=20451231T000000Z"),
-                          feeds.event_item("ogni", "Ogni settimana", SOON, SOON + dt.timedelta(hours=1),
+                          feeds.item("event", "ogni", "Ogni settimana", SOON, SOON + dt.timedelta(hours=1),
                                            rrule="FREQ=WEEKLY")])
     poll(app, make_space(session, httpserver.url_for("/feed.json"), name="Millepiani"))
     body = client.get("/calendar.ics").data

@@ -18,7 +18,7 @@ WINDOW = f"from={(START - dt.timedelta(days=1)).date()}&to={(START + dt.timedelt
 
 
 def ev(id, title, start=START, **kw):
-    return feeds.event_item(id, title, start, start + dt.timedelta(hours=2), **kw)
+    return feeds.item("event", id, title, start, start + dt.timedelta(hours=2), **kw)
 
 
 def publish(app, session, httpserver, name, items, path=None):

@@ -15,7 +15,7 @@ SOON = dt.datetime.combine(dt.datetime.now(ROME).date() + dt.timedelta(days=2), 
 def _serve(httpserver, *titles):
     httpserver.clear()
     httpserver.expect_request("/feed.json").respond_with_data(
-        feeds.jsonfeed({"name": "Lab121"}, [feeds.event_item(f"e{n}", t, SOON + dt.timedelta(hours=n))
+        feeds.jsonfeed({"name": "Lab121"}, [feeds.item("event", f"e{n}", t, SOON + dt.timedelta(hours=n))
                                             for n, t in enumerate(titles)], feed_url="http://x/feed.json"),
         content_type="application/feed+json")
 

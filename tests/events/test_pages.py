@@ -28,12 +28,12 @@ def _at(day: dt.date, hour: int) -> dt.datetime:
 def network(app, session, httpserver):
     in_three = TODAY + dt.timedelta(days=3)
     items = [
-        feeds.event_item("oggi", "Colazione di oggi", _at(TODAY, 23), _at(TODAY, 23) + dt.timedelta(minutes=30),
+        feeds.item("event", "oggi", "Colazione di oggi", _at(TODAY, 23), _at(TODAY, 23) + dt.timedelta(minutes=30),
                          tags=["comunità"]),
-        feeds.event_item("corso", "Corso di stampa 3D", _at(in_three, 18), _at(in_three, 20),
+        feeds.item("event", "corso", "Corso di stampa 3D", _at(in_three, 18), _at(in_three, 20),
                          rrule="FREQ=WEEKLY;COUNT=3", price={"amount": 25, "currency": "EUR"}),
-        feeds.event_item("annullato", "Hackathon annullato", _at(in_three, 9), _at(in_three, 17), status="cancelled"),
-        feeds.event_item("fiera", "Fiera", in_three, in_three + dt.timedelta(days=2),
+        feeds.item("event", "annullato", "Hackathon annullato", _at(in_three, 9), _at(in_three, 17), status="cancelled"),
+        feeds.item("event", "fiera", "Fiera", in_three, in_three + dt.timedelta(days=2),
                          location={"name": "Ex Mercato", "city": "Roma", "lat": 41.86, "lon": 12.47}),
     ]
     items[1]["content_html"] = '<p>Porta il <b>portatile</b></p><script>alert(1)</script><img src=x onerror="alert(1)">'

@@ -18,7 +18,7 @@ EN = {"Accept-Language": "en"}
 
 @pytest.fixture
 def network(app, session, httpserver):
-    body = feeds.jsonfeed({"kind": "coworking"}, [feeds.skill_item("s", "Grafica", "Bea", category="design")],
+    body = feeds.jsonfeed({"kind": "coworking"}, [feeds.item("skill", "s", "Grafica", "Bea", category="design")],
                           feed_url="http://x/f.json")
     httpserver.expect_request("/healthy.json").respond_with_data(body, content_type="application/feed+json")
     httpserver.expect_request("/moved.json").respond_with_data(body, content_type="application/feed+json")

@@ -31,7 +31,7 @@ ROME = ZoneInfo("Europe/Rome")
 
 def ev(id, title=None, day=10, **kw):
     start = dt.datetime(2027, 1, day, 18, 0, tzinfo=ROME)
-    return feeds.event_item(id, title or f"Evento {id}", start, start + dt.timedelta(hours=2), **kw)
+    return feeds.item("event", id, title or f"Evento {id}", start, start + dt.timedelta(hours=2), **kw)
 
 
 def body(*items, **top):
@@ -576,10 +576,10 @@ def test_bad_items_are_rejected_one_by_one(app, session, httpserver):
     good = ev("good", day=3)
     numeric = ev("x", day=4)
     numeric["id"] = 42
-    nan_need = feeds.need_item("need-nan", "Caffè", quantity=1, unit="kg")
+    nan_need = feeds.item("need", "need-nan", "Caffè", quantity=1, unit="kg")
     wrong_type = ev("wrong", day=5)
     wrong_type["_corete"]["start"] = 12345
-    huge = feeds.need_item("need-huge", "Carta", quantity=1, unit="ream")
+    huge = feeds.item("need", "need-huge", "Carta", quantity=1, unit="ream")
     text = body(good, numeric, nan_need, wrong_type, huge, ev("good", day=6))
     text = text.replace(b'"quantity": 1, "unit": "kg"', b'"quantity": NaN, "unit": "kg"')
     text = text.replace(b'"quantity": 1, "unit": "ream"', b'"quantity": ' + b"9" * 5000 + b', "unit": "ream"')
@@ -751,14 +751,14 @@ def test_hub_offline_is_not_blamed_on_members(app, session, httpserver):
 
 
 def test_a_crash_while_applying_leaves_the_old_state(app, session, httpserver):
-    from corete.core.handover import handlers
+    from corete.core.itemtypes import handlers
 
     HANDLERS = handlers()
 
     space = seeded(app, session, httpserver, n=2)
     before = snapshot(session)
     old_hash = feed_of(session, space).body_hash
-    serve(httpserver, body(ev("e0", title="Cambiato", day=1), ev("e1", day=2), feeds.skill_item("s", "Grafica", "Ada", category="design")))
+    serve(httpserver, body(ev("e0", title="Cambiato", day=1), ev("e1", day=2), feeds.item("skill", "s", "Grafica", "Ada", category="design")))
     real = HANDLERS["skill"]
 
     class Exploding:
@@ -869,7 +869,7 @@ def test_an_item_that_changes_type_moves_to_its_new_room(app, session, httpserve
     from corete.skills.models import Skill
 
     space = seeded(app, session, httpserver, n=2)
-    serve(httpserver, body(ev("e0", day=1), feeds.skill_item("e1", "Videomaker", "Marco", category="media")))
+    serve(httpserver, body(ev("e0", day=1), feeds.item("skill", "e1", "Videomaker", "Marco", category="media")))
     [summary] = poll(app, space)
     assert (summary.new, summary.updated, summary.removed) == (0, 1, 0)
     assert [s for s, _, _ in snapshot(session)] == ["e0"]

@@ -26,7 +26,7 @@ def _slow_feeds(app, session, httpserver, n: int, seconds: float):
     def answer(request):
         time.sleep(seconds)
         number = request.path.strip("/").split(".")[0]
-        return Response(feeds.jsonfeed({"name": f"Spazio {number}"}, [feeds.event_item("e", "Evento", SOON)],
+        return Response(feeds.jsonfeed({"name": f"Spazio {number}"}, [feeds.item("event", "e", "Evento", SOON)],
                                        feed_url="http://x/f.json"), content_type="application/feed+json")
 
     for number in range(n):
@@ -91,7 +91,7 @@ def test_claiming_a_daily_job_at_once_from_many_schedulers_lets_one_run_it(app, 
 
 def test_an_occurrence_row_cannot_be_written_twice(app, session, httpserver):
     httpserver.expect_request("/f.json").respond_with_data(
-        feeds.jsonfeed({"name": "Lab121"}, [feeds.event_item("e", "Evento", SOON)], feed_url="http://x/f.json"),
+        feeds.jsonfeed({"name": "Lab121"}, [feeds.item("event", "e", "Evento", SOON)], feed_url="http://x/f.json"),
         content_type="application/feed+json")
     poll(app, make_space(session, httpserver.url_for("/f.json")))
     row = session.scalar(select(OccurrenceRow))

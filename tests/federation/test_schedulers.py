@@ -52,7 +52,7 @@ class FeedServers:
                 if number % SLOW_EVERY == 0:
                     time.sleep(SLOW_SECONDS)
                 start = dt.datetime(2027, 3, 1, 18, tzinfo=ROME) + dt.timedelta(days=number)
-                items = [writers.event_item(f"e{i}", f"Evento {number}.{i}, versione {count}",
+                items = [writers.item("event", f"e{i}", f"Evento {number}.{i}, versione {count}",
                                             start + dt.timedelta(hours=i)) for i in range(3)]
                 body = writers.jsonfeed({"name": f"Spazio {number}"}, items, feed_url=f"http://x/{number}.json")
                 self.send_response(200)

@@ -11,7 +11,7 @@ from pytest_httpserver import HTTPServer
 from corete.federation import writers as feeds
 from tests.conftest import make_space, poll
 
-FEED = feeds.jsonfeed({"name": "Spazio"}, [feeds.skill_item("s1", "Grafica", "Ada", category="design")],
+FEED = feeds.jsonfeed({"name": "Spazio"}, [feeds.item("skill", "s1", "Grafica", "Ada", category="design")],
                       feed_url="https://127.0.0.1/feed.json")
 
 

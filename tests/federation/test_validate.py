@@ -8,7 +8,7 @@ import re
 
 from corete.federation import writers as feeds
 
-GOOD = feeds.jsonfeed({"name": "Lab121"}, [feeds.skill_item("s1", "Videomaker", "Marco", category="media")],
+GOOD = feeds.jsonfeed({"name": "Lab121"}, [feeds.item("skill", "s1", "Videomaker", "Marco", category="media")],
                       feed_url="https://lab121.example/feed.json")
 
 
@@ -108,11 +108,11 @@ def test_a_calendar_problem_names_its_line_and_the_fix(app):
 
 def test_the_preview_shows_the_space_on_the_map_and_its_events_in_the_calendar(app):
     soon = dt.datetime.now(dt.timezone.utc).replace(microsecond=0) + dt.timedelta(days=2)
-    weekly = feeds.event_item("e1", "Colazione dei coworker", soon, soon + dt.timedelta(hours=1),
+    weekly = feeds.item("event", "e1", "Colazione dei coworker", soon, soon + dt.timedelta(hours=1),
                               rrule="FREQ=WEEKLY;COUNT=3")
-    far = feeds.event_item("e2", "Tra un anno", soon + dt.timedelta(days=365))
+    far = feeds.item("event", "e2", "Tra un anno", soon + dt.timedelta(days=365))
     body = feeds.jsonfeed({"name": "Millepiani", "kind": "coworking", "city": "Roma", "lat": 41.8626, "lon": 12.4841},
-                          [weekly, far, feeds.skill_item("s1", "Videomaker", "Marco", category="media")],
+                          [weekly, far, feeds.item("skill", "s1", "Videomaker", "Marco", category="media")],
                           feed_url="https://x.example/feed.json").decode()
     text = _validate(app, body)
     preview = text.split('id="h-preview"')[1]
@@ -178,10 +178,10 @@ def test_every_error_class_has_words_for_operators_coordinators_and_the_validato
     import re
     from pathlib import Path
 
-    from corete.federation import fetch, validate, views
+    from corete.federation import fetch, reasons, validate
 
     raised = set(re.findall(r'FetchError\("([a-z_0-9]+)"', "".join(
         p.read_text() for p in Path(fetch.__file__).parent.glob("*.py"))))
     assert raised <= set(fetch.ERROR_CLASSES), raised - set(fetch.ERROR_CLASSES)
-    for table in (validate.FIXES, views.DOCUMENT_FIXES, views.PLAIN_ERRORS):
+    for table in (validate.FIXES, reasons.DOCUMENT_FIXES, reasons.PLAIN_ERRORS):
         assert set(fetch.ERROR_CLASSES) <= set(table), set(fetch.ERROR_CLASSES) - set(table)

@@ -29,26 +29,26 @@ def network(app, session, httpserver):
     serve(httpserver, app, session, "/millepiani.json",
           {"name": "Millepiani", "kind": "coworking", "city": "Roma", "address": "Via Ignazio Persico 2",
            "lat": 41.8625, "lon": 12.4883, "tags": ["Barcamp", "sociale"]},
-          [feeds.event_item("barcamp", "Barcamp della Garbatella", SOON, SOON + dt.timedelta(hours=4),
+          [feeds.item("event", "barcamp", "Barcamp della Garbatella", SOON, SOON + dt.timedelta(hours=4),
                             location=VENUE, tags=["barcamp"]),
-           feeds.event_item("cena", "Cena sociale", SOON + dt.timedelta(days=1), location=VENUE),
-           feeds.event_item("annullato", "Evento annullato", SOON, location={"name": "Altrove", "lat": 41.9, "lon": 12.5},
+           feeds.item("event", "cena", "Cena sociale", SOON + dt.timedelta(days=1), location=VENUE),
+           feeds.item("event", "annullato", "Evento annullato", SOON, location={"name": "Altrove", "lat": 41.9, "lon": 12.5},
                             status="cancelled"),
-           feeds.event_item("passato", "Evento passato", SOON - dt.timedelta(days=30),
+           feeds.item("event", "passato", "Evento passato", SOON - dt.timedelta(days=30),
                             location={"name": "Ieri", "lat": 41.95, "lon": 12.55}),
-           feeds.event_item("lontano", "Evento lontano", SOON + dt.timedelta(days=200),
+           feeds.item("event", "lontano", "Evento lontano", SOON + dt.timedelta(days=200),
                             location={"name": "Domani", "lat": 41.7, "lon": 12.3}),
-           feeds.event_item("in-sede", "Riunione in sede", SOON),
-           feeds.event_item("aperitivo", "Aperitivo in sede", SOON + dt.timedelta(days=3),
+           feeds.item("event", "in-sede", "Riunione in sede", SOON),
+           feeds.item("event", "aperitivo", "Aperitivo in sede", SOON + dt.timedelta(days=3),
                             location={"name": "Millepiani", "lat": 41.8626, "lon": 12.4884}),
-           feeds.skill_item("saldatura", "Saldatura", "Anna", category="making"),
-           feeds.skill_item("saldatura-2", "saldatura", "Bruno", category="making"),
-           feeds.skill_item("grafica", "Grafica", "Carla", category="design")])
+           feeds.item("skill", "saldatura", "Saldatura", "Anna", category="making"),
+           feeds.item("skill", "saldatura-2", "saldatura", "Bruno", category="making"),
+           feeds.item("skill", "grafica", "Grafica", "Carla", category="design")])
     serve(httpserver, app, session, "/lab121.json",
           {"name": "Lab121", "kind": "fablab", "city": "Alessandria"},
-          [feeds.event_item("stampa", "Stampa 3D", SOON, location={"name": "Biblioteca", "city": "Alessandria",
+          [feeds.item("event", "stampa", "Stampa 3D", SOON, location={"name": "Biblioteca", "city": "Alessandria",
                                                                   "lat": 44.9126, "lon": 8.6153}, tags=["3d"])])
     serve(httpserver, app, session, "/atlantide.json", {"name": "Spazio Atlantide", "city": "Atlantide"}, [])
     serve(httpserver, app, session, "/hostile.json",
           {"name": HOSTILE, "kind": "coliving", "city": "Torino", "lat": 45.07, "lon": 7.68},
-          [feeds.event_item("ostile", HOSTILE, SOON, location={"name": HOSTILE, "lat": 45.071, "lon": 7.681})])
+          [feeds.item("event", "ostile", HOSTILE, SOON, location={"name": HOSTILE, "lat": 45.071, "lon": 7.681})])

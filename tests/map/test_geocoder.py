@@ -22,10 +22,10 @@ VENUES = {"Via dei Volsci 26, Roma, Italia": (41.8985, 12.5126), "Via Pastrengo 
 
 
 def _feed(httpserver, title="Mostra"):
-    items = [writers.event_item("a", "Concerto", SOON, None, location={"name": "Cinema", "address": "Via dei Volsci 26", "city": "Roma"}),
-             writers.event_item("b", title, SOON, None, location={"address": "Via Pastrengo 14", "city": "Milano"}),
-             writers.event_item("c", "Festa", SOON, None, location={"address": "Via che non esiste 1", "city": "Roma"}),
-             writers.event_item("d", "Talk", SOON, None, location={"name": "Da noi", "city": "Roma"})]  # no street
+    items = [writers.item("event", "a", "Concerto", SOON, None, location={"name": "Cinema", "address": "Via dei Volsci 26", "city": "Roma"}),
+             writers.item("event", "b", title, SOON, None, location={"address": "Via Pastrengo 14", "city": "Milano"}),
+             writers.item("event", "c", "Festa", SOON, None, location={"address": "Via che non esiste 1", "city": "Roma"}),
+             writers.item("event", "d", "Talk", SOON, None, location={"name": "Da noi", "city": "Roma"})]  # no street
     httpserver.expect_request("/feed.json").respond_with_data(
         writers.jsonfeed({"name": "Millepiani", "city": "Roma", "address": "Via dei Volsci 26"}, items,
                          feed_url=httpserver.url_for("/feed.json")), content_type="application/feed+json")

@@ -19,7 +19,7 @@ SOON = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=3)).replace(hour=18
 
 
 def _publish(httpserver, image):
-    item = writers.event_item("serata", "Serata di cinema", SOON, SOON + dt.timedelta(hours=2),
+    item = writers.item("event", "serata", "Serata di cinema", SOON, SOON + dt.timedelta(hours=2),
                               location={"name": "Cinema Palazzo", "city": "Roma", "lat": 41.897, "lon": 12.516})
     if image is not None:
         item["image"] = image
@@ -129,7 +129,7 @@ def test_the_same_picture_in_two_feeds_is_fetched_once_per_address_and_stored_on
     for path in ("/a.jpg", "/b.jpg"):
         httpserver.expect_request(path).respond_with_data(photo, content_type="image/jpeg")
     for n, path in enumerate(("/a.jpg", "/b.jpg")):
-        item = writers.event_item(f"e{n}", f"Evento {n}", SOON, None)
+        item = writers.item("event", f"e{n}", f"Evento {n}", SOON, None)
         item["image"] = httpserver.url_for(path)
         httpserver.expect_request(f"/feed{n}.json").respond_with_data(
             writers.jsonfeed({"name": f"S{n}"}, [item], feed_url=httpserver.url_for(f"/feed{n}.json")),

@@ -23,7 +23,7 @@ TODAY = dt.date.today()
 
 def _event(uid, title, days, tags=()):
     start = dt.datetime.combine(TODAY + dt.timedelta(days=days), dt.time(18), ROME)
-    return feeds.event_item(uid, title, start, start + dt.timedelta(hours=2), tags=tags)
+    return feeds.item("event", uid, title, start, start + dt.timedelta(hours=2), tags=tags)
 
 
 @pytest.fixture

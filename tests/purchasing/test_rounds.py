@@ -43,7 +43,7 @@ class Network:
 
 
 def coffee(quantity, tolerance=0, *, item="Caffè in grani", unit="kg", sku=None):
-    return feeds.need_item("caffe", item, quantity=quantity, unit=unit, tolerance=tolerance, need_by=NEXT_MONTH,
+    return feeds.item("need", "caffe", item, quantity=quantity, unit=unit, tolerance=tolerance, need_by=NEXT_MONTH,
                            sku=sku)
 
 
@@ -53,8 +53,8 @@ def network(app, session, httpserver):
     net.publish("pigneto", [coffee(2, 1)])
     net.publish("ostiense", [coffee(3, sku="COFFEE-6KG", item="Coffee")])
     net.publish("prati", [coffee(2, 2, item="Caffè macinato")])
-    net.publish("sanlorenzo", [feeds.need_item("toner", "Toner laser", quantity=1, unit="pz", need_by=NEXT_MONTH),
-                               feeds.need_item("video", "Un videomaker", kind="service")])
+    net.publish("sanlorenzo", [feeds.item("need", "toner", "Toner laser", quantity=1, unit="pz", need_by=NEXT_MONTH),
+                               feeds.item("need", "video", "Un videomaker", kind="service")])
     for slug in ("pigneto", "ostiense", "prati", "sanlorenzo"):  # one after the other: the queue's order
         net.poll(slug)
     return net

@@ -19,15 +19,15 @@ PLACES = {  # where the spaces are
     "alessandria": {"name": "Alessandria", "city": "Alessandria", "lat": 44.9131, "lon": 8.6150},
 }
 ITEMS = {
-    "garbatella": [feeds.skill_item("s1", "Video editing", "Anna", category="media"),
-                   feeds.skill_item("s2", "Grafica", "Bea", category="design"),
-                   feeds.skill_item("s3", "Tuttologo", "Carlo", category="varie")],
-    "pigneto": [feeds.skill_item("s1", "Videomaker", "Dario", category="media"),
-                feeds.need_item("n1", "Un videomaker per il nostro evento", kind="service"),
-                feeds.need_item("n2", "Carta A4", quantity=5, unit="risme")],
-    "alessandria": [feeds.skill_item("s1", "Video production", "Elena", category="media", languages=("it", "en")),
-                    feeds.skill_item("s2", "Fotografia", "Fabio", category="media"),
-                    feeds.skill_item("s3", "tuttologo", "Gina", category="varie")],
+    "garbatella": [feeds.item("skill", "s1", "Video editing", "Anna", category="media"),
+                   feeds.item("skill", "s2", "Grafica", "Bea", category="design"),
+                   feeds.item("skill", "s3", "Tuttologo", "Carlo", category="varie")],
+    "pigneto": [feeds.item("skill", "s1", "Videomaker", "Dario", category="media"),
+                feeds.item("need", "n1", "Un videomaker per il nostro evento", kind="service"),
+                feeds.item("need", "n2", "Carta A4", quantity=5, unit="risme")],
+    "alessandria": [feeds.item("skill", "s1", "Video production", "Elena", category="media", languages=("it", "en")),
+                    feeds.item("skill", "s2", "Fotografia", "Fabio", category="media"),
+                    feeds.item("skill", "s3", "tuttologo", "Gina", category="varie")],
 }
 
 
@@ -164,7 +164,7 @@ def test_a_coordinator_maps_a_free_text_and_later_polls_keep_it(network, coordin
                                                  "taxon": "virtual-assistant"}, follow_redirects=True)
     assert "2 competenze" in done.get_data(as_text=True) and "Tuttologo" not in done.get_data(as_text=True)
     # a new space publishing the same text, and the old ones polled again, follow the decision
-    network.items["garbatella"][2] = feeds.skill_item("s3", "TUTTOLOGO", "Carlo", category="altro")
+    network.items["garbatella"][2] = feeds.item("skill", "s3", "TUTTOLOGO", "Carlo", category="altro")
     network.serve()
     rows = session.scalars(select(Skill).where(Skill.skill_key == "tuttologo")).all()
     assert [(r.taxon, r.taxon_how) for r in rows] == [("virtual-assistant", "coordinator")] * 2

@@ -26,7 +26,7 @@ def coordinator(app, tmp_path):
 def _serve(httpserver, city="Alessandria"):
     httpserver.expect_request("/feed.json").respond_with_data(
         writers.jsonfeed({"name": "Lab121", "city": city, "phone": "0131 000000"},
-                         [writers.event_item("e1", "Aperitivo dei soci", SOON, None)],
+                         [writers.item("event", "e1", "Aperitivo dei soci", SOON, None)],
                          feed_url=httpserver.url_for("/feed.json")), content_type="application/feed+json")
     httpserver.expect_request("/cal.ics").respond_with_data(
         writers.icalendar("Lab121", [{"uid": "c1", "title": "Hackathon", "start": SOON, "end": SOON + dt.timedelta(hours=3)}]),

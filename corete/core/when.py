@@ -1,14 +1,17 @@
-"""Rules every parser applies the same way: dates, time zones, recurrence rules, ids."""
+"""Time, shared by every room: the network's zone, reading dates and zones as feeds and
+forms give them, validating recurrence rules. (Rooms borrow these from core, not from
+each other: the parsers, the calendar, the editor and the resources all read time.)"""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateutil.rrule import rrulestr
 
-from corete.core.handover import NETWORK_ZONE  # noqa: F401 (the parsers import it from here)
+# The network's own zone: floating times with no zone are read in it, and the calendar's
+# days begin and end in it.
+NETWORK_ZONE = "Europe/Rome"
 
 UTC = dt.timezone.utc
 MIN_YEAR = 1900
@@ -18,6 +21,14 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 class BadValue(ValueError):
     """A value that cannot be accepted; the message is shown to the member."""
+
+
+def zone(name: str | None):
+    """The zone of this name; UTC when there is none or it is unknown."""
+    try:
+        return ZoneInfo(name) if name else UTC
+    except (KeyError, ValueError):
+        return UTC
 
 
 def zone_or_none(name: str | None):
@@ -82,14 +93,3 @@ def normalise_rrule(rule: str, dtstart: dt.datetime | dt.date) -> str:
             return normalise_rrule(rule.replace(m.group(0), "UNTIL=" + m.group(1)[:8]), dtstart)
         raise BadValue(f"the recurrence rule is not valid: {e}") from None
     return rule
-
-
-def fallback_id(*parts) -> str:
-    """A stable identity for an item that has no id: the same content gives the same id."""
-    text = "\x1f".join("" if p is None else str(p) for p in parts)
-    return "h:" + hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
-
-
-def bounded_id(value: str) -> str:
-    """Ids longer than the column are replaced by a hash of themselves."""
-    return value if len(value) <= 480 else fallback_id(value)

@@ -99,7 +99,7 @@ def _register_web(app: Flask) -> None:
 
 MODEL_MODULES = [f"corete.{room}.models" for room in
                  ("spaces", "accounts", "federation", "events", "skills", "purchasing", "map", "hosting", "ops",
-                  "mail", "newsletter", "media")]
+                  "mail", "newsletter", "media", "resources")]
 
 
 def _import_models() -> None:
@@ -124,6 +124,7 @@ def _register_rooms(app: Flask) -> None:
     from corete.map import views as map_views
     from corete.newsletter import views as newsletter_views
     from corete.purchasing import views as purchasing_views
+    from corete.resources import views as resources_views
     from corete.skills import views as skills_views
     from corete.spaces import views as spaces_views
     from corete.extensions import api
@@ -142,8 +143,9 @@ def _register_rooms(app: Flask) -> None:
     app.register_blueprint(mail_views.bp)
     app.register_blueprint(newsletter_views.bp)
     app.register_blueprint(media_views.bp)
+    app.register_blueprint(resources_views.pages_bp)
     for blueprint in (spaces_views.api_bp, events_views.api_bp, skills_views.api_bp, purchasing_views.api_bp,
-                      purchasing_views.purchasing_api_bp, map_views.api_bp, hosting_views.api_bp):
+                      purchasing_views.purchasing_api_bp, map_views.api_bp, hosting_views.api_bp, resources_views.api_bp):
         api.register_blueprint(blueprint)
 
 

@@ -32,6 +32,7 @@ COMMANDS = {
     "mail": Command("corete.mail.cli:mail_cli", "core", "Outgoing e-mail: the outbox and a local catcher."),
     "poll": Command("corete.federation.cli:poll_command", "core", "Poll feeds once and print one line per feed."),
     "purchasing": Command("corete.purchasing.cli:purchasing_cli", "core", "Pooled group purchasing."),
+    "resources": Command("corete.resources.cli:resources_cli", "core", "Rooms and equipment: their busy calendars."),
     "scheduler": Command("corete.scheduler:scheduler_command", "core",
                          "Run the periodic poller in the foreground (Ctrl-C stops it)."),
     "serve": Command("corete.serve:serve_command", "none",

@@ -29,6 +29,7 @@ RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
 RATELIMIT_HEADERS_ENABLED = True
 LOGIN_RATE_LIMIT = "10 per minute"  # failed or not: guessing passwords is slow
 VALIDATE_RATE_LIMIT = "20 per minute"  # each validation by URL makes the hub fetch it
+BOOKING_RATE_LIMIT = "20 per hour"  # booking requests from one address (a visitor needs no account)
 # The validator page fetches what anonymous visitors type: only public addresses, plus these
 # networks (CIDR strings; never FETCH_ALLOW_NETWORKS, which opens internal ranges to the
 # poller), within this many seconds (a slow address must not hold a web worker).
@@ -185,6 +186,10 @@ GEOCODER_COUNTRIES = "it"  # Nominatim's countrycodes
 PICTURE_MAX_BYTES = 8 * 1024 * 1024  # a fetched picture or an operator's poster
 PICTURE_MAX_PIXELS = 40_000_000  # width x height; larger is refused before it is decoded
 PICTURES_PER_RUN = 40  # addresses the scheduler fetches a minute at most
+# Resources' busy calendars (an iCalendar address in the feed): each read this often, at most
+# so many a minute, through the poller's guarded fetcher.
+RESOURCE_CALENDAR_MINUTES = 15
+RESOURCE_CALENDARS_PER_RUN = 50
 
 # --- Parsing limits ------------------------------------------------------------------------
 FEED_MAX_ITEMS = 1000  # the newest are kept

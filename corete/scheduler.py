@@ -53,12 +53,22 @@ def _materialise(app) -> str:
 
 
 def _pictures(app) -> str | None:
-    """The pictures events name, fetched once through the guarded fetcher and kept."""
+    """The pictures events and resources name, fetched once through the guarded fetcher and kept."""
     from corete.events.models import Event
     from corete.media.services import fetch_pending
+    from corete.resources.models import Resource
 
-    said = fetch_pending(db.session, Event, app.config)
-    return None if said == "no pictures to fetch" else said
+    said = [fetch_pending(db.session, model, app.config) for model in (Event, Resource)]
+    said = [s for s in said if s != "no pictures to fetch"]
+    return "; ".join(said) or None
+
+
+def _resource_calendars(app) -> str | None:
+    """The busy calendars resources name, read again every RESOURCE_CALENDAR_MINUTES."""
+    from corete.resources.calendars import read_calendars
+
+    said = read_calendars(db.session, app.config)
+    return None if said == "no calendars to read" else said
 
 
 def _geocode(app) -> str | None:
@@ -126,6 +136,7 @@ JOBS = {"materialise": (_materialise, 3600, DAILY, dt.timedelta(hours=1)),
         "rounds": (_rounds, 60, dt.timedelta(0), dt.timedelta(minutes=5)),
         "pictures": (_pictures, 60, dt.timedelta(0), dt.timedelta(minutes=10)),
         "geocode": (_geocode, 60, dt.timedelta(0), dt.timedelta(minutes=10)),
+        "resource-calendars": (_resource_calendars, 60, dt.timedelta(0), dt.timedelta(minutes=10)),
         "newsletter": (_newsletter, 600, dt.timedelta(0), dt.timedelta(hours=2))}
 
 

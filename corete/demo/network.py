@@ -57,7 +57,7 @@ def _next(today: dt.date, weekday: int, weeks: int = 0) -> dt.date:
 
 
 def json_items(slug: str, today: dt.date) -> list[dict]:
-    e, s, n = (functools.partial(feeds.item, name) for name in ("event", "skill", "need"))
+    e, s, n, r = (functools.partial(feeds.item, name) for name in ("event", "skill", "need", "resource"))
     month_end = today + dt.timedelta(days=30)
     items = {
         "millepiani": [
@@ -76,6 +76,9 @@ def json_items(slug: str, today: dt.date) -> list[dict]:
             n("mp-carta", "Carta A4 80 g", quantity=10, unit="ream", category="cancelleria", need_by=month_end),
             n("mp-videomaker", "Un videomaker per il barcamp", kind="service", quantity=8, unit="hour",
               category="media", text="Riprese e montaggio di un video di 3 minuti."),
+            r("mp-sala-eventi", "Sala eventi", "event_room", capacity=80, price={"per": "day", "member": 80, "public": 200},
+              bookable_by="anyone", opening_hours="Mo-Sa 09:00-23:00", text="Palco, impianto audio e 80 sedie.",
+              busy=[(_at(_next(today, 5, 1), 8), _at(_next(today, 5, 1), 20))]),
         ],
         "lab121": [
             e("l121-hackathon", "Hackathon Alessandria Smart City", _at(_next(today, 5, 2), 9),
@@ -90,6 +93,12 @@ def json_items(slug: str, today: dt.date) -> list[dict]:
             s("l121-commercialista", "Commercialista per startup", "Luca Bruno", category="contabilità"),
             n("l121-toner", "Toner HP 59A", quantity=3, unit="piece", category="cancelleria", need_by=month_end),
             n("l121-caffe", "Caffè in grani", quantity=4000, unit="g", category="caffè", tolerance=500, need_by=month_end),
+            r("l121-sala", "Sala riunioni", "meeting_room", capacity=12, price={"per": "hour", "member": 10, "public": 25},
+              opening_hours="Mo-Fr 09:00-19:00", text="Dodici posti, proiettore e lavagna: ad Alessandria, a un'ora "
+              "da Milano, Torino e Genova.", rules="Lasciare la sala in ordine.",
+              busy=[(_at(_next(today, 1), 9), _at(_next(today, 1), 12)), (_at(_next(today, 3), 14), _at(_next(today, 3), 18))]),
+            r("l121-scrivanie", "Scrivanie in open space (15)", "desk", capacity=15,
+              price={"per": "day", "member": 0, "public": 15}, bookable_by="anyone", opening_hours="Mo-Fr 09:00-19:00"),
         ],
         "cowo-isola": [
             e("ci-open", "Open day coworking accreditati", _next(today, 4, 1), _next(today, 4, 1) + dt.timedelta(days=1),
@@ -121,6 +130,10 @@ def json_items(slug: str, today: dt.date) -> list[dict]:
               tags=["legno", "corso"], price={"amount": 35, "currency": "EUR"}),
             s("ob-cnc", "Operatore CNC", "Vito Lorusso", category="artigianato"),
             n("ob-compensato", "Pannelli di compensato 18 mm", quantity=10, unit="piece", category="materiali"),
+            r("ob-laser", "Taglio laser 100 W", "equipment", price={"per": "hour", "member": 20, "public": 40},
+              opening_hours="Tu,Th 14:00-19:00; Sa 10:00-13:00", rules="Solo dopo il corso di sicurezza."),
+            r("ob-furgone", "Furgone per i traslochi del laboratorio", "vehicle", capacity=3,
+              price={"per": "day", "member": 50}),
         ],
     }
     return items.get(slug, [])

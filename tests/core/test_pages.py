@@ -28,7 +28,8 @@ NOT_PAGES = {"static", "map.static", "map.asset", "map.asset_image", "map.region
              "hosting.feed_json", "purchasing.order_csv", "events.network_ics",
              "events.space_ics", "events.event_ics", "events.new_atom", "events.upcoming_atom", "events.space_atom",
              "digest.digest_atom", "ops.healthz", "ops.readyz", "ops.metrics_page",
-             "media.large", "media.small", "map.place_lookup"}  # machines ask these (pictures: tests/media)
+             "media.large", "media.small", "map.place_lookup",  # machines ask these (pictures: tests/media)
+             "resources.confirm_booking", "resources.booking_ics"}  # a token link and a file: tests/resources
 
 
 def read_catalogue():
@@ -124,6 +125,14 @@ def demo_pages(demo, session) -> list[tuple[str, object, str]]:
     from corete.mail.models import Message
 
     message = session.scalar(select(Message.id))
+    from corete.resources.models import Resource
+
+    room = session.scalar(select(Resource.id).where(Resource.source_id == "mp-sala-eventi"))
+    monday = dt.date.today() + dt.timedelta(days=7 - dt.date.today().weekday())
+    asked = demo.operator.post(f"/resources/{room}", data={
+        "csrf_token": demo.operator_csrf, "space": "lab121", "person_name": "Giulia Rossi",
+        "date": str(monday + dt.timedelta(days=1)), "start_time": "10:00", "end_time": "12:00"})
+    assert asked.status_code == 302  # a booking in both spaces' lists
     demo.coordinator.post(f"/map/moderation/{proposal}", data={"csrf_token": demo.coordinator_csrf, "action": "approve"})
     pages = [
         ("citizen", "/"), ("citizen", "/calendar"), ("citizen", "/calendar?view=week"),
@@ -146,6 +155,9 @@ def demo_pages(demo, session) -> list[tuple[str, object, str]]:
         ("coordinator", "/skills/unmapped"), ("coordinator", f"/events/{event}"), ("coordinator", "/outbox"), ("coordinator", "/newsletter/news"),
         ("coordinator", f"/outbox/{message}"), ("coordinator", "/console/spaces"), ("coordinator", "/console/spaces/new"),
         ("coordinator", "/console/spaces/lab121"),
+        ("citizen", "/resources"), ("citizen", f"/resources?date={monday}&start_time=10:00&end_time=12:00&kind=desk"),
+        ("citizen", f"/resources/{room}"), ("operator", f"/resources/{room}"), ("operator", "/spaces/lab121/bookings"),
+        ("operator", "/spaces/lab121/edit/resource/new"), ("coordinator", "/spaces/millepiani/bookings"),
     ]
     return [(name, who[name], url) for name, url in pages]
 

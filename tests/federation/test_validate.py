@@ -23,7 +23,7 @@ def test_cli_valid_file_exits_0(runner, tmp_path):
     path.write_bytes(GOOD)
     result = runner.invoke(args=["feed", "validate", str(path)])
     assert result.exit_code == 0, result.output
-    assert "VALID: corete, 0 events, 1 skills, 0 needs accepted" in result.output
+    assert "VALID: corete, 0 events, 1 skills, 0 needs, 0 resources accepted" in result.output
 
 
 def test_cli_invalid_item_exits_1_with_pointer_and_fix(runner, tmp_path):
@@ -78,7 +78,7 @@ def test_the_documented_example_is_valid(runner):
     example = Path(__file__).parents[2] / "docs" / "example-feed.json"
     result = runner.invoke(args=["feed", "validate", str(example)])
     assert result.exit_code == 0 and "0 items rejected, 0 warnings" in result.output
-    assert "4 events, 1 skills, 2 needs" in result.output
+    assert "4 events, 1 skills, 2 needs, 1 resources" in result.output
 
 
 def test_validating_by_url_is_rate_limited(app, httpserver):

@@ -99,7 +99,7 @@ def _register_web(app: Flask) -> None:
 
 MODEL_MODULES = [f"corete.{room}.models" for room in
                  ("spaces", "accounts", "federation", "events", "skills", "purchasing", "map", "hosting", "ops",
-                  "mail", "newsletter", "media", "resources")]
+                  "mail", "newsletter", "media", "resources", "visas")]
 
 
 def _import_models() -> None:
@@ -125,6 +125,7 @@ def _register_rooms(app: Flask) -> None:
     from corete.newsletter import views as newsletter_views
     from corete.purchasing import views as purchasing_views
     from corete.resources import views as resources_views
+    from corete.visas import views as visas_views
     from corete.skills import views as skills_views
     from corete.spaces import views as spaces_views
     from corete.extensions import api
@@ -144,6 +145,7 @@ def _register_rooms(app: Flask) -> None:
     app.register_blueprint(newsletter_views.bp)
     app.register_blueprint(media_views.bp)
     app.register_blueprint(resources_views.pages_bp)
+    app.register_blueprint(visas_views.bp)
     for blueprint in (spaces_views.api_bp, events_views.api_bp, skills_views.api_bp, purchasing_views.api_bp,
                       purchasing_views.purchasing_api_bp, map_views.api_bp, hosting_views.api_bp, resources_views.api_bp):
         api.register_blueprint(blueprint)

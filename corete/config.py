@@ -29,6 +29,7 @@ RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
 RATELIMIT_HEADERS_ENABLED = True
 LOGIN_RATE_LIMIT = "10 per minute"  # failed or not: guessing passwords is slow
 VALIDATE_RATE_LIMIT = "20 per minute"  # each validation by URL makes the hub fetch it
+VISA_RATE_LIMIT = "60 per minute"  # pass checks from one address (guessing tokens is pointless: they are signed)
 BOOKING_RATE_LIMIT = "20 per hour"  # booking requests from one address (a visitor needs no account)
 # The validator page fetches what anonymous visitors type: only public addresses, plus these
 # networks (CIDR strings; never FETCH_ALLOW_NETWORKS, which opens internal ranges to the

@@ -39,6 +39,9 @@ class SpaceProfile:
     opening_hours: str | None = None
     description: str | None = None
     tags: list[str] = field(default_factory=list)
+    # Whether it welcomes members of other network spaces, and on which terms:
+    # {"welcome": true, "days_per_year": 10, "notice_days": 1, "days": "Mo-Fr"}
+    visitors: dict[str, Any] | None = None
 
 
 @dataclass(slots=True)

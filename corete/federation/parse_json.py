@@ -144,7 +144,25 @@ def _space(s: dict, base) -> SpaceProfile:
         opening_hours=clean_text(s.get("opening_hours"), 300),
         description=clean_text(s.get("description"), 5000),
         tags=clean_tags(s.get("tags")),
+        visitors=_visitors(s.get("visitors")),
     )
+
+
+def _visitors(v: dict | None) -> dict | None:
+    """The terms on which a space welcomes members of other spaces (days it cannot read are
+    dropped: the hub then checks no day)."""
+    if not v:
+        return None
+    from corete.core import hours
+
+    days = clean_text(v.get("days"), 100)
+    try:
+        hours.days(days) if days else None
+    except hours.NotUnderstood:
+        days = None
+    terms = {"welcome": bool(v.get("welcome")), "days_per_year": v.get("days_per_year"),
+             "notice_days": v.get("notice_days"), "days": days}
+    return {k: value for k, value in terms.items() if value is not None}
 
 
 def _item(raw, i: int, base: str | None, warnings: list[Rejection]) -> Item:

@@ -9,6 +9,13 @@ from corete.core.feedschema import Lenient as _Lenient, text as _text
 from corete.core.vocabulary import SPACE_KINDS
 
 
+class VisitorsSchema(_Lenient):
+    welcome = fields.Boolean(load_default=False)
+    days_per_year = fields.Integer(allow_none=True, validate=validate.Range(1, 366))
+    notice_days = fields.Integer(allow_none=True, validate=validate.Range(0, 365))
+    days = _text(100)
+
+
 class SpaceSchema(_Lenient):
     name = _text(200)
     kind = fields.String(validate=validate.OneOf(SPACE_KINDS), allow_none=True)
@@ -24,6 +31,7 @@ class SpaceSchema(_Lenient):
     opening_hours = _text(300)
     description = _text(5000)
     tags = fields.List(fields.String(validate=validate.Length(max=60)), validate=validate.Length(max=50))
+    visitors = fields.Nested(VisitorsSchema, allow_none=True)
 
 
 class CoreteTopSchema(_Lenient):

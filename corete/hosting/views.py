@@ -40,7 +40,7 @@ from corete.newsletter.services import news_of
 from corete.hosting.models import HostedItem
 from corete.hosting.schemas import HostedItemOut, HostedItemsOut, InviteIn
 from corete.spaces.models import Space
-from corete.spaces.schemas import ProfileIn
+from corete.spaces.schemas import ProfileIn, visitor_values
 from corete.spaces.services import RegistryError, feed_health
 
 pages_bp = FlaskBlueprint("hosting", __name__, template_folder="templates")
@@ -112,6 +112,7 @@ def editor(space):
             return redirect(url_for("hosting.editor", slug=space.slug))
     if request.method != "POST":
         values["timezone"] = space.timezone
+        values.update(visitor_values(values.pop("visitors", None)))
     if isinstance(values.get("tags"), list):
         values["tags"] = ", ".join(values["tags"])
     items = services.items_of(db.session, space)

@@ -17,13 +17,19 @@ from corete.map.services import Point
 class Links:
     """The hub's page each point links to, from one template per layer ("{}": the ref)."""
 
-    def __init__(self, space: str, event: str, proposal: str, picture: str = "/media/small/{}.jpg"):
+    def __init__(self, space: str, event: str, proposal: str, picture: str = "/media/small/{}.jpg",
+                 resources: str = "/resources?space={}"):
         self._parts = {layer: tuple(template.split("{}", 1)) for layer, template in
-                       (("spaces", space), ("events", event), ("proposals", proposal), ("picture", picture))}
+                       (("spaces", space), ("events", event), ("proposals", proposal), ("picture", picture),
+                        ("resources", resources))}
 
     def of(self, p: Point) -> str:
         before, after = self._parts[p.layer]
         return before + p.ref + after
+
+    def resources(self, slug: str) -> str:
+        before, after = self._parts["resources"]
+        return before + slug + after
 
     def picture(self, picture_id: str) -> str:
         before, after = self._parts["picture"]
@@ -46,7 +52,11 @@ def properties(p: Point, links: Links) -> dict:
                      space_name=p.space_name)
         if p.next_picture:
             props["next_picture"] = links.picture(p.next_picture)
+    elif p.layer == "resources":
+        props.update(resources=p.resources, resource_kinds=p.resource_kinds)
     elif p.layer == "spaces":
+        if p.resources:  # its rooms and equipment, at its own place (services._beside_spaces)
+            props.update(resources=p.resources, resource_kinds=p.resource_kinds, resources_url=links.resources(p.ref))
         if p.accredited:
             props["accredited"] = True
         if p.tags:

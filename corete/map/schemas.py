@@ -30,6 +30,7 @@ class MapArgs(Form):
     when = fields.String(validate=validate.OneOf(WHEN, error=_l("when is today, weekend or week.")))
     event_category = fields.String(validate=validate.Length(max=40), metadata={
         "description": "An event category's key (events.categories): its venues and host spaces."})
+    visitors = fields.Boolean(metadata={"description": "Only the spaces that welcome members of other network spaces."})
     view = fields.String(load_default="map", validate=validate.OneOf(("map", "list")))
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10_000))
 
@@ -48,7 +49,7 @@ class MapArgs(Form):
         if "layers" in data:
             layers = tuple(name for name in LAYERS if name in data["layers"].split(","))
             if not layers or set(data["layers"].split(",")) - set(LAYERS):
-                raise ValidationError(_l("layers is a comma-separated list of spaces, events, proposals."),
+                raise ValidationError(_l("layers is a comma-separated list of spaces, events, proposals, resources."),
                                       "layers")
         bbox = None
         if "bbox" in data:
@@ -62,6 +63,7 @@ class MapArgs(Form):
                                       "bbox")
         found = categories.find(data.get("event_category"))  # an unknown key filters nothing
         filters = MapFilters(layers=layers, bbox=bbox, event_tags=found.tags if found else None,
+                             visitors=bool(data.get("visitors")),
                              **{k: data.get(k) for k in ("kind", "city", "tag", "skill", "q", "category", "when")})
         return {"filters": filters, "view": data["view"], "page": data["page"]}
 
@@ -111,7 +113,8 @@ class ModerationIn(Form):
 
 class PointPropertiesOut(Schema):
     layer = fields.String(metadata={"enum": list(LAYERS)})
-    ref = fields.String(metadata={"description": "The space's slug, the event's id or the proposal's number."})
+    ref = fields.String(metadata={"description": "The space's slug (also of a place of resources), the event's id or "
+                                                "the proposal's number."})
     name = fields.String()
     url = fields.String(metadata={"description": "The hub's page of the point."})
     kind = fields.String()
@@ -127,6 +130,10 @@ class PointPropertiesOut(Schema):
     space = fields.String(metadata={"description": "The slug of the space that hosts the events of a venue."})
     space_name = fields.String()
     tags = fields.List(fields.String())
+    resources = fields.Integer(metadata={"description": "Rooms, desks and equipment shared at this place (a space's "
+                                                         "own are told in its point)."})
+    resource_kinds = fields.List(fields.String())
+    resources_url = fields.String(metadata={"description": "A space's resources on the hub (/resources?space=)."})
 
 
 class PointGeometryOut(Schema):

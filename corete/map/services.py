@@ -28,7 +28,7 @@ from corete.map.places import find_municipality, in_italy
 from corete.skills.models import Skill
 from corete.spaces.models import Space
 
-LAYERS = ("spaces", "events", "proposals")
+LAYERS = ("spaces", "events", "proposals", "resources")
 AT_HOST = 0.001  # degrees: a venue this close to its host space (about 100 m) is the space itself
 
 
@@ -44,6 +44,7 @@ class MapFilters:
     bbox: tuple[float, float, float, float] | None = None  # min lon, min lat, max lon, max lat
     when: str | None = None  # a quick filter (today, weekend, week): where something happens then
     event_tags: tuple[str, ...] | None = None  # an event category's tags (events.categories)
+    visitors: bool = False  # only the spaces that welcome members of other spaces (coworking visas)
 
 
 @dataclass(slots=True)
@@ -68,6 +69,8 @@ class Point:
     next_start: str | None = None  # ISO 8601, UTC
     next_picture: str | None = None  # the picture id of the next event, if it has one
     tags: list[str] = field(default_factory=list)
+    resources: int = 0  # a place's rooms and equipment: how many
+    resource_kinds: list[str] = field(default_factory=list)
 
 
 def _like(text: str) -> str:
@@ -103,6 +106,8 @@ def space_points(session, f: MapFilters, *, now: dt.datetime, days: int = 60) ->
                    Space.lon, Space.tags, Space.id).where(Space.active.is_(True)).order_by(Space.name, Space.id))
     if f.kind:
         stmt = stmt.where(Space.kind == f.kind)
+    if f.visitors:
+        stmt = stmt.where(Space.welcomes_visitors.is_(True))
     if f.when or f.event_tags:  # the spaces that host an event then, or of that category
         start, end = when_window(f.when, now) if f.when else (now, now + dt.timedelta(days=days))
         hosts = (select(Event.space_id).join(OccurrenceRow, OccurrenceRow.event_id == Event.id)
@@ -168,6 +173,8 @@ def venue_points(session, f: MapFilters, *, now: dt.datetime, days: int) -> list
                    Event.status != "cancelled", Space.active.is_(True)))
     if f.kind:
         stmt = stmt.where(Space.kind == f.kind)
+    if f.visitors:
+        stmt = stmt.where(Space.welcomes_visitors.is_(True))
     if f.city:
         stmt = stmt.where(in_city(f.city))
     if f.skill:
@@ -218,7 +225,7 @@ def utc_text(value) -> str:
 
 
 def proposal_points(session, f: MapFilters) -> list[Point]:
-    if f.kind or f.skill or f.tag or f.when or f.event_tags:
+    if f.kind or f.skill or f.tag or f.when or f.event_tags or f.visitors:
         return []
     stmt = select(Proposal).where(Proposal.status == "approved").order_by(Proposal.id)
     if f.category:
@@ -232,6 +239,59 @@ def proposal_points(session, f: MapFilters) -> list[Point]:
         stmt = stmt.where(_in_box(Proposal.lat, Proposal.lon, f.bbox))
     return [Point("proposals", str(p.id), p.lat, p.lon, p.title, approximate=p.approximate, city=p.city,
                   address=p.address, kind=p.category) for p in session.scalars(stmt)]
+
+
+def resource_points(session, f: MapFilters) -> list[Point]:
+    """Where rooms, desks and equipment are shared: one point per place (a resource's own
+    position, else its space's), with how many and of which kinds. The space's kind, its
+    welcoming visitors, the city and words narrow them; what only events or proposals
+    have (tags, skills, dates, categories) leaves the layer empty."""
+    from corete.resources.models import Resource
+
+    if f.category or f.tag or f.skill or f.when or f.event_tags:
+        return []
+    stmt = (select(Resource.kind, Resource.lat, Resource.lon, Resource.city, Space.slug, Space.name, Space.lat,
+                   Space.lon, Space.city, Space.address)
+            .join(Space, Space.id == Resource.space_id).where(Space.active.is_(True))
+            .order_by(Space.name, Resource.id))
+    if f.kind:
+        stmt = stmt.where(Space.kind == f.kind)
+    if f.visitors:
+        stmt = stmt.where(Space.welcomes_visitors.is_(True))
+    if f.city:
+        stmt = stmt.where(or_(Resource.city.ilike(f.city), and_(Resource.city.is_(None), Space.city.ilike(f.city))))
+    if f.q:
+        like = _like(f.q)
+        stmt = stmt.where(or_(Resource.name.ilike(like), Space.name.ilike(like)))
+    places: dict[tuple, Point] = {}
+    for kind, lat, lon, city, slug, name, space_lat, space_lon, space_city, address in session.execute(stmt):
+        at = position(lat, lon, city) if lat is not None else position(space_lat, space_lon, city or space_city)
+        if at is None:
+            continue
+        point = places.get((slug, at[0], at[1]))
+        if point is None:
+            point = places[(slug, at[0], at[1])] = Point("resources", slug, at[0], at[1], name,
+                                                         approximate=at[2], city=city or space_city, address=address)
+        point.resources += 1
+        if kind not in point.resource_kinds:
+            point.resource_kinds.append(kind)
+    return list(places.values())
+
+
+def _beside_spaces(resources: list[Point], points: list[Point]) -> list[Point]:
+    """Resources at their space's place are told in the space's own marker (its popup says
+    how many, and links to them), as an event at its host is: a second marker at the same
+    place would make every such space a list of two. Those elsewhere keep a marker."""
+    spaces = {p.ref: p for p in points if p.layer == "spaces"}
+    kept = []
+    for r in resources:
+        space = spaces.get(r.ref)
+        if space is not None and abs(space.lat - r.lat) < AT_HOST and abs(space.lon - r.lon) < AT_HOST:
+            space.resources += r.resources
+            space.resource_kinds += [k for k in r.resource_kinds if k not in space.resource_kinds]
+        else:
+            kept.append(r)
+    return kept
 
 
 @dataclass
@@ -255,6 +315,8 @@ def points(session, f: MapFilters, *, now: dt.datetime | None = None, event_days
         found += venue_points(session, f, now=now, days=event_days)
     if "proposals" in f.layers:
         found += proposal_points(session, f)
+    if "resources" in f.layers:
+        found += _beside_spaces(resource_points(session, f), found if "spaces" in f.layers else [])
     if f.bbox:
         min_lon, min_lat, max_lon, max_lat = f.bbox
         found = [p for p in found if min_lon <= p.lon <= max_lon and min_lat <= p.lat <= max_lat]

@@ -112,7 +112,8 @@ def _links(external: bool = False) -> exports.Links:
     return exports.Links(*(
         url_for(endpoint, **{name: marker}, _external=external).replace(str(marker), "{}")
         for endpoint, name in (("map.space_page", "slug"), ("events.event_page", "occurrence_id"),
-                               ("map.proposal_page", "proposal_id"), ("media.small", "picture_id"))))
+                               ("map.proposal_page", "proposal_id"), ("media.small", "picture_id"),
+                               ("resources.resources_page", "space"))))
 
 
 # --- API ---------------------------------------------------------------------------------------
@@ -244,7 +245,10 @@ def _js_config(**extra) -> dict:
             "cluster": _("%(n)s points here: zoom in", n="%d"),
             "here": _("%(n)s points at this place:", n="%d"),
             "no_tiles": _("The street map cannot be reached: only the regions are drawn."),
-            "layers": {"spaces": _("space"), "events": _("event venue"), "proposals": _("proposal")},
+            "layers": {"spaces": _("space"), "events": _("event venue"), "proposals": _("proposal"),
+                       "resources": _("rooms and equipment")},
+            "n_resources": _("%(n)s rooms and equipment to book", n="%d"), "one_resource": _("1 room or equipment to book"),
+            "see_resources": _("See them and book"),
         },
         **extra)
 

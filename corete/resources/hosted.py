@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError, fields, validate, validates
 
+from corete.core import hours
 from corete.core.api import DecimalInput
 from corete.core.forms import NUMBER, REQUIRED, Editor, text, url as _url
-from corete.resources import hours
 from corete.resources.writers import BOOKABLE_BY, PRICE_PER, RESOURCE_KINDS, resource_item
 
 BUSY_PUBLISHED_DAYS = 400  # accepted bookings published from now on (past ones are history)

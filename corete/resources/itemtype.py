@@ -10,12 +10,12 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from marshmallow import fields, validate
 
-from corete.core import itemtypes
+from corete.core import hours, itemtypes
 from corete.core.feedschema import Lenient, LocationSchema, text
 from corete.core.handover import Envelope, Item, ItemProblem, Rejection
 from corete.core.sanitize import clean_text, clean_url
 from corete.core.when import NETWORK_ZONE, BadValue, parse_when, zone_or_none
-from corete.resources import hosted, hours
+from corete.resources import hosted
 from corete.resources.writers import BOOKABLE_BY, PRICE_PER, RESOURCE_KINDS, resource_item
 
 MAX_BUSY = 2000  # busy spans one item may list
@@ -29,7 +29,7 @@ class ResourceData:
     price: dict[str, Any] | None = None  # {"per": "hour", "member": "10", "public": "20", "currency": "EUR"}
     bookable_by: str = "network"
     opening_hours: str | None = None
-    hours: list | None = None  # the week resources.hours.parse read, None when not understood
+    hours: list | None = None  # the week core.hours.parse read, None when not understood
     timezone: str = NETWORK_ZONE
     rules: str | None = None
     location: dict[str, Any] | None = None

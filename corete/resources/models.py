@@ -26,7 +26,7 @@ class Resource(FeedItemRow, db.Model):
     currency: Mapped[str] = mapped_column(String(3), default="EUR")
     bookable_by: Mapped[str] = mapped_column(String(10), default="network")  # "network" or "anyone"
     opening_hours: Mapped[str | None] = mapped_column(String(300))
-    hours: Mapped[list | None] = mapped_column(JSON)  # resources.hours.parse of it, None if not understood
+    hours: Mapped[list | None] = mapped_column(JSON)  # core.hours.parse of it, None if not understood
     timezone: Mapped[str | None] = mapped_column(String(64))
     rules: Mapped[str | None] = mapped_column(Text)
     place_name: Mapped[str | None] = mapped_column(String(300))

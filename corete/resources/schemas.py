@@ -71,6 +71,7 @@ class SearchIn(Editor):
     capacity = fields.Integer(validate=validate.Range(1, 100_000, error=_l("A whole number, 1 or more.")),
                               error_messages=NUMBER)
     q = fields.String(validate=validate.Length(max=200))
+    space = fields.String(validate=validate.Length(max=80))
     anyone = fields.Boolean()
     date = edge.Date(error_messages=DATE)
     start_time = fields.Time(error_messages=TIME)

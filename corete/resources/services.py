@@ -18,7 +18,7 @@ from corete.core.handler import RowHandler
 from corete.core.models import chunks, utcnow
 from corete.core.when import NETWORK_ZONE, zone
 from corete.media.services import link as link_pictures, url_key
-from corete.resources import hours as opening
+from corete.core import hours as opening
 from corete.resources.itemtype import ResourceData
 from corete.resources.models import Booking, Busy, Resource
 from corete.spaces.models import Space

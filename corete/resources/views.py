@@ -40,6 +40,9 @@ def resource_kind(kind: str | None) -> str:
     return str(KIND_LABELS.get(kind or "other", KIND_LABELS["other"]))
 
 
+pages_bp.add_app_template_filter(resource_kind, "resource_kind_label")
+
+
 @pages_bp.app_template_global()
 def resource_kinds() -> list[tuple[str, str]]:
     return [(k, str(KIND_LABELS[k])) for k in RESOURCE_KINDS]
@@ -99,7 +102,7 @@ def list_resources(args):
 def resources_page():
     """Find a room, a desk or equipment: by kind, city and size, and free when you need it."""
     values = {k: (request.args.get(k) or "").strip()[:200] for k in
-              ("kind", "city", "capacity", "q", "anyone", "date", "start_time", "end_time", "end_date")}
+              ("kind", "city", "capacity", "q", "anyone", "date", "start_time", "end_time", "end_date", "space")}
     errors, found, total, window = {}, [], 0, None
     try:
         args = SearchIn().load(values)
@@ -112,13 +115,14 @@ def resources_page():
                       dt.datetime.combine(args.get("end_date") or args["date"], args["end_time"], here))
         found, total = services.search(
             db.session, kind=args.get("kind"), city=args.get("city"), capacity=args.get("capacity"), q=args.get("q"),
-            bookable_by="anyone" if args.get("anyone") else None, start=window[0] if window else None,
+            space=args.get("space"), bookable_by="anyone" if args.get("anyone") else None, start=window[0] if window else None,
             end=window[1] if window else None)
     cities = db.session.scalars(select(Space.city).join(Resource, Resource.space_id == Space.id)
                                 .where(Space.active.is_(True), Space.city.is_not(None)).distinct()
                                 .order_by(Space.city)).all()
+    space = db.session.scalar(select(Space).where(Space.slug == args["space"])) if args.get("space") else None
     return render_template("resources/search.html", values=values, errors=errors, found=found, total=total,
-                           window=window, cities=cities, bookable=BOOKABLE_LABELS), (400 if errors else 200)
+                           window=window, cities=cities, bookable=BOOKABLE_LABELS, space=space), (400 if errors else 200)
 
 
 def _operator_spaces() -> list[Space]:

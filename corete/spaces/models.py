@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import JSON, Boolean, Float, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from corete.core.models import UTCDateTime, utcnow
 from corete.extensions import db
@@ -31,6 +31,11 @@ class Space(db.Model):
     timezone: Mapped[str | None] = mapped_column(String(64))
     description: Mapped[str | None] = mapped_column(Text)
     tags: Mapped[list] = mapped_column(JSON, default=list)
+    # Whether and on which terms it welcomes members of other network spaces (a coworking
+    # visa): {"welcome": true, "days_per_year": 10, "notice_days": 1, "days": "Mo-Fr"};
+    # welcomes_visitors follows it, for the map's filter.
+    visitors: Mapped[dict | None] = mapped_column(JSON)
+    welcomes_visitors: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     # Set by coordinators only, never by a feed (Milan accredits spaces after inspection).
     accredited: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -38,6 +43,11 @@ class Space(db.Model):
     locked_fields: Mapped[list] = mapped_column(JSON, default=list)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    @validates("visitors")
+    def _welcome(self, key, value):
+        self.welcomes_visitors = bool(value and value.get("welcome"))
+        return value
 
     feeds = db.relationship(
         "Feed", back_populates="space", cascade="all, delete-orphan", order_by="Feed.id"

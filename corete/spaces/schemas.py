@@ -1,9 +1,10 @@
 from flask_babel import lazy_gettext as _l
-from marshmallow import EXCLUDE, Schema, fields, validate, validates_schema
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate, validates_schema
 
+from corete.core import hours
 from corete.core.api import PageArgs, page_schema
 from corete.core.forms import (
-    REQUIRED, CommaList, Editor, check, check_position, latitude, longitude, text, url, zone_name,
+    NUMBER, REQUIRED, CommaList, Editor, check, check_position, latitude, longitude, text, url, zone_name,
 )
 from corete.core.vocabulary import SPACE_KINDS
 
@@ -80,9 +81,35 @@ class ProfileIn(Editor):
     timezone = text(64, validate_also=zone_name)
     description = text(5000)
     tags = CommaList(50, 60)
+    # Members of other network spaces welcome (the hosted editor; packed into ``visitors``)
+    visitors_welcome = fields.Boolean(load_default=False)
+    visitors_days_per_year = fields.Integer(validate=validate.Range(1, 366, error=_l("Between 1 and 366 days.")),
+                                            error_messages=NUMBER)
+    visitors_notice_days = fields.Integer(validate=validate.Range(0, 365, error=_l("Between 0 and 365 days.")),
+                                          error_messages=NUMBER)
+    visitors_days = text(100)
 
     @validates_schema
     def _rules(self, data, **kwargs):
         check_position(data)
         if data.get("email"):
             check(validate.Email(), data["email"], _l("Not an e-mail address."))
+        if data.get("visitors_days"):
+            try:
+                hours.days(data["visitors_days"])
+            except hours.NotUnderstood:
+                raise ValidationError(_l("Days as OpenStreetMap writes them: Mo-Fr, or Mo,We,Fr."),
+                                      "visitors_days") from None
+
+    @post_load
+    def _visitors(self, data, **kwargs):
+        terms = {"welcome": data.pop("visitors_welcome", False), "days_per_year": data.pop("visitors_days_per_year", None),
+                 "notice_days": data.pop("visitors_notice_days", None), "days": data.pop("visitors_days", None)}
+        # {"welcome": false} rather than nothing: a feed that stops saying a thing changes nothing
+        data["visitors"] = {k: v for k, v in terms.items() if v is not None} if terms["welcome"] else {"welcome": False}
+        return data
+
+
+def visitor_values(visitors: dict | None) -> dict:
+    """A profile's visitor terms as the form's fields, to fill it in again."""
+    return {f"visitors_{k}": v for k, v in (visitors or {}).items()}

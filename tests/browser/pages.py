@@ -14,7 +14,7 @@ def main_pages(proposal: int) -> dict[str | None, list[str]]:
                "/embed?what=map&kind=fablab", "/resources", "/resources?kind=desk", "/resources/1",
                "/login", "/password/forgot", "/newsletter", "/newsletter/follow?city=Roma"],
         "op@lab121.example": ["/my/spaces", "/spaces/lab121/edit", "/spaces/lab121/edit/event/new", "/account",
-                              "/spaces/lab121/edit/resource/new", "/spaces/lab121/bookings"],
+                              "/spaces/lab121/edit/resource/new", "/spaces/lab121/bookings", "/spaces/lab121/visas"],
         "coord@corete.example": ["/console", "/operators", "/map/moderation", f"/map/moderation/{proposal}",
                                  "/purchasing/catalogue", "/purchasing/queue", "/purchasing/rounds/1/order",
                                  "/skills/unmapped", "/outbox", "/newsletter/news", "/console/spaces",

@@ -128,6 +128,9 @@ def demo_pages(demo, session) -> list[tuple[str, object, str]]:
     from corete.resources.models import Resource
 
     room = session.scalar(select(Resource.id).where(Resource.source_id == "mp-sala-eventi"))
+    demo.operator.post("/spaces/lab121/visas", data={"csrf_token": demo.operator_csrf, "person_name": "Giulia Rossi",
+                                                     "valid_until": str(dt.date.today() + dt.timedelta(days=90))})
+    visa_path = re.findall(r'value="http://[^"/]+(/visa/[^"]+)"', demo.operator.get("/spaces/lab121/visas").get_data(as_text=True))[0]
     monday = dt.date.today() + dt.timedelta(days=7 - dt.date.today().weekday())
     asked = demo.operator.post(f"/resources/{room}", data={
         "csrf_token": demo.operator_csrf, "space": "lab121", "person_name": "Giulia Rossi",
@@ -158,6 +161,8 @@ def demo_pages(demo, session) -> list[tuple[str, object, str]]:
         ("citizen", "/resources"), ("citizen", f"/resources?date={monday}&start_time=10:00&end_time=12:00&kind=desk"),
         ("citizen", f"/resources/{room}"), ("operator", f"/resources/{room}"), ("operator", "/spaces/lab121/bookings"),
         ("operator", "/spaces/lab121/edit/resource/new"), ("coordinator", "/spaces/millepiani/bookings"),
+        ("operator", "/spaces/lab121/visas"), ("citizen", visa_path), ("coordinator", visa_path),
+        ("citizen", "/map?visitors=1"),
     ]
     return [(name, who[name], url) for name, url in pages]
 

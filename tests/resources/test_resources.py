@@ -12,7 +12,7 @@ from sqlalchemy import select
 from corete.federation import writers as feeds
 from corete.federation.validate import validate_source
 from corete.hosting import services as hosting
-from corete.resources import hours
+from corete.core import hours
 from corete.resources.models import Busy, Resource
 from tests.conftest import csrf_token, login, make_space, poll
 
@@ -218,3 +218,25 @@ def test_a_busy_calendar_is_read_through_the_fetcher_and_a_broken_one_keeps_what
     assert "0 calendars read, 0 unchanged, 1 failed" in runner.invoke(args=["resources", "calendars"]).output
     session.expire_all()
     assert room.calendar_error and len(session.scalars(select(Busy).where(Busy.source == "calendar")).all()) == 3
+
+
+def test_the_map_has_a_layer_of_rooms_and_equipment(lab, client, session):
+    lab.lat, lab.lon = 44.9135, 8.6105
+    session.commit()
+    features = client.get("/api/v1/map/features.geojson?layers=resources").get_json()["features"]
+    assert len(features) == 1
+    props = features[0]["properties"]
+    assert (props["layer"], props["name"], props["resources"]) == ("resources", "Lab121", 3)
+    assert sorted(props["resource_kinds"]) == ["desk", "equipment", "meeting_room"]
+    assert props["url"].endswith("/resources?space=lab121")
+    # with the spaces, those at the space's own place are told in its marker, not in a second one
+    both = client.get("/api/v1/map/features.geojson?layers=spaces,resources").get_json()["features"]
+    assert [(f["properties"]["layer"], f["properties"].get("resources")) for f in both] == [("spaces", 3)]
+    assert both[0]["properties"]["resources_url"].endswith("/resources?space=lab121")
+    # what only events or proposals have empties the layer; the space's kind narrows it
+    assert client.get("/api/v1/map/features.geojson?layers=resources&tag=x").get_json()["features"] == []
+    assert client.get("/api/v1/map/features.geojson?layers=resources&kind=coliving").get_json()["features"] == []
+    listing = html.unescape(client.get("/map?view=list&layers=resources").get_data(as_text=True))
+    assert "Sale e attrezzature (1)" in listing and "Sala riunioni, Scrivania, Attrezzatura" in listing
+    at_lab = html.unescape(client.get("/resources?space=lab121").get_data(as_text=True))
+    assert "Solo presso Lab121." in at_lab and "3 trovati." in at_lab

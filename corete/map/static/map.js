@@ -31,7 +31,8 @@
     var kind = p.kind || p.layer;
     var classes = "pin pin-" + p.layer + " pin-" + kind + (p.approximate ? " pin-approx" : "") +
                   (p.accredited ? " pin-accredited" : "");
-    var letter = p.layer === "events" ? (p.events > 9 ? "9+" : String(p.events)) : (letters[kind] || "•");
+    var count = p.layer === "events" ? p.events : p.layer === "resources" ? p.resources : null;
+    var letter = count !== null ? (count > 9 ? "9+" : String(count)) : (letters[kind] || "•");
     var key = classes + "|" + letter;
     if (!icons[key]) {
       /* The letter is the hub's own (a kind, or a count): filtered anyway before it goes in as HTML. */
@@ -62,6 +63,11 @@
       next.appendChild(document.createTextNode(" · " + formatDate(p.next_start, cfg.lang)));
       box.appendChild(next);
       if (p.space_name) box.appendChild(el("div", t.host + " " + p.space_name));
+    }
+    if (p.resources) {  /* a place's rooms and equipment (a space's own, or those elsewhere) */
+      var shared = el("div", (p.resources === 1 ? t.one_resource : t.n_resources.replace("%d", p.resources)) + " · ");
+      shared.appendChild(link(p.resources_url || p.url, t.see_resources));
+      box.appendChild(shared);
     }
     var more = el("div", null, "popup-more");
     box.appendChild(more);
@@ -121,15 +127,16 @@
     });
   }
 
-  var LAYERS = ["spaces", "events", "proposals"];
+  var LAYERS = ["spaces", "events", "proposals", "resources"];
 
   var CLUSTER_MAX = 16;  /* the last zoom supercluster clusters at */
   var PIN = 28;  /* a marker's size in pixels: closer points would overlap */
 
-  var WEIGHT = {spaces: 1, events: 1e6, proposals: 1e12};
+  var WEIGHT = {spaces: 1, events: 1e6, proposals: 1e12, resources: 0};
 
-  function byLayer(code) {
-    return {spaces: code % 1e6, events: Math.floor(code / 1e6) % 1e6, proposals: Math.floor(code / 1e12)};
+  function byLayer(code, resources) {
+    return {spaces: code % 1e6, events: Math.floor(code / 1e6) % 1e6, proposals: Math.floor(code / 1e12),
+            resources: resources};
   }
 
   function latLngOf(f) {
@@ -198,8 +205,8 @@
           radius: 60, maxZoom: CLUSTER_MAX,
           /* Each cluster counts its points by layer in one number, cheaper than three counts
              (bench_map.py): spaces + events × 10⁶ + proposals × 10¹². */
-          map: function (p) { return {layers: WEIGHT[p.layer]}; },
-          reduce: function (acc, c) { acc.layers += c.layers; }
+          map: function (p) { return {layers: WEIGHT[p.layer], resources: p.layer === "resources" ? 1 : 0}; },
+          reduce: function (acc, c) { acc.layers += c.layers; acc.resources += c.resources; }
         }).load(data.features);
         var group = L.layerGroup().addTo(map);
         performance.mark("corete-indexed");
@@ -234,7 +241,7 @@
           found.forEach(function (f) {
             var c = f.geometry.coordinates, at = [c[1], c[0]], p = f.properties;
             if (!p.cluster) { singles.push(f); return; }
-            group.addLayer(groupMarker(at, p.point_count, byLayer(p.layers), function () {
+            group.addLayer(groupMarker(at, p.point_count, byLayer(p.layers, p.resources), function () {
               var next = index.getClusterExpansionZoom(p.cluster_id);
               if (next <= CLUSTER_MAX) map.setView(at, next);
               else open(at, index.getLeaves(p.cluster_id, Infinity), next);

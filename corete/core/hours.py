@@ -2,6 +2,7 @@
 the part spaces write: "Mo-Fr 09:00-19:00; Sa 10:00-13:00", "24/7", "Mo,We 09:00-13:00,14:00-18:00",
 "Su off". A rule for a day replaces what earlier rules said of it, as in OSM.
 
+Resources' availability and the days a space welcomes visitors read it (`days` alone).
 What the hub does not understand (public holidays, months, weeks, sunrise...) is not
 guessed: ``parse`` says so, the feed keeps the text, and availability then ignores the
 hours rather than hiding a resource that may well be open.
@@ -47,6 +48,11 @@ def parse(text: str) -> Week:
         for day in days:
             week[day] = sorted(spans)
     return week
+
+
+def days(text: str) -> list[int]:
+    """The weekdays (0 is Monday) of "Mo-Fr", "Mo,We,Fr", "Sa-Mo"; NotUnderstood otherwise."""
+    return sorted(set(_days((text or "").strip().replace(" ", ""))))
 
 
 def _days(text: str) -> list[int]:

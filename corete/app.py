@@ -39,6 +39,7 @@ def create_app(test_config: dict | None = None, *, web: bool = True, migrations:
 
     babel.init_app(app, locale_selector=select_locale)
     _import_models()
+    import corete.mail.alerts  # noqa: F401 (listens to the poller's feed_failed and feed_read)
     if migrations if migrations is not None else web:
         from corete.extensions import migrate
 

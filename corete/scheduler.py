@@ -81,7 +81,7 @@ def _geocode(app) -> str | None:
 def _daily_summary(app) -> str:
     """The coordinators' summary of silent spaces and held removals (when there are some),
     and the outbox's old messages forgotten."""
-    from corete.federation.alerts import daily_summary
+    from corete.mail.alerts import daily_summary
     from corete.mail.services import prune
 
     summaries = daily_summary(db.session, utcnow(), app.config)

@@ -5,6 +5,7 @@ import datetime as dt
 import hashlib
 import re
 import secrets
+from functools import lru_cache
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
@@ -15,8 +16,11 @@ from corete.core.models import parse_id, utcnow
 
 MIN_PASSWORD = 10
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-# A hash to compare against when the e-mail is unknown, so both cases take as long.
-_DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    """A hash to compare against when the e-mail is unknown, so both cases take as long.
+    Made on first need: at import it cost every command that imports this module 150 ms."""
+    return generate_password_hash("not-a-real-password", method="scrypt")
 
 
 class AccountError(ValueError):
@@ -43,7 +47,7 @@ def authenticate(session, email: str, password: str) -> User | None:
     email = (email or "").strip().lower()
     user = session.scalar(select(User).where(func.lower(User.email) == email))
     if user is None or not user.active:
-        check_password_hash(_DUMMY_HASH, password or "")
+        check_password_hash(_dummy_hash(), password or "")
         return None
     if not check_password_hash(user.password_hash, password or ""):
         return None

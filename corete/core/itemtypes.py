@@ -70,7 +70,7 @@ class Editor:
     # What a changed item keeps of the one it replaces (an event's cancelled dates).
     keep: Callable[[dict, dict], dict] | None = None
     # More values for the form page from the stored item and the time (an event's next dates).
-    context: Callable[[dict, dt.datetime], dict] | None = None
+    context: Callable[[dict | None, dt.datetime], dict] | None = None  # (None: a new item)
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,9 +17,9 @@ from sqlalchemy import delete, func, insert, or_, select, update
 
 from corete.core.handover import FeedDocument, Item, Rejection
 from corete.core.itemtypes import handlers
+from corete.core.signals import feed_failed, feed_read
 from corete.core.vocabulary import PROFILE_FIELDS
 from corete.core.models import utcnow
-from corete.federation import alerts
 from corete.federation.fetch import FetchError, FetchPolicy, FetchResult, fetch
 from corete.federation.models import Feed, FeedItem, Poll
 from corete.federation.parse import InvalidDocument, NotAFeed, parse_feed
@@ -172,7 +172,8 @@ def record_outcome(session, outcome: FetchOutcome, config, *, owner: str | None 
     feed.last_status = summary.status
     if error is not None:
         _record_failure(feed, error, now, config, summary, hub_offline)
-        alerts.after_failure(session, feed, error.error_class, now, config, hub_offline=hub_offline)
+        feed_failed.send(feed, session=session, error_class=error.error_class, now=now, config=config,
+                         hub_offline=hub_offline)
     elif outcome.document is not None and outcome.document.expired:
         feed.state = "gone"
         feed.last_error_class = None
@@ -202,7 +203,7 @@ def record_outcome(session, outcome: FetchOutcome, config, *, owner: str | None 
         _after_fetch(feed, result, now, config)
         feed.last_success_at = now
         feed.consecutive_failures = 0
-        alerts.after_success(session, feed, now, config)
+        feed_read.send(feed, session=session, now=now, config=config)
         feed.last_error_class = feed.last_error_message = None
     rejections = []
     if outcome.document is not None:

@@ -12,7 +12,7 @@ from sqlalchemy import func, select, update
 
 from corete.core.models import utcnow
 from corete.federation import writers as feeds
-from corete.federation.alerts import daily_summary
+from corete.mail.alerts import daily_summary
 from corete.federation.models import Feed
 from corete.federation.reasons import DOCUMENT_FIXES, PLAIN_ERRORS
 from corete.mail.models import Message

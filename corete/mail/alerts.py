@@ -4,7 +4,10 @@ feed is read again; never one per poll. They go to the space's operators and to 
 coordinators, in each one's language, written with the poll that causes them.
 
 And the coordinators' daily summary: spaces silent for FEED_STALE_DAYS and removals held
-for confirmation, sent only when there is something in it."""
+for confirmation, sent only when there is something in it.
+
+The poller does not call this module: it sends core.signals' feed_failed and feed_read,
+which this module listens to (the app factory imports it)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -14,6 +17,7 @@ from sqlalchemy import select
 
 from corete.accounts.models import User
 from corete.accounts.services import coordinators, operators_of
+from corete.core.signals import feed_failed, feed_read
 from corete.federation.models import Feed
 from corete.federation.reasons import DOCUMENT_FIXES, PLAIN_ERRORS
 from corete.mail.services import queue
@@ -35,6 +39,16 @@ def _tell(session, feed: Feed, kind: str, config, **context) -> None:
         queue(session, key=f"{kind}:{feed.id}:{episode}:{user.id}", kind=kind, to=user.email,
               lang=user.lang, subject=subject, config=config,
               context={"space": space, "feed": feed, "coordinator": user.role == "coordinator", **context})
+
+
+@feed_failed.connect
+def _failed(feed: Feed, *, session, error_class, now, config, hub_offline=False) -> None:
+    after_failure(session, feed, error_class, now, config, hub_offline=hub_offline)
+
+
+@feed_read.connect
+def _read(feed: Feed, *, session, now, config) -> None:
+    after_success(session, feed, now, config)
 
 
 def after_failure(session, feed: Feed, error_class: str | None, now: dt.datetime, config, *, hub_offline=False) -> None:

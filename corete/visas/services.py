@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from corete.core import hours
 from corete.core.models import utcnow
+from corete.core.when import NETWORK_ZONE, zone
 from corete.spaces.models import Space
 from corete.visas.models import Visa, Visit
 
@@ -23,6 +24,12 @@ LONGEST = dt.timedelta(days=366)
 
 class VisaError(ValueError):
     """What the hub refuses about a visa; the message is for the operator."""
+
+
+def local_today() -> dt.date:
+    """Today in the network's zone: a pass's days and a host's visits are days of Italy, not
+    of the server's clock (at 00:30 in Rome, UTC is still on the day before)."""
+    return dt.datetime.now(zone(NETWORK_ZONE)).date()
 
 
 def _signer(secret_key: str) -> URLSafeSerializer:
@@ -36,7 +43,7 @@ def token_of(visa: Visa, secret_key: str) -> str:
 
 def issue(session, space: Space, person_name: str, valid_until: dt.date, user=None,
           today: dt.date | None = None) -> Visa:
-    today = today or dt.date.today()
+    today = today or local_today()
     name = (person_name or "").strip()
     if not name:
         raise VisaError(_("Say whose pass it is."))
@@ -72,7 +79,7 @@ class Checked:
 
 
 def check(session, token: str, secret_key: str, today: dt.date | None = None) -> Checked:
-    today = today or dt.date.today()
+    today = today or local_today()
     try:
         visa_id, secret = _signer(secret_key).loads(token)
     except (BadSignature, ValueError, TypeError):
@@ -105,7 +112,7 @@ def remaining(session, visa: Visa, host: Space, today: dt.date) -> int | None:
 
 def record_visit(session, visa: Visa, host: Space, user=None, today: dt.date | None = None) -> Visit:
     """A day at ``host``, within its terms; VisaError with the reason otherwise."""
-    today = today or dt.date.today()
+    today = today or local_today()
     terms = host.visitors or {}
     if host.id == visa.home_space_id:
         raise VisaError(_("This is the pass holder's own space."))

@@ -45,7 +45,7 @@ def qr_code(text: str) -> Markup:
 @space_editor_required
 def space_visas(space):
     """A space's passes: issue one to a member, see its link and QR code, revoke it."""
-    errors, values = {}, {"valid_until": (dt.date.today() + dt.timedelta(days=365)).isoformat()}
+    errors, values = {}, {"valid_until": (services.local_today() + dt.timedelta(days=365)).isoformat()}
     if request.method == "POST":
         values = request.form.to_dict()
         try:
@@ -61,7 +61,7 @@ def space_visas(space):
             flash(_("Pass issued: send its link, or show its QR code."), "info")
             return redirect(url_for("visas.space_visas", slug=space.slug) + f"#visa-{visa.id}")
     return render_template("visas/space_visas.html", space=space, visas=services.visas_of(db.session, space),
-                           errors=errors, values=values, today=dt.date.today()), (400 if errors else 200)
+                           errors=errors, values=values, today=services.local_today()), (400 if errors else 200)
 
 
 @bp.route("/spaces/<slug>/visas/<int:visa_id>/revoke", methods=["POST"])
@@ -91,7 +91,7 @@ def _hosts() -> list[Space]:
 def check_pass(token):
     """What a pass says: only the holder's name, home space and validity; to the operator of
     a space that welcomes visitors, the days left there and a button to record today's."""
-    today = dt.date.today()
+    today = services.local_today()
     checked = services.check(db.session, token[:500], current_app.config["SECRET_KEY"], today)
     hosts = [h for h in _hosts() if checked.visa is None or h.id != checked.visa.home_space_id]
     error = None

@@ -14,9 +14,9 @@ from corete.extensions import db
 from corete.federation import writers as feeds
 from corete.hosting import services as hosting
 from corete.visas.models import Visa, Visit
+from corete.visas.services import local_today
 from tests.conftest import login, make_space, poll
 
-TODAY = dt.date.today()
 WEEKDAYS = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")
 
 
@@ -35,7 +35,7 @@ def text(response) -> str:
 
 
 def issue(client, token, name="Giulia Rossi", until=None) -> str:
-    until = until or (TODAY + dt.timedelta(days=30))
+    until = until or (local_today() + dt.timedelta(days=30))
     answer = client.post("/spaces/lab121/visas", data={"csrf_token": token, "person_name": name,
                                                        "valid_until": until.isoformat()})
     assert answer.status_code == 302, text(answer)
@@ -73,8 +73,8 @@ def test_a_pass_is_issued_checked_and_its_visits_counted(app, session, spaces):
     again = theirs.post(path, data={"csrf_token": their_token, "host": "millepiani"})
     assert again.status_code == 400 and "già registrata" in text(again)
     visa = session.scalar(select(Visa))
-    session.add(Visit(visa_id=visa.id, host_space_id=host.id, day=TODAY - dt.timedelta(days=1)
-                      if TODAY.month > 1 or TODAY.day > 1 else TODAY + dt.timedelta(days=1)))
+    session.add(Visit(visa_id=visa.id, host_space_id=host.id, day=local_today() - dt.timedelta(days=1)
+                      if local_today().month > 1 or local_today().day > 1 else local_today() + dt.timedelta(days=1)))
     session.commit()
     assert "0 giorni rimasti quest'anno" in text(theirs.get(path))
     # a space cannot record a visit at another operator's space, nor at the pass's own
@@ -84,7 +84,7 @@ def test_a_pass_is_issued_checked_and_its_visits_counted(app, session, spaces):
 def test_the_days_a_space_welcomes_visitors_on_are_kept(app, session, spaces):
     _home, host, (mine, my_token), (theirs, their_token) = spaces
     path = issue(mine, my_token)
-    other_day = WEEKDAYS[(TODAY.weekday() + 1) % 7]
+    other_day = WEEKDAYS[(local_today().weekday() + 1) % 7]
     welcome(app, host, theirs, their_token, days=other_day)
     refused = theirs.post(path, data={"csrf_token": their_token, "host": "millepiani"})
     assert refused.status_code == 400 and f"solo {other_day}" in text(refused)
@@ -108,7 +108,7 @@ def test_revoked_expired_and_forged_passes_are_refused_plainly(app, session, spa
     mine.post(f"/spaces/lab121/visas/{visa.id}/revoke", data={"csrf_token": my_token})
     revoked = app.test_client().get(path)
     assert revoked.status_code == 410 and "revocato" in text(revoked)
-    visa.revoked_at, visa.valid_until = None, TODAY - dt.timedelta(days=1)
+    visa.revoked_at, visa.valid_until = None, local_today() - dt.timedelta(days=1)
     session.commit()
     assert "scaduto" in text(app.test_client().get(path))
     # an operator of another space cannot revoke it
@@ -118,7 +118,7 @@ def test_revoked_expired_and_forged_passes_are_refused_plainly(app, session, spa
 def test_a_pass_lasts_at_most_a_year(spaces):
     _home, _host, (mine, my_token), _theirs = spaces
     long = mine.post("/spaces/lab121/visas", data={"csrf_token": my_token, "person_name": "Giulia",
-                                                   "valid_until": (TODAY + dt.timedelta(days=400)).isoformat()})
+                                                   "valid_until": (local_today() + dt.timedelta(days=400)).isoformat()})
     assert long.status_code == 400 and "al massimo un anno" in text(long)
     empty = mine.post("/spaces/lab121/visas", data={"csrf_token": my_token, "person_name": "", "valid_until": ""})
     assert empty.status_code == 400

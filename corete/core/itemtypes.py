@@ -64,9 +64,9 @@ class Editor:
     pictures: bool = False  # the form takes a picture, kept as the hub's own copy
     preview: bool = False  # the form offers "preview": the poller's own reading, saving nothing
     # What the feed publishes for a stored item, given (session, the item as stored without
-    # the editor's own keys, the stored item): an event adds its cancelled dates, a resource
+    # the editor's own keys, the HostedItem): an event adds its cancelled dates, a resource
     # its accepted bookings as busy time. None: the item alone.
-    published: Callable[[Any, dict, dict], list[dict]] | None = None
+    published: Callable[[Any, dict, Any], list[dict]] | None = None
     # What a changed item keeps of the one it replaces (an event's cancelled dates).
     keep: Callable[[dict, dict], dict] | None = None
     # More values for the form page from the stored item and the time (an event's next dates).

@@ -31,6 +31,14 @@ def zone(name: str | None):
         return UTC
 
 
+def instant(value: dt.datetime | dt.date, zone_name: str | None = None) -> dt.datetime:
+    """An instant as it is, a date as its midnight in ``zone_name`` (the network's zone when
+    there is none): where a feed may give either, and an instant is needed."""
+    if isinstance(value, dt.datetime):
+        return value
+    return dt.datetime.combine(value, dt.time(), zone(zone_name or NETWORK_ZONE))
+
+
 def zone_or_none(name: str | None):
     if not name or not isinstance(name, str):
         return None

@@ -197,9 +197,9 @@ def cancelled_items(item: dict) -> list[dict]:
     return out
 
 
-def published(session, item: dict, stored: dict) -> list[dict]:
-    """A series, and an item for each of its cancelled dates."""
-    return [item, *cancelled_items(stored)]
+def published(session, item: dict, stored) -> list[dict]:
+    """A series, and an item for each of its cancelled dates (``stored``: the HostedItem)."""
+    return [item, *cancelled_items(stored.item)]
 
 
 def keep_cancelled(built: dict, previous: dict) -> dict:

@@ -12,7 +12,7 @@ from corete.core import itemtypes
 from corete.core.feedschema import LocationSchema, Lenient, check_money, money, text
 from corete.core.handover import Envelope, EventData, Item, ItemProblem, Rejection, bounded_id, occurrence_key
 from corete.core.sanitize import clean_text, clean_url
-from corete.core.when import NETWORK_ZONE, BadValue, normalise_rrule, parse_when, zone_or_none
+from corete.core.when import NETWORK_ZONE, BadValue, instant, normalise_rrule, parse_when, zone_or_none
 from corete.events import hosted
 from corete.events.writers import event_item
 
@@ -152,15 +152,9 @@ def preview(items: list[Item], now: dt.datetime, *, days: int = 60, limit: int =
                           window_end=now + dt.timedelta(days=days)):
             found.append(itemtypes.PreviewLine(data.title, occ.start, data.timezone if not data.all_day else None,
                                                place, data.status == "cancelled"))
-    found.sort(key=lambda line: _instant(line.when))
+    found.sort(key=lambda line: instant(line.when))
     return itemtypes.Preview(_l("In the calendar (next 60 days)"), found[:limit], max(0, len(found) - limit),
                              empty=_l("No event in the next 60 days."))
-
-
-def _instant(value) -> dt.datetime:
-    if isinstance(value, dt.datetime):
-        return value
-    return dt.datetime.combine(value, dt.time(), dt.timezone.utc)
 
 
 itemtypes.register(itemtypes.ItemType(

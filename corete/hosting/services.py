@@ -101,7 +101,7 @@ def document(session, hosted: HostedFeed, items: list[HostedItem], self_url: str
     for i in items:
         registered = itemtypes.get(i.type)
         if registered is not None and registered.editor is not None and registered.editor.published is not None:
-            published += registered.editor.published(session, _published(i.item), i.item)
+            published += registered.editor.published(session, _published(i.item), i)
         else:
             published.append(_published(i.item))
     return writers.jsonfeed(dict(hosted.profile), published, feed_url=self_url)

@@ -12,6 +12,7 @@ import datetime as dt
 from sqlalchemy import delete, insert, or_, select
 
 from corete.core.models import utcnow
+from corete.core.when import instant
 from corete.events.recurrence import expand
 from corete.resources.models import Busy, Resource
 
@@ -40,20 +41,12 @@ def busy_from(body: bytes, content_type: str | None, base_url: str, now: dt.date
         for occ in expand(all_day=data.all_day, start=data.start, end=data.end, timezone=data.timezone,
                           rrule=data.rrule, rdates=data.rdates, exdates=data.exdates,
                           window_start=now - dt.timedelta(days=1), window_end=now + HORIZON):
-            start, end = _instant(occ.start, data.timezone), _instant(occ.end, data.timezone) if occ.end else None
+            start, end = instant(occ.start, data.timezone), instant(occ.end, data.timezone) if occ.end else None
             if end is None:  # no end: a date takes the day, a time an hour
                 end = start + (dt.timedelta(days=1) if data.all_day else dt.timedelta(hours=1))
             if end > start:
                 spans.append((start, end))
     return sorted(spans)[:MAX_SPANS]
-
-
-def _instant(value, zone_name):
-    if isinstance(value, dt.datetime):
-        return value
-    from corete.core.when import NETWORK_ZONE, zone
-
-    return dt.datetime.combine(value, dt.time(), zone(zone_name or NETWORK_ZONE))
 
 
 def read_calendars(session, config, now: dt.datetime | None = None, limit: int | None = None) -> str:

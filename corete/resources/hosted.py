@@ -53,12 +53,12 @@ def build(uid: str, form: dict, zone: str) -> dict:
                          text=form.get("description") or "", timezone=zone, image=form.get("image"))
 
 
-def with_bookings(session, item: dict, stored: dict) -> list[dict]:
+def with_bookings(session, item: dict, stored) -> list[dict]:
     """The resource with the bookings the hub accepted for it listed as busy time, so that
-    whoever reads the space's feed knows when it is taken."""
+    whoever reads the space's feed knows when it is taken (``stored``: the HostedItem)."""
     from corete.resources.services import accepted_spans
 
-    spans = accepted_spans(session, item["id"], days=BUSY_PUBLISHED_DAYS)
+    spans = accepted_spans(session, stored.space_id, item["id"], days=BUSY_PUBLISHED_DAYS)
     if not spans:
         return [item]
     core = dict(item["_corete"])

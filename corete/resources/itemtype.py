@@ -14,7 +14,7 @@ from corete.core import hours, itemtypes
 from corete.core.feedschema import Lenient, LocationSchema, text
 from corete.core.handover import Envelope, Item, ItemProblem, Rejection
 from corete.core.sanitize import clean_text, clean_url
-from corete.core.when import NETWORK_ZONE, BadValue, parse_when, zone_or_none
+from corete.core.when import NETWORK_ZONE, BadValue, instant, parse_when, zone_or_none
 from corete.resources import hosted
 from corete.resources.writers import BOOKABLE_BY, PRICE_PER, RESOURCE_KINDS, resource_item
 
@@ -91,7 +91,7 @@ def read(f: dict, env: Envelope) -> ResourceData:
             end, _ = parse_when(span["end"], tzname)
         except BadValue as e:
             raise ItemProblem(str(e), f"_corete/busy/{n}") from None
-        start, end = _instant(start, tzname), _instant(end, tzname)
+        start, end = instant(start, tzname), instant(end, tzname)  # a date: its midnight there
         if end <= start:
             raise ItemProblem("a busy span ends after it starts", f"_corete/busy/{n}/end")
         busy.append((start, end))
@@ -121,13 +121,6 @@ def read(f: dict, env: Envelope) -> ResourceData:
         tags=env.tags,
         image=env.image,
     )
-
-
-def _instant(value, tzname: str) -> dt.datetime:
-    """A busy span's end given as a date is that day's midnight, in the resource's zone."""
-    if isinstance(value, dt.datetime):
-        return value
-    return dt.datetime.combine(value, dt.time(), zone_or_none(tzname))
 
 
 def preview(items: list[Item], now: dt.datetime) -> itemtypes.Preview:

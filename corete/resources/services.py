@@ -45,25 +45,21 @@ class ResourceHandler(RowHandler):
     """Resources' rows, and the busy time their feed lists (replaced at each change)."""
 
     def written(self, session, feed_id: int, items) -> None:
-        """Their busy time, replaced; their pictures, linked when the hub already has them."""
-        self._busy(session, feed_id, items)
-        pictured = [i.source_id for i in items if i.data.image]
-        for part in chunks(pictured):
-            link_pictures(session, Resource, session.scalars(select(Resource.id).where(
-                Resource.feed_id == feed_id, Resource.source_id.in_(part))).all())
-
-    @staticmethod
-    def _busy(session, feed_id: int, items) -> None:
-        by_source = {i.source_id: i.data.busy for i in items}
+        """Their busy time, replaced; their pictures, linked when the hub already has them
+        (the rows' ids read once, for both)."""
+        by_source = {i.source_id: i for i in items}
         for part in chunks(list(by_source)):
             ids = dict(session.execute(select(Resource.source_id, Resource.id).where(
                 Resource.feed_id == feed_id, Resource.source_id.in_(part))).all())
             session.execute(delete(Busy).where(Busy.resource_id.in_(ids.values()), Busy.source == "feed"),
                             execution_options={"synchronize_session": False})
-            rows = [{"resource_id": ids[sid], "start": s, "end": e, "source": "feed"}
-                    for sid in part if sid in ids for s, e in by_source[sid]]
+            rows = [{"resource_id": rid, "start": s, "end": e, "source": "feed"}
+                    for sid, rid in ids.items() for s, e in by_source[sid].data.busy]
             if rows:
                 session.execute(insert(Busy.__table__), rows)
+            pictured = [rid for sid, rid in ids.items() if by_source[sid].data.image]
+            if pictured:
+                link_pictures(session, Resource, pictured)
 
 
 handler = ResourceHandler("resource", Resource, resource_columns)
@@ -192,12 +188,14 @@ def _round_up(value: dt.datetime, step: dt.timedelta) -> dt.datetime:
     return dt.datetime.fromtimestamp(-(-stamp // seconds) * seconds, dt.timezone.utc)
 
 
-def accepted_spans(session, uid: str, days: int) -> list[tuple[dt.datetime, dt.datetime]]:
-    """The accepted bookings of the hosted resource with this item id, from now on."""
+def accepted_spans(session, space_id: int, uid: str, days: int) -> list[tuple[dt.datetime, dt.datetime]]:
+    """The accepted bookings, from now on, of the space's resource with this item id (the
+    space's own: another member's feed may publish an item with the same id)."""
     now = utcnow()
     return [tuple(r) for r in session.execute(
         select(Booking.start, Booking.end).join(Resource, Booking.resource_id == Resource.id)
-        .where(Resource.source_id == uid, Booking.state == "accepted", Booking.end > now,
+        .where(Resource.space_id == space_id, Resource.source_id == uid, Booking.state == "accepted",
+               Booking.end > now,
                Booking.start < now + dt.timedelta(days=days))
         .order_by(Booking.start))]
 

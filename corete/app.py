@@ -100,7 +100,7 @@ def _register_web(app: Flask) -> None:
 
 MODEL_MODULES = [f"corete.{room}.models" for room in
                  ("spaces", "accounts", "federation", "events", "skills", "purchasing", "map", "hosting", "ops",
-                  "mail", "newsletter", "media", "resources", "visas")]
+                  "mail", "newsletter", "media", "resources", "visas", "calls", "offers")]
 
 
 def _import_models() -> None:
@@ -114,6 +114,7 @@ def _import_models() -> None:
 
 def _register_rooms(app: Flask) -> None:
     from corete.accounts import views as accounts_views
+    from corete.calls import views as calls_views
     from corete.core import views as core_views
     from corete.digest import views as digest_views
     from corete.events import views as events_views
@@ -124,6 +125,7 @@ def _register_rooms(app: Flask) -> None:
     from corete.media import views as media_views
     from corete.map import views as map_views
     from corete.newsletter import views as newsletter_views
+    from corete.offers import views as offers_views
     from corete.purchasing import views as purchasing_views
     from corete.resources import views as resources_views
     from corete.visas import views as visas_views
@@ -147,8 +149,11 @@ def _register_rooms(app: Flask) -> None:
     app.register_blueprint(media_views.bp)
     app.register_blueprint(resources_views.pages_bp)
     app.register_blueprint(visas_views.bp)
+    app.register_blueprint(calls_views.pages_bp)
+    app.register_blueprint(offers_views.pages_bp)
     for blueprint in (spaces_views.api_bp, events_views.api_bp, skills_views.api_bp, purchasing_views.api_bp,
-                      purchasing_views.purchasing_api_bp, map_views.api_bp, hosting_views.api_bp, resources_views.api_bp):
+                      purchasing_views.purchasing_api_bp, map_views.api_bp, hosting_views.api_bp, resources_views.api_bp,
+                      calls_views.api_bp, offers_views.api_bp):
         api.register_blueprint(blueprint)
 
 

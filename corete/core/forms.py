@@ -2,6 +2,8 @@
 field taken as not given, and messages in the visitor's language."""
 from __future__ import annotations
 
+import datetime as dt
+
 from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate
 
@@ -30,6 +32,24 @@ class Form(Schema):
 
     class Meta:
         unknown = EXCLUDE
+
+
+def plain(form: dict) -> dict:
+    """A loaded form as it was filled in, JSON-friendly, to fill it in again when editing:
+    dates as YYYY-MM-DD, times as HH:MM, lists joined by commas, money by its amount."""
+    out = {}
+    for key, value in form.items():
+        if isinstance(value, (dt.date, dt.time)):
+            out[key] = value.isoformat()[:5] if isinstance(value, dt.time) else value.isoformat()
+        elif isinstance(value, list):
+            out[key] = ", ".join(value)
+        elif isinstance(value, dict):
+            out[key] = str(value.get("amount", ""))
+        elif value is not None and not isinstance(value, (str, int, float, bool)):
+            out[key] = str(value)
+        else:
+            out[key] = value
+    return out
 
 
 def check(validator, value, message) -> None:

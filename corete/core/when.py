@@ -39,6 +39,12 @@ def instant(value: dt.datetime | dt.date, zone_name: str | None = None) -> dt.da
     return dt.datetime.combine(value, dt.time(), zone(zone_name or NETWORK_ZONE))
 
 
+def local_today(zone_name: str = NETWORK_ZONE) -> dt.date:
+    """Today in the network's zone: days of Italy, not of the server's clock (at 00:30 in
+    Rome, UTC is still on the day before)."""
+    return dt.datetime.now(zone(zone_name)).date()
+
+
 def zone_or_none(name: str | None):
     if not name or not isinstance(name, str):
         return None

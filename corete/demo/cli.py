@@ -62,6 +62,24 @@ def load_command(base_url):
     db.session.commit()
     click.echo(f"demo network: {created} spaces added, {len(SPACES) - created} already there")
     click.echo(f"demo purchasing: {load_catalogue()} suppliers added, each with an open round")
+    click.echo(f"demo calls: {load_network_call()} call of the coordinators added")
+
+
+def load_network_call() -> int:
+    """A call the coordinators publish for the whole network (idempotent)."""
+    from corete.calls.models import Call
+    from corete.calls.services import save_network_call
+
+    if db.session.scalar(select(Call.id).where(Call.network.is_(True))) is not None:
+        return 0
+    today = dt.date.today()
+    save_network_call(db.session, {
+        "title": "Linee guida della rete ai bandi del Fondo sociale europeo", "kind": "funding",
+        "issuer": "CoRete", "deadline": today + dt.timedelta(days=30), "benefit": "una guida e un'ora di consulenza",
+        "skills_sought": ["progettazione europea", "fundraising"], "for_spaces": True, "for_nonprofits": True,
+        "description": "Come leggere i bandi FSE+, chi nella rete può aiutare e le scadenze della regione."})
+    db.session.commit()
+    return 1
 
 
 def load_catalogue() -> int:

@@ -57,7 +57,8 @@ def _next(today: dt.date, weekday: int, weeks: int = 0) -> dt.date:
 
 
 def json_items(slug: str, today: dt.date) -> list[dict]:
-    e, s, n, r = (functools.partial(feeds.item, name) for name in ("event", "skill", "need", "resource"))
+    e, s, n, r, c, o = (functools.partial(feeds.item, name)
+                        for name in ("event", "skill", "need", "resource", "call", "offer"))
     month_end = today + dt.timedelta(days=30)
     items = {
         "millepiani": [
@@ -79,6 +80,11 @@ def json_items(slug: str, today: dt.date) -> list[dict]:
             r("mp-sala-eventi", "Sala eventi", "event_room", capacity=80, price={"per": "day", "member": 80, "public": 200},
               bookable_by="anyone", opening_hours="Mo-Sa 09:00-23:00", text="Palco, impianto audio e 80 sedie.",
               busy=[(_at(_next(today, 5, 1), 8), _at(_next(today, 5, 1), 20))]),
+            o("mp-streaming", "Streaming e video per i vostri eventi", "service", benefit="a prezzo di costo",
+              text="Le stesse riprese e dirette che offriamo al Municipio VIII, per gli eventi degli altri spazi."),
+            c("mp-partner", "Cerchiamo partner per un progetto di quartiere", "co_projecting", deadline=today + dt.timedelta(days=21),
+              skills_sought=["videomaker", "fundraising", "sviluppatore web"], regions=["Lazio"],
+              text="Per un bando di rigenerazione urbana: ci mancano riprese, raccolta fondi e un sito."),
         ],
         "lab121": [
             e("l121-hackathon", "Hackathon Alessandria Smart City", _at(_next(today, 5, 2), 9),
@@ -99,6 +105,16 @@ def json_items(slug: str, today: dt.date) -> list[dict]:
               busy=[(_at(_next(today, 1), 9), _at(_next(today, 1), 12)), (_at(_next(today, 3), 14), _at(_next(today, 3), 18))]),
             r("l121-scrivanie", "Scrivanie in open space (15)", "desk", capacity=15,
               price={"per": "day", "member": 0, "public": 15}, bookable_by="anyone", opening_hours="Mo-Fr 09:00-19:00"),
+            o("l121-pillole", "Pillole di Business: prima consulenza gratuita", "consultation", benefit="1 ora gratis",
+              offered_by="Luca Bruno, commercialista", conditions="Su appuntamento, per chi lavora in uno spazio della rete.",
+              valid_until=today + dt.timedelta(days=120)),
+            o("l121-sconto", "Sconto sulle traduzioni tecniche", "discount", benefit="-15%", offered_by="Anna Costa",
+              audience="anyone"),
+            c("l121-giovani", "Bando giovani: arredi e attrezzature per i centri", "funding", issuer="Regione Piemonte",
+              opens=today - dt.timedelta(days=10), deadline=today + dt.timedelta(days=45), amount=30000,
+              benefit="fino a 30.000 € per arredare un centro giovani", regions=["Piemonte"],
+              audiences=["young_people", "spaces"], text="Lo stesso bando con cui abbiamo arredato il nostro centro: "
+              "vi aiutiamo a preparare la domanda."),
         ],
         "cowo-isola": [
             e("ci-open", "Open day coworking accreditati", _next(today, 4, 1), _next(today, 4, 1) + dt.timedelta(days=1),
@@ -111,6 +127,13 @@ def json_items(slug: str, today: dt.date) -> list[dict]:
             s("ci-fotografa", "Fotografa di eventi", "Laura Conti", category="media"),
             n("ci-carta", "Carta A4 80 g", quantity=20, unit="ream", category="cancelleria", need_by=month_end),
             n("ci-pulizie", "Detersivo multiuso", quantity=5, unit="l", category="pulizie", need_by=month_end),
+            c("ci-voucher", "Voucher coworking del Comune di Milano", "voucher", issuer="Comune di Milano",
+              deadline=today + dt.timedelta(days=60), amount=1500, benefit="per abbonamenti negli spazi accreditati",
+              accredited_spaces_only=True, audiences=["coworkers", "freelancers"], regions=["Lombardia"],
+              eligibility="Lavoratori autonomi e dipendenti in smart working residenti a Milano.",
+              url="https://www.comune.milano.it/", attachments=[("https://www.comune.milano.it/bando-voucher.pdf", "Bando")]),
+            c("ci-chiuso", "Voucher coworking 2025", "voucher", issuer="Comune di Milano",
+              deadline=today - dt.timedelta(days=30), accredited_spaces_only=True, regions=["Lombardia"]),
         ],
         "casa-bolognina": [
             e("cb-cena", "Cena comunitaria", _at(_next(today, 4), 20), _at(_next(today, 4), 23), tags=["comunità"]),

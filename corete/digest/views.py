@@ -8,13 +8,15 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 
+from corete.calls.labels import call_deadline, call_kind, call_worth
+from corete.core.atom import atom_document
 from corete.core.caching import conditional, data_etag
 from corete.core.forms import form_errors
 from corete.core.models import utcnow
 from corete.core.templating import long_date, network_time
 from corete.digest import services
 from corete.digest.schemas import DigestArgs
-from corete.events.exports import atom_document, occurrence_summary
+from corete.events.exports import occurrence_summary
 from corete.extensions import db
 
 bp = Blueprint("digest", __name__, template_folder="templates")
@@ -33,7 +35,9 @@ def _etag(kind: str, digest: services.Digest) -> str:
     return data_etag(kind, str(get_locale()), digest.start, digest.end,
                      [(o.event.id, o.event.updated_at.isoformat()) for o in digest.events],
                      [s.id for s in digest.skills], [(n.id, [m.skill.id for m in ms]) for n, ms in digest.needs],
-                     [(r.id, r.state) for r in digest.rounds])
+                     [(r.id, r.state) for r in digest.rounds],
+                     [(c.id, c.updated_at.isoformat()) for c in digest.calls],
+                     [(o.id, o.updated_at.isoformat()) for o in digest.offers])
 
 
 @bp.route("/digest")
@@ -76,6 +80,19 @@ def digest_atom():
                             "link": url_for("purchasing.round_page", round_id=rnd.id, _external=True),
                             "summary": _("Closes %(when)s", when=network_time(rnd.closes_at)),
                             "categories": [_("purchasing round")]})
+        for c in digest.calls:
+            entries.append({"id": f"tag:corete,2026:digest:call:{c.id}", "title": c.title,
+                            "updated": c.updated_at, "published": c.first_seen_at,
+                            "link": url_for("calls.call_page", call_id=c.id, _external=True),
+                            "summary": " · ".join(p for p in (call_kind(c.kind), call_worth(c), _(
+                                "Deadline: %(when)s", when=call_deadline(c)) if c.deadline_day else "") if p),
+                            "categories": [_("call")]})
+        for o in digest.offers:
+            entries.append({"id": f"tag:corete,2026:digest:offer:{o.id}", "title": o.title,
+                            "updated": o.updated_at, "published": o.first_seen_at,
+                            "link": url_for("offers.offers_page", space=o.space.slug, _external=True),
+                            "summary": ", ".join(p for p in (o.benefit, o.offered_by_name, o.space.name) if p),
+                            "categories": [_("offer")]})
         body = atom_document(title=_("CoRete digest, %(start)s to %(end)s", start=long_date(digest.start),
                                      end=long_date(digest.end - dt.timedelta(days=1))),
                              self_url=request.url, alternate_url=url_for("digest.digest_page", _external=True,

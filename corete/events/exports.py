@@ -5,14 +5,12 @@
   item is removed and published again), DTSTAMP, a VTIMEZONE for every TZID used,
   escaping, 75-octet folding and CRLF. Recurring series are exported as series (RRULE,
   RDATE, EXDATE, RECURRENCE-ID overrides), so calendar apps expand them themselves.
-- Atom (RFC 4287) through xml.etree, which escapes every text.
+- Atom (RFC 4287): core/atom.py.
 """
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import xml.etree.ElementTree as ET
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event as VEvent, vRecur
@@ -26,7 +24,6 @@ from corete.events.models import Event
 from corete.events.recurrence import UTC, parse_key, zone
 
 PRODID = "-//CoRete//CoRete hub//IT"
-ATOM_NS = "http://www.w3.org/2005/Atom"
 
 
 def export_uid(event: Event) -> str:
@@ -125,58 +122,6 @@ def _years_covered(events: list[Event]) -> tuple[dt.date, dt.date]:
         if event.is_series:
             last = max(last, event.series_end_at.year if event.series_end_at else this_year + FOREVER_YEARS)
     return dt.date(max(first, 1), 1, 1), dt.date(min(last + 1, 9999), 1, 1)
-
-
-def _iso(value: dt.datetime | dt.date) -> str:
-    if isinstance(value, dt.datetime):
-        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
-    return value.isoformat()
-
-
-def atom_document(*, title: str, self_url: str, alternate_url: str, entries: list[dict], updated: dt.datetime,
-                  feed_id: str) -> bytes:
-    """``entries``: dicts with id, title, updated, published, link (the hub's own page of
-    the entry), related (the source's page, optional), summary (text), content (sanitised
-    HTML or None), categories. Every text and attribute passes ``xml_safe``: one character
-    XML forbids would make the whole feed unreadable for every subscriber."""
-    ET.register_namespace("", ATOM_NS)
-
-    def add(parent, tag: str, text: str | None = None, **attributes):
-        element = ET.SubElement(parent, f"{{{ATOM_NS}}}{tag}",
-                                {k: xml_safe(str(v)) for k, v in attributes.items() if v is not None})
-        if text is not None:
-            element.text = xml_safe(text)
-        return element
-
-    feed = ET.Element(f"{{{ATOM_NS}}}feed")
-    add(feed, "id", feed_id)
-    add(feed, "title", title)
-    add(feed, "updated", _iso(updated))
-    add(feed, "link", rel="self", type="application/atom+xml", href=self_url)
-    add(feed, "link", rel="alternate", type="text/html", href=alternate_url)
-    add(add(feed, "author"), "name", "CoRete")
-    for e in entries:
-        entry = add(feed, "entry")
-        add(entry, "id", e["id"])
-        add(entry, "title", e["title"])
-        add(entry, "updated", _iso(e["updated"]))
-        add(entry, "published", _iso(e["published"]))
-        add(entry, "link", rel="alternate", type="text/html", href=e["link"])
-        if e.get("related") and e["related"] != e["link"]:
-            add(entry, "link", rel="related", type="text/html", href=e["related"])
-        for term in e.get("categories") or []:
-            add(entry, "category", term=term)
-        add(entry, "summary", e["summary"])
-        if e.get("content"):
-            add(entry, "content", e["content"], type="html")
-    return ET.tostring(feed, encoding="utf-8", xml_declaration=True)
-
-
-def atom_feed_id(url: str) -> str:
-    """An Atom feed's own id: a tag URI naming its address without the host (so a hub
-    moved to another name keeps its subscribers' ids), one per filtered view."""
-    parts = urlsplit(url)
-    return "tag:corete,2026:" + parts.path + ("?" + parts.query if parts.query else "")
 
 
 def occurrence_summary(event: Event, start, end) -> str:

@@ -21,7 +21,8 @@ from corete.core.caching import DocumentCache, conditional, data_etag
 from corete.core.models import utcnow
 from corete.core.permissions import role_required
 from corete.events import categories
-from corete.events.exports import atom_document, atom_feed_id, event_json_ld, export_uid, icalendar_document, occurrence_summary
+from corete.core.atom import atom_document, atom_feed_id
+from corete.events.exports import event_json_ld, export_uid, icalendar_document, occurrence_summary
 from corete.events.schemas import CalendarArgs, EventListArgs, EventPageOut
 from corete.events.merging import MergedOccurrence, exported_events, split
 from corete.events.services import (

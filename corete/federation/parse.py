@@ -8,7 +8,7 @@ from __future__ import annotations
 from corete.core.handover import FeedDocument, Rejection
 from corete.federation.detect import InvalidDocument, NotAFeed, decode_text, detect
 
-__all__ = ["parse_feed", "InvalidDocument", "NotAFeed"]
+__all__ = ["parse_feed", "read_item", "InvalidDocument", "NotAFeed", "Refused"]
 
 
 def parse_feed(body: bytes, content_type: str | None = None, *, base_url: str | None = None,
@@ -36,3 +36,25 @@ def parse_feed(body: bytes, content_type: str | None = None, *, base_url: str | 
     if warning:
         doc.warnings.insert(0, Rejection("document", warning))
     return doc
+
+
+class Refused(ValueError):
+    """An item the poller would refuse (``read_item``); the message is the reason, in English
+    as the validator gives it."""
+
+
+def read_item(item: dict | None, profile: dict | None = None):
+    """The hand-over data the poller reads from one JSON Feed item (None for none: the
+    profile alone is checked), in a feed whose `_corete.space` is ``profile``: what the hub
+    publishes itself (the hosted editor, the coordinators' calls) passes the poller's own
+    reading first. Raises Refused."""
+    from corete.federation.writers import jsonfeed
+
+    body = jsonfeed(profile or {"name": "CoRete"}, [item] if item else [], feed_url="https://hub.invalid/feed.json")
+    try:
+        doc = parse_feed(body, "application/feed+json")
+    except (NotAFeed, InvalidDocument) as e:
+        raise Refused(str(e)) from None
+    if doc.rejections:
+        raise Refused(doc.rejections[0].reason)
+    return doc.items[0].data if item else None

@@ -2,7 +2,6 @@
 hub publishes, and telling the poller there is something new to read."""
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import secrets
 
@@ -10,12 +9,13 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from corete.core import itemtypes
+from corete.core.forms import plain
 from corete.core.models import utcnow
 from corete.core.vocabulary import PROFILE_FIELDS
 from corete.core.when import NETWORK_ZONE
 from corete.events.hosted import cancelled_items, occurrence
 from corete.federation import writers
-from corete.federation.parse import InvalidDocument, NotAFeed, parse_feed
+from corete.federation.parse import Refused, read_item
 from corete.federation.services import confirm_removals
 from corete.hosting.models import HostedFeed, HostedItem
 from corete.spaces.models import Space
@@ -69,23 +69,6 @@ def space_zone(space: Space) -> str:
     return space.timezone or NETWORK_ZONE
 
 
-def _plain(form: dict) -> dict:
-    """The form as it was filled in, JSON-friendly, to fill it in again when editing."""
-    out = {}
-    for key, value in form.items():
-        if isinstance(value, (dt.date, dt.time)):
-            out[key] = value.isoformat()[:5] if isinstance(value, dt.time) else value.isoformat()
-        elif isinstance(value, list):
-            out[key] = ", ".join(value)
-        elif isinstance(value, dict):
-            out[key] = str(value.get("amount", ""))
-        elif value is not None and not isinstance(value, (str, int, float, bool)):
-            out[key] = str(value)
-        else:
-            out[key] = value
-    return out
-
-
 PRIVATE = ("_form", "_cancelled")  # kept with an item, never published as they are
 
 
@@ -136,14 +119,10 @@ def _check(hosted: HostedFeed, item: dict | None) -> None:
 
 def _parsed(profile: dict, item: dict | None):
     """The item as the poller will read it (its hand-over data); HostingError if refused."""
-    body = writers.jsonfeed(profile, [_published(item)] if item else [], feed_url="https://hub.invalid/feed.json")
     try:
-        doc = parse_feed(body, "application/feed+json")
-    except (NotAFeed, InvalidDocument) as e:
-        raise HostingError(str(e)) from None
-    if doc.rejections:
-        raise HostingError(_("The hub would refuse this: %(reason)s", reason=doc.rejections[0].reason))
-    return doc.items[0].data if item else None
+        return read_item(_published(item) if item else None, profile)
+    except Refused as e:
+        raise HostingError(_("The hub would refuse this: %(reason)s", reason=str(e))) from None
 
 
 def _editor(item_type: str) -> itemtypes.Editor:
@@ -173,7 +152,7 @@ def save_item(session, hosted: HostedFeed, item_type: str, form: dict, *, item: 
     elif item.type != item_type or item.space_id != hosted.space_id:
         raise HostingError(_("Unknown kind of item."))
     built = editor.build(item.uid, form, space_zone(hosted.space))
-    built["_form"] = _plain(form)  # to fill the form in again
+    built["_form"] = plain(form)  # to fill the form in again
     if item.item and editor.keep is not None:
         built = editor.keep(built, item.item)
     _check(hosted, built)

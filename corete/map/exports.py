@@ -18,10 +18,10 @@ class Links:
     """The hub's page each point links to, from one template per layer ("{}": the ref)."""
 
     def __init__(self, space: str, event: str, proposal: str, picture: str = "/media/small/{}.jpg",
-                 resources: str = "/resources?space={}"):
+                 resources: str = "/resources?space={}", offers: str = "/offers?space={}"):
         self._parts = {layer: tuple(template.split("{}", 1)) for layer, template in
                        (("spaces", space), ("events", event), ("proposals", proposal), ("picture", picture),
-                        ("resources", resources))}
+                        ("resources", resources), ("offers", offers))}
 
     def of(self, p: Point) -> str:
         before, after = self._parts[p.layer]
@@ -29,6 +29,10 @@ class Links:
 
     def resources(self, slug: str) -> str:
         before, after = self._parts["resources"]
+        return before + slug + after
+
+    def offers(self, slug: str) -> str:
+        before, after = self._parts["offers"]
         return before + slug + after
 
     def picture(self, picture_id: str) -> str:
@@ -57,6 +61,8 @@ def properties(p: Point, links: Links) -> dict:
     elif p.layer == "spaces":
         if p.resources:  # its rooms and equipment, at its own place (services._beside_spaces)
             props.update(resources=p.resources, resource_kinds=p.resource_kinds, resources_url=links.resources(p.ref))
+        if p.offers:
+            props.update(offers=p.offers, offers_url=links.offers(p.ref))
         if p.accredited:
             props["accredited"] = True
         if p.tags:

@@ -31,6 +31,7 @@ class MapArgs(Form):
     event_category = fields.String(validate=validate.Length(max=40), metadata={
         "description": "An event category's key (events.categories): its venues and host spaces."})
     visitors = fields.Boolean(metadata={"description": "Only the spaces that welcome members of other network spaces."})
+    offers = fields.Boolean(metadata={"description": "Only the spaces with an offer to the network that holds today."})
     view = fields.String(load_default="map", validate=validate.OneOf(("map", "list")))
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10_000))
 
@@ -63,7 +64,7 @@ class MapArgs(Form):
                                       "bbox")
         found = categories.find(data.get("event_category"))  # an unknown key filters nothing
         filters = MapFilters(layers=layers, bbox=bbox, event_tags=found.tags if found else None,
-                             visitors=bool(data.get("visitors")),
+                             visitors=bool(data.get("visitors")), offers=bool(data.get("offers")),
                              **{k: data.get(k) for k in ("kind", "city", "tag", "skill", "q", "category", "when")})
         return {"filters": filters, "view": data["view"], "page": data["page"]}
 
@@ -134,6 +135,8 @@ class PointPropertiesOut(Schema):
                                                          "own are told in its point)."})
     resource_kinds = fields.List(fields.String())
     resources_url = fields.String(metadata={"description": "A space's resources on the hub (/resources?space=)."})
+    offers = fields.Integer(metadata={"description": "A space's offers to the network that hold today."})
+    offers_url = fields.String(metadata={"description": "A space's offers on the hub (/offers?space=)."})
 
 
 class PointGeometryOut(Schema):

@@ -45,6 +45,7 @@ class MapFilters:
     when: str | None = None  # a quick filter (today, weekend, week): where something happens then
     event_tags: tuple[str, ...] | None = None  # an event category's tags (events.categories)
     visitors: bool = False  # only the spaces that welcome members of other spaces (coworking visas)
+    offers: bool = False  # only the spaces that offer something to the network now (offers room)
 
 
 @dataclass(slots=True)
@@ -71,6 +72,7 @@ class Point:
     tags: list[str] = field(default_factory=list)
     resources: int = 0  # a place's rooms and equipment: how many
     resource_kinds: list[str] = field(default_factory=list)
+    offers: int = 0  # a space's offers to the network that hold today
 
 
 def _like(text: str) -> str:
@@ -82,6 +84,13 @@ def _in_box(lat, lon, bbox):
     positions are resolved; this spares reading what is far away)."""
     min_lon, min_lat, max_lon, max_lat = bbox
     return and_(lat.between(min_lat, max_lat), lon.between(min_lon, max_lon))
+
+
+def _offering():
+    """The ids of the spaces with an offer to the network that holds today."""
+    from corete.offers.services import offering_spaces
+
+    return offering_spaces()
 
 
 def _spaces_with_skill(skill: str):
@@ -108,6 +117,8 @@ def space_points(session, f: MapFilters, *, now: dt.datetime, days: int = 60) ->
         stmt = stmt.where(Space.kind == f.kind)
     if f.visitors:
         stmt = stmt.where(Space.welcomes_visitors.is_(True))
+    if f.offers:
+        stmt = stmt.where(Space.id.in_(_offering()))
     if f.when or f.event_tags:  # the spaces that host an event then, or of that category
         start, end = when_window(f.when, now) if f.when else (now, now + dt.timedelta(days=days))
         hosts = (select(Event.space_id).join(OccurrenceRow, OccurrenceRow.event_id == Event.id)
@@ -175,6 +186,8 @@ def venue_points(session, f: MapFilters, *, now: dt.datetime, days: int) -> list
         stmt = stmt.where(Space.kind == f.kind)
     if f.visitors:
         stmt = stmt.where(Space.welcomes_visitors.is_(True))
+    if f.offers:
+        stmt = stmt.where(Space.id.in_(_offering()))
     if f.city:
         stmt = stmt.where(in_city(f.city))
     if f.skill:
@@ -225,7 +238,7 @@ def utc_text(value) -> str:
 
 
 def proposal_points(session, f: MapFilters) -> list[Point]:
-    if f.kind or f.skill or f.tag or f.when or f.event_tags or f.visitors:
+    if f.kind or f.skill or f.tag or f.when or f.event_tags or f.visitors or f.offers:
         return []
     stmt = select(Proposal).where(Proposal.status == "approved").order_by(Proposal.id)
     if f.category:
@@ -258,6 +271,8 @@ def resource_points(session, f: MapFilters) -> list[Point]:
         stmt = stmt.where(Space.kind == f.kind)
     if f.visitors:
         stmt = stmt.where(Space.welcomes_visitors.is_(True))
+    if f.offers:
+        stmt = stmt.where(Space.id.in_(_offering()))
     if f.city:
         stmt = stmt.where(or_(Resource.city.ilike(f.city), and_(Resource.city.is_(None), Space.city.ilike(f.city))))
     if f.q:
@@ -294,6 +309,15 @@ def _beside_spaces(resources: list[Point], points: list[Point]) -> list[Point]:
     return kept
 
 
+def _count_offers(session, spaces: list[Point]) -> None:
+    """Each space's offers to the network, told in its marker (its popup links to them)."""
+    from corete.offers.services import counts_by_space
+
+    counts = counts_by_space(session) if spaces else {}
+    for p in spaces:
+        p.offers = counts.get(p.ref, 0)
+
+
 @dataclass
 class MapResult:
     points: list[Point]
@@ -310,6 +334,7 @@ def points(session, f: MapFilters, *, now: dt.datetime | None = None, event_days
     unplaced: list = []
     if "spaces" in f.layers:
         spaces, unplaced = space_points(session, f, now=now, days=event_days)
+        _count_offers(session, spaces)
         found += spaces
     if "events" in f.layers:
         found += venue_points(session, f, now=now, days=event_days)

@@ -113,7 +113,7 @@ def _links(external: bool = False) -> exports.Links:
         url_for(endpoint, **{name: marker}, _external=external).replace(str(marker), "{}")
         for endpoint, name in (("map.space_page", "slug"), ("events.event_page", "occurrence_id"),
                                ("map.proposal_page", "proposal_id"), ("media.small", "picture_id"),
-                               ("resources.resources_page", "space"))))
+                               ("resources.resources_page", "space"), ("offers.offers_page", "space"))))
 
 
 # --- API ---------------------------------------------------------------------------------------
@@ -249,6 +249,8 @@ def _js_config(**extra) -> dict:
                        "resources": _("rooms and equipment")},
             "n_resources": _("%(n)s rooms and equipment to book", n="%d"), "one_resource": _("1 room or equipment to book"),
             "see_resources": _("See them and book"),
+            "n_offers": _("%(n)s offers to the network", n="%d"), "one_offer": _("1 offer to the network"),
+            "see_offers": _("See them"),
         },
         **extra)
 

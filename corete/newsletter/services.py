@@ -28,6 +28,7 @@ ZONE = ZoneInfo(NETWORK_ZONE)
 CONFIRM_SALT, UNSUBSCRIBE_SALT = "corete.newsletter-confirm", "corete.newsletter-unsubscribe"
 BATCH = 200  # messages queued per commit
 MAX_EVENTS = 60  # per message
+MAX_CALLS = 20
 
 
 class NewsletterError(ValueError):
@@ -204,7 +205,9 @@ def _active(session, kind: str):
 
 def send_digest(session, start: dt.date, end: dt.date) -> int:
     """The newsletter for [start, end): each subscriber, the events of their cities and tags,
-    the approved news, the rounds closing; nothing to someone with nothing in it."""
+    the approved news, the calls new or closing, the rounds closing; nothing to someone with
+    nothing in it."""
+    from corete.calls.services import for_period
     from corete.events.services import upcoming
     from corete.purchasing.models import Round
 
@@ -215,13 +218,14 @@ def send_digest(session, start: dt.date, end: dt.date) -> int:
         .order_by(Round.closes_at)))
     news = list(session.scalars(select(NewsItem).where(NewsItem.state == "approved", NewsItem.issue.is_(None))
                                 .order_by(NewsItem.decided_at)))
+    calls = for_period(session, _instant(start), _instant(end), MAX_CALLS)
     last_day = end - dt.timedelta(days=1)
 
     def context_of(subscription):
         found = [o for o in events if _wanted(o, subscription)][:MAX_EVENTS]
-        if not found and not news:
+        if not found and not news and not calls:
             return None
-        return {"events": found, "news": news, "rounds": rounds, "start": start, "last_day": last_day}
+        return {"events": found, "news": news, "calls": calls, "rounds": rounds, "start": start, "last_day": last_day}
 
     queued = _send(session, list(_active(session, "newsletter")), issue, "newsletter",
                    lambda: _("CoRete: the network from %(start)s", start=_long(start)), context_of)

@@ -224,11 +224,31 @@ def open_service_needs(session, space: Space | None = None, today: dt.date | Non
 
 
 def match_need(session, need: Need, lang: str = "it", limit: int = 20) -> list[Match]:
-    """The network's skills that answer a service need, best first: the same entry of the
-    taxonomy named exactly, then by a synonym (or a typo, or inside a longer text), then
-    another entry of the same category; nearer spaces first within each level."""
+    """The network's skills that answer a service need, best first (``match``), measured
+    from the space that needs them."""
+    return match(session, need_taxa(need), lang, limit, space_id=need.space_id, lat=need.space.lat, lon=need.space.lon)
+
+
+def sought_taxa(texts: list[str], tax: Taxonomy | None = None) -> list:
+    """What a list of skills sought (a call's) asks for, as taxonomy mappings; texts the
+    taxonomy does not know are left out."""
+    tax = tax or taxonomy()
+    found = {}
+    for text in texts:
+        mapped = tax.map(text)
+        for m in [mapped] if mapped else tax.find_in(text):
+            found.setdefault(m.taxon, m)
+    return list(found.values())
+
+
+def match(session, wanted: list, lang: str = "it", limit: int = 20, *, space_id: int | None = None,
+          lat: float | None = None, lon: float | None = None) -> list[Match]:
+    """The network's skills that answer ``wanted`` (taxonomy mappings), best first: the same
+    entry of the taxonomy named exactly, then by a synonym (or a typo, or inside a longer
+    text), then another entry of the same category; nearer spaces first within each level,
+    measured from ``lat``, ``lon`` (the asking space, ``space_id``); with no place, only
+    the level orders them and the explanation names no distance."""
     tax = taxonomy()
-    wanted = need_taxa(need, tax)
     if not wanted:
         return []
     by_taxon = {m.taxon: m for m in wanted}
@@ -238,21 +258,21 @@ def match_need(session, need: Need, lang: str = "it", limit: int = 20) -> list[M
         if category is not None:
             categories.setdefault(category.id, m)
     siblings = {t.id for c in categories for t in tax.children(c)} | set(categories)
-    # Ranked on columns (a need's category may hold thousands of skills); only the best
-    # are loaded as objects and explained.
+    # Ranked on columns (a category may hold thousands of skills); only the best are
+    # loaded as objects and explained.
     rows = session.execute(
         select(Skill.id, Skill.taxon, Skill.taxon_how, Skill.skill_key, Skill.space_id, Space.lat, Space.lon)
         .join(Space, Skill.space_id == Space.id)
         .where(Space.active.is_(True), Skill.taxon.in_(sorted(set(by_taxon) | siblings)))).all()
-    here = need.space
+    placed = space_id is not None or None not in (lat, lon)
     ranked = []
-    for skill_id, taxon, how, key, space_id, lat, lon in rows:
-        if space_id == need.space_id:
+    for skill_id, taxon, how, key, skill_space, s_lat, s_lon in rows:
+        if space_id is not None and skill_space == space_id:
             distance = 0.0
-        elif None in (lat, lon, here.lat, here.lon):
+        elif None in (s_lat, s_lon, lat, lon):
             distance = None
         else:
-            distance = _haversine(here.lat, here.lon, lat, lon)
+            distance = _haversine(lat, lon, s_lat, s_lon)
         if taxon in by_taxon:
             exact = how == "exact" or key == normalise(by_taxon[taxon].term)
             level, answered = ("exact" if exact else "synonym"), taxon
@@ -270,12 +290,13 @@ def match_need(session, need: Need, lang: str = "it", limit: int = 20) -> list[M
         select(Skill).join(Space, Skill.space_id == Space.id).options(contains_eager(Skill.space))
         .where(Skill.id.in_([r[3] for r in best])))}
     return [Match(loaded[r[3]], r[4], r[5], r[6],
-                  explain(loaded[r[3]], r[4], r[5], r[6], need.space_id, lang, tax)) for r in best]
+                  explain(loaded[r[3]], r[4], r[5], r[6], space_id, lang, tax, placed=placed)) for r in best]
 
 
-def explain(skill: Skill, level: str, answered: str, distance: float | None, need_space_id: int,
-            lang: str, tax: Taxonomy) -> str:
-    """Why a skill answers a need, in words: "video editing, synonym of video production, 2 km away"."""
+def explain(skill: Skill, level: str, answered: str, distance: float | None, need_space_id: int | None,
+            lang: str, tax: Taxonomy, *, placed: bool = True) -> str:
+    """Why a skill answers a need, in words: "video editing, synonym of video production, 2 km
+    away" (without the distance when the asker has no place: a call of the whole network)."""
     label = tax.taxa[answered].label(lang)
     if level == "exact":
         what = skill.skill
@@ -285,6 +306,8 @@ def explain(skill: Skill, level: str, answered: str, distance: float | None, nee
         category = tax.category_of(answered)
         what = _("%(skill)s, same category as %(label)s (%(category)s)", skill=skill.skill, label=label,
                  category=category.label(lang) if category else "")
+    if not placed:
+        return what
     if skill.space_id == need_space_id:
         where = _("in the same space")
     elif distance is None:

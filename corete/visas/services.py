@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from corete.core import hours
 from corete.core.models import utcnow
-from corete.core.when import NETWORK_ZONE, zone
+from corete.core.when import local_today
 from corete.spaces.models import Space
 from corete.visas.models import Visa, Visit
 
@@ -24,12 +24,6 @@ LONGEST = dt.timedelta(days=366)
 
 class VisaError(ValueError):
     """What the hub refuses about a visa; the message is for the operator."""
-
-
-def local_today() -> dt.date:
-    """Today in the network's zone: a pass's days and a host's visits are days of Italy, not
-    of the server's clock (at 00:30 in Rome, UTC is still on the day before)."""
-    return dt.datetime.now(zone(NETWORK_ZONE)).date()
 
 
 def _signer(secret_key: str) -> URLSafeSerializer:

@@ -29,7 +29,8 @@ NOT_PAGES = {"static", "map.static", "map.asset", "map.asset_image", "map.region
              "events.space_ics", "events.event_ics", "events.new_atom", "events.upcoming_atom", "events.space_atom",
              "digest.digest_atom", "ops.healthz", "ops.readyz", "ops.metrics_page",
              "media.large", "media.small", "map.place_lookup",  # machines ask these (pictures: tests/media)
-             "resources.confirm_booking", "resources.booking_ics"}  # a token link and a file: tests/resources
+             "resources.confirm_booking", "resources.booking_ics",  # a token link and a file: tests/resources
+             "calls.calls_ics", "calls.calls_atom"}  # subscriptions: tests/calls
 
 
 def read_catalogue():
@@ -131,6 +132,11 @@ def demo_pages(demo, session) -> list[tuple[str, object, str]]:
     demo.operator.post("/spaces/lab121/visas", data={"csrf_token": demo.operator_csrf, "person_name": "Giulia Rossi",
                                                      "valid_until": str(dt.date.today() + dt.timedelta(days=90))})
     visa_path = re.findall(r'value="http://[^"/]+(/visa/[^"]+)"', demo.operator.get("/spaces/lab121/visas").get_data(as_text=True))[0]
+    from corete.calls.models import Call
+
+    voucher = session.scalar(select(Call.id).where(Call.source_id == "ci-voucher"))
+    partner = session.scalar(select(Call.id).where(Call.source_id == "mp-partner"))
+    network_call = session.scalar(select(Call.id).where(Call.network.is_(True)))
     monday = dt.date.today() + dt.timedelta(days=7 - dt.date.today().weekday())
     asked = demo.operator.post(f"/resources/{room}", data={
         "csrf_token": demo.operator_csrf, "space": "lab121", "person_name": "Giulia Rossi",
@@ -163,6 +169,11 @@ def demo_pages(demo, session) -> list[tuple[str, object, str]]:
         ("operator", "/spaces/lab121/edit/resource/new"), ("coordinator", "/spaces/millepiani/bookings"),
         ("operator", "/spaces/lab121/visas"), ("citizen", visa_path), ("coordinator", visa_path),
         ("citizen", "/map?visitors=1"),
+        ("citizen", "/calls"), ("citizen", "/calls?archive=1"), ("citizen", "/calls?region=Lombardia&kind=voucher"),
+        ("citizen", f"/calls/{voucher}"), ("citizen", f"/calls/{partner}"), ("coordinator", f"/calls/{network_call}"),
+        ("coordinator", "/calls"), ("coordinator", "/calls/new"), ("coordinator", f"/calls/{network_call}/edit"),
+        ("operator", "/spaces/lab121/edit/call/new"), ("citizen", "/offers"), ("citizen", "/offers?category=consultation"),
+        ("operator", "/spaces/lab121/edit/offer/new"), ("citizen", "/map?offers=1"),
     ]
     return [(name, who[name], url) for name, url in pages]
 

@@ -6,6 +6,8 @@ import html
 import json
 import re
 
+import pytest
+
 from corete.federation import writers as feeds
 
 GOOD = feeds.jsonfeed({"name": "Lab121"}, [feeds.item("skill", "s1", "Videomaker", "Marco", category="media")],
@@ -23,7 +25,7 @@ def test_cli_valid_file_exits_0(runner, tmp_path):
     path.write_bytes(GOOD)
     result = runner.invoke(args=["feed", "validate", str(path)])
     assert result.exit_code == 0, result.output
-    assert "VALID: corete, 0 events, 1 skills, 0 needs, 0 resources accepted" in result.output
+    assert "VALID: corete, 0 events, 1 skills, 0 needs, 0 resources, 0 calls, 0 offers accepted" in result.output
 
 
 def test_cli_invalid_item_exits_1_with_pointer_and_fix(runner, tmp_path):
@@ -78,7 +80,21 @@ def test_the_documented_example_is_valid(runner):
     example = Path(__file__).parents[2] / "docs" / "example-feed.json"
     result = runner.invoke(args=["feed", "validate", str(example)])
     assert result.exit_code == 0 and "0 items rejected, 0 warnings" in result.output
-    assert "4 events, 1 skills, 2 needs, 1 resources" in result.output
+    assert "4 events, 1 skills, 2 needs, 1 resources, 1 calls, 1 offers accepted" in result.output
+
+
+def test_the_documented_example_follows_the_published_json_schema():
+    import jsonschema
+    from pathlib import Path
+
+    docs = Path(__file__).parents[2] / "docs"
+    schema = json.loads((docs / "corete-feed.schema.json").read_text(encoding="utf-8"))
+    example = json.loads((docs / "example-feed.json").read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    jsonschema.Draft202012Validator(schema).validate(example)
+    wrong = {**example, "items": [{"id": "x", "title": "Bando", "_corete": {"type": "call", "kind": "lottery"}}]}
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.Draft202012Validator(schema).validate(wrong)
 
 
 def test_validating_by_url_is_rate_limited(app, httpserver):

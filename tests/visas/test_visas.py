@@ -14,7 +14,7 @@ from corete.extensions import db
 from corete.federation import writers as feeds
 from corete.hosting import services as hosting
 from corete.visas.models import Visa, Visit
-from corete.visas.services import local_today
+from corete.core.when import local_today
 from tests.conftest import login, make_space, poll
 
 WEEKDAYS = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")

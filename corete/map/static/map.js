@@ -69,6 +69,11 @@
       shared.appendChild(link(p.resources_url || p.url, t.see_resources));
       box.appendChild(shared);
     }
+    if (p.offers) {  /* what the space offers the rest of the network */
+      var offered = el("div", (p.offers === 1 ? t.one_offer : t.n_offers.replace("%d", p.offers)) + " · ");
+      offered.appendChild(link(p.offers_url, t.see_offers));
+      box.appendChild(offered);
+    }
     var more = el("div", null, "popup-more");
     box.appendChild(more);
     if (p.layer === "spaces" && cfg.summary_url) {

@@ -75,6 +75,7 @@ bench: $(BENCH_STAMP) translations
 	$(BIN)/python bench/bench_purchasing.py
 	$(BIN)/python bench/bench_skills.py
 	$(BIN)/python bench/bench_resources.py
+	$(BIN)/python bench/bench_calls.py
 	$(BIN)/python bench/bench_startup.py
 	$(BIN)/python bench/bench_load.py
 	$(BIN)/python bench/bench_mail.py

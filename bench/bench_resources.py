@@ -22,36 +22,23 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from timing import save, timed  # noqa: E402  (bench/, the script's own folder)
+from timing import save, spaces_with_feeds, timed  # noqa: E402  (bench/, the script's own folder)
 
 CITIES = ("Roma", "Milano", "Torino", "Bari", "Alessandria", "Bologna", "Napoli", "Firenze")
 KINDS = ("meeting_room", "event_room", "desk", "equipment", "vehicle")
 
 
 def populate(session, n_resources: int, n_busy: int, start: dt.datetime) -> dict:
-    from sqlalchemy import insert, select
-
     from corete.core.handover import Item
-    from corete.core.models import utcnow
-    from corete.federation.models import Feed
     from corete.resources.itemtype import ResourceData
     from corete.resources.services import handler
-    from corete.spaces.models import Space
 
     rng = random.Random(7)
-    now = utcnow()
     n_spaces = max(1, n_resources // 10)
-    session.execute(insert(Space.__table__), [
-        {"slug": f"spazio-{n}", "name": f"Spazio {n}", "kind": "coworking", "city": CITIES[n % len(CITIES)],
-         "country": "IT", "tags": [], "accredited": False, "active": True, "locked_fields": [],
-         "opening_hours": "Mo-Fr 08:00-20:00" if n % 3 else None, "created_at": now, "updated_at": now}
-        for n in range(n_spaces)])
-    space_ids = list(session.scalars(select(Space.id).order_by(Space.id)))
-    session.execute(insert(Feed.__table__), [
-        {"space_id": sid, "url": f"https://s{sid}.example/feed.json", "state": "active", "next_poll_at": now,
-         "url_history": [], "consecutive_failures": 0, "redirect_confirmations": 0, "created_at": now}
-        for sid in space_ids])
-    feeds = dict(session.execute(select(Feed.space_id, Feed.id)).all())
+    feeds = spaces_with_feeds(session, [
+        {"slug": f"spazio-{n}", "name": f"Spazio {n}", "city": CITIES[n % len(CITIES)],
+         "opening_hours": "Mo-Fr 08:00-20:00" if n % 3 else None} for n in range(n_spaces)])
+    space_ids = list(feeds)
     per_resource = n_busy // n_resources
     t0 = time.perf_counter()
     for i, sid in enumerate(space_ids):

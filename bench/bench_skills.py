@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from timing import save, summary, timed  # noqa: E402  (bench/, the script's own folder)
+from timing import save, spaces_with_feeds, summary, timed  # noqa: E402  (bench/, the script's own folder)
 
 PHRASES = ("Esperta di {}", "{} freelance", "Consulenza: {}", "{} (anche in inglese)", "Senior {}")
 UNKNOWN = ("Tuttologo", "Raccolta di francobolli", "Sommelier di tè", "Costruttore di aquiloni", "Mago")
@@ -63,30 +63,17 @@ def bench_mapping(n: int) -> dict:
 
 
 def populate(app, session, n_spaces: int, per_space: int, n_needs: int) -> dict:
-    from sqlalchemy import insert, select
-
     from corete.core.handover import Item
     from corete.purchasing.itemtype import NeedData
     from corete.skills.itemtype import SkillData
-    from corete.core.models import utcnow
-    from corete.federation.models import Feed
     from corete.purchasing.services import handler as needs_handler
     from corete.skills.services import handler as skills_handler
-    from corete.spaces.models import Space
 
     rng = random.Random(5)
-    now = utcnow()
-    session.execute(insert(Space.__table__), [
-        {"slug": f"spazio-{n}", "name": f"Spazio {n}", "kind": "coworking", "city": rng.choice(["Roma", "Milano", "Torino", "Bari"]),
-         "lat": 41.9 + rng.uniform(-3, 3), "lon": 12.5 + rng.uniform(-3, 3), "country": "IT", "tags": [],
-         "accredited": False, "active": True, "locked_fields": [], "created_at": now, "updated_at": now}
-        for n in range(n_spaces)])
-    space_ids = list(session.scalars(select(Space.id).order_by(Space.id)))
-    session.execute(insert(Feed.__table__), [
-        {"space_id": sid, "url": f"https://s{sid}.example/feed.json", "state": "active", "next_poll_at": now,
-         "url_history": [], "consecutive_failures": 0, "redirect_confirmations": 0, "created_at": now}
-        for sid in space_ids])
-    feeds = dict(session.execute(select(Feed.space_id, Feed.id)).all())
+    feeds = spaces_with_feeds(session, [
+        {"slug": f"spazio-{n}", "name": f"Spazio {n}", "city": rng.choice(["Roma", "Milano", "Torino", "Bari"]),
+         "lat": 41.9 + rng.uniform(-3, 3), "lon": 12.5 + rng.uniform(-3, 3)} for n in range(n_spaces)])
+    space_ids = list(feeds)
     sample = texts(n_spaces * per_space, seed=9)
     t0 = time.perf_counter()
     for i, sid in enumerate(space_ids):

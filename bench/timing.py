@@ -36,3 +36,25 @@ def save(name: str, results: dict) -> Path:
     path = out / f"{name}-{dt.datetime.now():%Y%m%d-%H%M%S}.json"
     path.write_text(json.dumps(results, indent=2))
     return path
+
+
+def spaces_with_feeds(session, spaces: list[dict]) -> dict[int, int]:
+    """Insert these spaces (each a dict of its own columns: slug, name, city...) with one
+    active feed each, as the registry would; returns {space id: feed id}, in the order given."""
+    from sqlalchemy import insert, select
+
+    from corete.core.models import utcnow
+    from corete.federation.models import Feed
+    from corete.spaces.models import Space
+
+    now = utcnow()
+    session.execute(insert(Space.__table__), [
+        {"kind": "coworking", "country": "IT", "tags": [], "accredited": False, "active": True, "locked_fields": [],
+         "created_at": now, "updated_at": now, **space} for space in spaces])
+    space_ids = list(session.scalars(select(Space.id).order_by(Space.id)))
+    session.execute(insert(Feed.__table__), [
+        {"space_id": sid, "url": f"https://s{sid}.example/feed.json", "state": "active", "next_poll_at": now,
+         "url_history": [], "consecutive_failures": 0, "redirect_confirmations": 0, "created_at": now}
+        for sid in space_ids])
+    feeds = dict(session.execute(select(Feed.space_id, Feed.id)).all())
+    return {sid: feeds[sid] for sid in space_ids}

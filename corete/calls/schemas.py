@@ -50,7 +50,8 @@ class PageIn(Filters, Form):
 
 
 class ExportArgs(Filters):
-    remind = fields.Integer(validate=validate.Range(0, 60), metadata={
+    remind = fields.Integer(validate=validate.Range(0, 60, error=_l("From 0 to 60 days.")),
+                            error_messages={"invalid": _l("A whole number of days.")}, metadata={
         "description": "The alarm, this many days before the deadline (default 7)."})
 
 

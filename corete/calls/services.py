@@ -18,11 +18,13 @@ from corete.core.handler import RowHandler
 from corete.core.forms import plain
 from corete.core.models import utcnow
 from corete.core.sanitize import normalise_name
+from corete.core.vocabulary import region_of
 from corete.core.when import NETWORK_ZONE, instant, zone
 from corete.federation.parse import Refused, read_item
+from corete.federation.reasons import in_words
 from corete.spaces.models import Space
 
-SEARCH_LIMIT = 100  # calls one page lists (the API pages through them all)
+SEARCH_LIMIT = 50  # calls one page lists (the API pages through them all)
 STATES = ("current", "open", "upcoming", "closed")
 
 
@@ -82,11 +84,11 @@ def _visible():
 
 def search(session, *, state: str = "current", kind=None, region=None, until: dt.date | None = None, q=None,
            space=None, audience=None, accredited=None, now: dt.datetime | None = None, limit: int = SEARCH_LIMIT,
-           offset: int = 0) -> tuple[list[Call], int]:
+           offset: int = 0, newest: bool = False) -> tuple[list[Call], int]:
     """(the calls matching the filters, how many in all). ``state``: "current" (open and
     upcoming, the default), "open", "upcoming" or "closed" (the archive, latest deadline
     first). ``region``: calls one may use there (those for the whole country included);
-    ``until``: a deadline on or before that day."""
+    ``until``: a deadline on or before that day. ``newest``: those the hub saw last first."""
     now = now or utcnow()
     conditions = [_visible()]
     still_open = or_(Call.deadline_at.is_(None), Call.deadline_at > now)
@@ -96,7 +98,8 @@ def search(session, *, state: str = "current", kind=None, region=None, until: dt
     if kind:
         conditions.append(Call.kind == kind)
     if region:
-        conditions.append(or_(Call.region_keys == "", Call.region_keys.like(f"%|{normalise_name(region)}|%")))
+        key = normalise_name(region_of(region) or region)  # "Trentino" is "Trentino-Alto Adige/Südtirol"
+        conditions.append(or_(Call.region_keys == "", Call.region_keys.like(f"%|{key}|%")))
     if until:
         conditions.append(Call.deadline_day <= until)
     if q:
@@ -111,7 +114,9 @@ def search(session, *, state: str = "current", kind=None, region=None, until: dt
         conditions.append(Call.accredited_only.is_(bool(accredited)))
     stmt = select(Call).outerjoin(Space, Call.space_id == Space.id).where(*conditions)
     total = session.scalar(select(func.count()).select_from(stmt.subquery()))
-    if state == "closed":
+    if newest:
+        order = (Call.first_seen_at.desc(), Call.id.desc())
+    elif state == "closed":
         order = (Call.deadline_at.desc(), Call.id.desc())
     else:  # the nearest deadline first; calls with none last
         order = (Call.deadline_at.is_(None), Call.deadline_at, Call.id)
@@ -201,7 +206,7 @@ def save_network_call(session, form: dict, *, call: Call | None = None, user=Non
     try:
         data = read_item(item)
     except Refused as e:
-        raise CallError(_("The hub would refuse this: %(reason)s", reason=str(e))) from None
+        raise CallError(_("The hub would refuse this: %(reason)s", reason=in_words(str(e)))) from None
     for key, value in call_columns(data).items():
         setattr(call, key, value)
     now = utcnow()

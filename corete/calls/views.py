@@ -165,11 +165,22 @@ def calls_ics():
     (``remind`` days before, 7 unless said), filtered like the page."""
     args = _export_args()
     calls, _total = _found(args, state="current", limit=1000)
+    return _deadlines(calls, args, _("CoRete calls: deadlines"))
+
+
+@pages_bp.route("/calls/<int:call_id>.ics")
+def call_ics(call_id):
+    """One call's deadline, to add to a calendar (with the same reminder)."""
+    call = _visible_call(call_id)
+    return _deadlines([call], _export_args(), _("Deadline: %(title)s", title=call.title))
+
+
+def _deadlines(calls: list[Call], args: dict, name: str) -> Response:
     remind = args.get("remind", DEFAULT_REMIND_DAYS)
 
     def render():
         body = deadlines_document(
-            calls, name=_("CoRete calls: deadlines"), remind_days=remind,
+            calls, name=name, remind_days=remind,
             summary_of=lambda c: _("Deadline: %(title)s", title=c.title),
             description_of=lambda c: " · ".join(p for p in (call_kind(c.kind), _publisher(c)[1], call_worth(c),
                                                             call_deadline(c) if c.deadline_timed else "") if p),
@@ -183,8 +194,7 @@ def calls_ics():
 def calls_atom():
     """Current calls as an Atom feed, newest first: a reader learns of each new call."""
     args = _export_args()
-    calls, _total = _found(args, state="current", limit=200)
-    calls.sort(key=lambda c: (c.first_seen_at, c.id), reverse=True)
+    calls, _total = _found(args, state="current", limit=200, newest=True)
 
     def render():
         entries = []

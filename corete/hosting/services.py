@@ -16,6 +16,7 @@ from corete.core.when import NETWORK_ZONE
 from corete.events.hosted import cancelled_items, occurrence
 from corete.federation import writers
 from corete.federation.parse import Refused, read_item
+from corete.federation.reasons import in_words
 from corete.federation.services import confirm_removals
 from corete.hosting.models import HostedFeed, HostedItem
 from corete.spaces.models import Space
@@ -122,7 +123,7 @@ def _parsed(profile: dict, item: dict | None):
     try:
         return read_item(_published(item) if item else None, profile)
     except Refused as e:
-        raise HostingError(_("The hub would refuse this: %(reason)s", reason=str(e))) from None
+        raise HostingError(_("The hub would refuse this: %(reason)s", reason=in_words(str(e)))) from None
 
 
 def _editor(item_type: str) -> itemtypes.Editor:

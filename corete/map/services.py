@@ -73,6 +73,7 @@ class Point:
     resources: int = 0  # a place's rooms and equipment: how many
     resource_kinds: list[str] = field(default_factory=list)
     offers: int = 0  # a space's offers to the network that hold today
+    space_id: int | None = None  # a space's row (spaces layer)
 
 
 def _like(text: str) -> str:
@@ -149,7 +150,7 @@ def space_points(session, f: MapFilters, *, now: dt.datetime, days: int = 60) ->
             continue
         points.append(Point("spaces", space.slug, where[0], where[1], space.name, approximate=where[2],
                             city=space.city, address=space.address, kind=space.kind,
-                            accredited=space.accredited, tags=space.tags or []))
+                            accredited=space.accredited, tags=space.tags or [], space_id=space.id))
     return points, unplaced
 
 
@@ -315,7 +316,7 @@ def _count_offers(session, spaces: list[Point]) -> None:
 
     counts = counts_by_space(session) if spaces else {}
     for p in spaces:
-        p.offers = counts.get(p.ref, 0)
+        p.offers = counts.get(p.space_id, 0)
 
 
 @dataclass

@@ -12,7 +12,7 @@ from corete.offers.itemtype import OfferData
 from corete.offers.models import Offer
 from corete.spaces.models import Space
 
-SEARCH_LIMIT = 100
+SEARCH_LIMIT = 50  # offers one page lists (the API pages through them all)
 
 
 def offer_columns(data: OfferData) -> dict:
@@ -57,9 +57,8 @@ def search(session, *, category=None, city=None, audience=None, q=None, space=No
 def cities(session, today: dt.date | None = None) -> list[str]:
     """The cities of the spaces with current offers (the page's filter)."""
     return list(session.scalars(
-        select(Space.city).join(Offer, Offer.space_id == Space.id)
-        .where(Space.active.is_(True), Space.city.is_not(None), current(today or local_today()))
-        .distinct().order_by(Space.city)))
+        select(Space.city).where(Space.active.is_(True), Space.city.is_not(None),
+                                 Space.id.in_(offering_spaces(today))).distinct().order_by(Space.city)))
 
 
 def offering_spaces(today: dt.date | None = None):
@@ -67,11 +66,11 @@ def offering_spaces(today: dt.date | None = None):
     return select(Offer.space_id).where(current(today or local_today()))
 
 
-def counts_by_space(session, today: dt.date | None = None) -> dict[str, int]:
-    """How many current offers each active space makes, by its slug (the map's popups)."""
+def counts_by_space(session, today: dt.date | None = None) -> dict[int, int]:
+    """How many current offers each space makes, by its id (the map's markers, which count
+    only active spaces' anyway: no join, a third of the time with 20,000 offers)."""
     return dict(session.execute(
-        select(Space.slug, func.count(Offer.id)).join(Offer, Offer.space_id == Space.id)
-        .where(Space.active.is_(True), current(today or local_today())).group_by(Space.slug)).all())
+        select(Offer.space_id, func.count()).where(current(today or local_today())).group_by(Offer.space_id)).all())
 
 
 def published_since(session, since: dt.datetime, until: dt.datetime, today: dt.date, limit: int = 50) -> list[Offer]:

@@ -265,6 +265,7 @@ def match(session, wanted: list, lang: str = "it", limit: int = 20, *, space_id:
         .join(Space, Skill.space_id == Space.id)
         .where(Space.active.is_(True), Skill.taxon.in_(sorted(set(by_taxon) | siblings)))).all()
     placed = space_id is not None or None not in (lat, lon)
+    term_keys = {taxon: normalise(m.term) for taxon, m in by_taxon.items()}  # once, not once per skill
     ranked = []
     for skill_id, taxon, how, key, skill_space, s_lat, s_lon in rows:
         if space_id is not None and skill_space == space_id:
@@ -274,7 +275,7 @@ def match(session, wanted: list, lang: str = "it", limit: int = 20, *, space_id:
         else:
             distance = _haversine(lat, lon, s_lat, s_lon)
         if taxon in by_taxon:
-            exact = how == "exact" or key == normalise(by_taxon[taxon].term)
+            exact = how == "exact" or key == term_keys[taxon]
             level, answered = ("exact" if exact else "synonym"), taxon
         else:
             category = tax.category_of(taxon)

@@ -68,6 +68,7 @@ def test_calls_from_a_feed_are_listed_by_kind_region_and_deadline(cowo, client):
     # In Lombardy: its own calls and those for anywhere; Piedmont's is not usable there
     assert titles(client.get("/api/v1/calls?region=lombardia")) == ["Cerchiamo un videomaker", "Voucher coworking 2026",
                                                                     "Sportello bandi"]
+    assert titles(client.get("/api/v1/calls?region=Lombardy")) == titles(client.get("/api/v1/calls?region=lombardia"))
     assert titles(client.get(f"/api/v1/calls?until={days(25).isoformat()}")) == ["Cerchiamo un videomaker"]
     assert titles(client.get("/api/v1/calls?audience=young_people")) == ["Giovani in Rete"]
     assert titles(client.get("/api/v1/calls?accredited_only=true")) == ["Voucher coworking 2026"]
@@ -146,7 +147,12 @@ def test_deadlines_as_an_icalendar_with_a_reminder_and_calls_as_atom(cowo, clien
     assert "/calls/" in str(voucher["url"])
     soon = Calendar.from_ical(client.get("/calls.ics?remind=1&kind=voucher").data).walk("VEVENT")
     assert len(soon) == 1 and soon[0].walk("VALARM")[0].decoded("trigger") == -dt.timedelta(days=1)
-    assert client.get("/calls.ics?remind=99").status_code == 400
+    refused = client.get("/calls.ics?remind=99")
+    assert refused.status_code == 400 and "Da 0 a 60 giorni." in refused.get_data(as_text=True)
+    voucher_id = int(str(voucher["url"]).rsplit("/", 1)[1])
+    alone = Calendar.from_ical(client.get(f"/calls/{voucher_id}.ics").data)
+    assert [str(e["summary"]) for e in alone.walk("VEVENT")] == ["Scadenza: Voucher coworking 2026"]
+    assert str(alone["x-wr-calname"]) == "Scadenza: Voucher coworking 2026"
     assert client.get("/calls.ics", headers={"If-None-Match": answer.headers["ETag"]}).status_code == 304
     atom = client.get("/calls.atom?region=Piemonte", headers=EN)
     ns = {"a": "http://www.w3.org/2005/Atom"}
@@ -195,6 +201,9 @@ def test_an_operator_publishes_a_call_from_the_hosted_editor(app, session, live_
                                                                 "attachments": "bando.pdf"})
     text = html.unescape(wrong.get_data(as_text=True))
     assert wrong.status_code == 400 and "Non è una regione italiana: Narnia" in text and "bando.pdf" in text
+    far = operator.post("/spaces/lab121/edit/call/new", data={**form, "deadline": "2099-01-31"})
+    text = html.unescape(far.get_data(as_text=True))  # the poller's own reason, in the operator's language
+    assert far.status_code == 400 and "L'hub lo rifiuterebbe: L'anno 2099 è fuori" in text
     assert operator.post("/spaces/lab121/edit/call/new", data=form).status_code == 302
     assert "Bando Giovani in Rete" in html.unescape(operator.get("/spaces/lab121/edit").get_data(as_text=True))
     poll(app, space)

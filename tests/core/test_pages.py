@@ -30,7 +30,7 @@ NOT_PAGES = {"static", "map.static", "map.asset", "map.asset_image", "map.region
              "digest.digest_atom", "ops.healthz", "ops.readyz", "ops.metrics_page",
              "media.large", "media.small", "map.place_lookup",  # machines ask these (pictures: tests/media)
              "resources.confirm_booking", "resources.booking_ics",  # a token link and a file: tests/resources
-             "calls.calls_ics", "calls.calls_atom"}  # subscriptions: tests/calls
+             "calls.calls_ics", "calls.call_ics", "calls.calls_atom"}  # subscriptions: tests/calls
 
 
 def read_catalogue():
@@ -105,6 +105,12 @@ def demo_pages(demo, session) -> list[tuple[str, object, str]]:
     demo.coordinator.post("/spaces/lab121/edit/skill/new", data={"csrf_token": demo.coordinator_csrf,
                                                                  "skill": "Saldatura a stagno"})
     import datetime as dt
+
+    later = str(dt.date.today() + dt.timedelta(days=60))
+    for kind, item in (("call", {"title": "Bando di prova", "kind": "tender", "deadline": later}),
+                       ("offer", {"title": "Offerta di prova", "category": "training", "valid_until": later})):
+        added = demo.coordinator.post(f"/spaces/lab121/edit/{kind}/new", data={"csrf_token": demo.coordinator_csrf, **item})
+        assert added.status_code == 302, added.get_data(as_text=True)
 
     for event in ({"title": "Serata di prova", "date": str(dt.date.today() + dt.timedelta(days=3)), "start_time": "18:00"},
                   {"title": "Giornata aperta", "date": str(dt.date.today() + dt.timedelta(days=4))}):

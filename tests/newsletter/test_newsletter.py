@@ -173,3 +173,26 @@ def test_digest_send_by_hand(app, session, network, mailbox):
     assert result.exit_code == 0 and "1 messages queued" in result.output
     assert "0 messages queued" in runner.invoke(args=["digest", "send", "--from", start, "--to", end]).output
     assert runner.invoke(args=["digest", "send", "--from", end, "--to", start]).exit_code == 2
+
+
+def test_the_newsletter_tells_the_calls_closing_in_its_period(app, session, httpserver, mailbox):
+    body = feeds.jsonfeed({"name": "Cowo Isola", "city": "Milano"}, [
+        feeds.item("call", "voucher", "Voucher coworking", "voucher", deadline=TODAY + dt.timedelta(days=20)),
+        feeds.item("call", "lontano", "Bando lontano", "funding", deadline=TODAY + dt.timedelta(days=200))],
+        feed_url="http://x/cowo.json")
+    httpserver.expect_request("/cowo.json").respond_with_data(body, content_type="application/feed+json")
+    make_space(session, httpserver.url_for("/cowo.json"), name="Cowo Isola", city="Milano")
+    poll(app)
+    from corete.calls.models import Call
+
+    for call in session.scalars(select(Call)):
+        call.first_seen_at -= dt.timedelta(days=90)  # told in an earlier issue as new
+    session.commit()
+    visitor, path = _subscribe(app, mailbox, "bandi@example.org", cities=["Roma"])  # no event there: calls alone
+    _post(visitor, path)
+    assert send_digest(session, TODAY, TODAY + dt.timedelta(days=30)) == 1
+    mailbox.send()
+    [message] = [m for m in mailbox.to("bandi@example.org") if m["List-Unsubscribe"]]
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    assert "Bandi e opportunità" in text and "Voucher coworking · Voucher · Scadenza:" in text
+    assert "Bando lontano" not in text and "/calls/" in text

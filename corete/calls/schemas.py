@@ -8,7 +8,7 @@ from corete.calls.services import STATES
 from corete.calls.writers import AUDIENCES, CALL_KINDS
 from corete.core import edge
 from corete.core.api import DecimalString, PageArgs, page_schema
-from corete.core.forms import DATE, Form
+from corete.core.forms import DATE, Form, at_most
 from corete.core.vocabulary import REGIONS, region_of
 
 
@@ -25,12 +25,12 @@ class Filters(Schema):
         unknown = EXCLUDE
 
     kind = fields.String(validate=validate.OneOf(CALL_KINDS, error=_l("Choose a kind.")))
-    region = fields.String(validate=[validate.Length(max=80), _region], metadata={
+    region = fields.String(validate=[at_most(80), _region], metadata={
         "description": "Calls one may use in this region (ISTAT's name, e.g. Lombardia); those for the whole "
                        "country included."})
     audience = fields.String(validate=validate.OneOf(AUDIENCES, error=_l("Choose who it is for.")))
-    q = fields.String(validate=validate.Length(max=200), metadata={"description": "Words in the call."})
-    space = fields.String(validate=validate.Length(max=80), metadata={"description": "The publishing space's slug."})
+    q = fields.String(validate=at_most(200), metadata={"description": "Words in the call."})
+    space = fields.String(validate=at_most(80), metadata={"description": "The publishing space's slug."})
 
 
 class CallListArgs(PageArgs, Filters):
@@ -45,7 +45,7 @@ class CallListArgs(PageArgs, Filters):
 class PageIn(Filters, Form):
     """The /calls page's filters, as people type them."""
 
-    archive = fields.Boolean()
+    archive = fields.Boolean(error_messages={"invalid": _l("Not true or false.")})
     until = edge.Date(error_messages=DATE)
 
 

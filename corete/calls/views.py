@@ -17,7 +17,7 @@ from corete.calls import services
 from corete.calls.exports import DEFAULT_REMIND_DAYS, deadlines_document
 from corete.calls.hosted import CallIn
 from corete.calls import labels
-from corete.calls.labels import AUDIENCE_LABELS, call_deadline, call_kind, call_worth
+from corete.calls.labels import call_deadline, call_kind, call_worth
 from corete.calls.models import Call
 from corete.calls.schemas import CallDetailOut, CallListArgs, CallPageOut, ExportArgs, PageIn
 from corete.core.api import page_bounds
@@ -112,9 +112,11 @@ def get_call(call_id):
 
 def _visible_call(call_id: int, api: bool = False) -> Call:
     call = db.session.get(Call, call_id)
-    if call is None or not (call.network or (call.space is not None and call.space.active)):
-        api_abort(404, message="No such call.") if api else abort(404)
-    return call
+    if call is not None and (call.network or (call.space is not None and call.space.active)):
+        return call
+    if api:
+        api_abort(404, message="No such call.")
+    abort(404)
 
 
 # --- The pages ------------------------------------------------------------------------------
@@ -140,7 +142,7 @@ def calls_page():
 @pages_bp.route("/calls/<int:call_id>")
 def call_page(call_id):
     call = _visible_call(call_id)
-    return render_template("calls/call.html", call=call, audiences=AUDIENCE_LABELS,
+    return render_template("calls/call.html", call=call,
                            matches=services.matching_skills(db.session, call, _lang()),
                            usable_at=services.usable_at(db.session, call))
 

@@ -85,9 +85,14 @@ def attempt(session, work, refusal: type[Exception], key: str):
     return None, errors
 
 
+def at_most(max_len: int) -> validate.Length:
+    """At most ``max_len`` characters, said in the reader's language."""
+    return validate.Length(max=max_len, error=_l("At most {max} characters."))
+
+
 def text(max_len: int, validate_also=None, **kw):
     """A text field of at most ``max_len`` characters (and ``validate_also``, if given)."""
-    checks = [validate.Length(max=max_len, error=_l("At most {max} characters."))]
+    checks = [at_most(max_len)]
     if validate_also is not None:
         checks.append(validate_also)
     return fields.String(validate=checks, **kw)

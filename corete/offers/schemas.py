@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, Schema, fields, validate
 
 from corete.core.api import PageArgs, page_schema
+from corete.core.forms import at_most
 from corete.offers.writers import OFFER_AUDIENCES, OFFER_CATEGORIES
 
 
@@ -13,11 +14,11 @@ class Filters(Schema):
         unknown = EXCLUDE
 
     category = fields.String(validate=validate.OneOf(OFFER_CATEGORIES, error=_l("Choose a kind.")))
-    city = fields.String(validate=validate.Length(max=120), metadata={"description": "The offering space's city."})
+    city = fields.String(validate=at_most(120), metadata={"description": "The offering space's city."})
     audience = fields.String(validate=validate.OneOf(OFFER_AUDIENCES, error=_l("Choose who it is for.")), metadata={
         "description": "`anyone`: only what is offered to the public too."})
-    q = fields.String(validate=validate.Length(max=200))
-    space = fields.String(validate=validate.Length(max=80), metadata={"description": "The offering space's slug."})
+    q = fields.String(validate=at_most(200))
+    space = fields.String(validate=at_most(80), metadata={"description": "The offering space's slug."})
 
 
 class OfferListArgs(PageArgs, Filters):

@@ -259,3 +259,22 @@ def test_the_digest_tells_new_calls_and_those_closing(app, cowo, client, session
     assert "Giovani in Rete" not in section and "Bando chiuso" not in section and "Sportello bandi" not in section
     later = html.unescape(client.get(f"/digest?from={end}&to={end + dt.timedelta(days=31)}").get_data(as_text=True))
     assert "Giovani in Rete" in later and "Voucher coworking 2026" not in later
+
+
+@pytest.mark.parametrize("query", [
+    "until=0001-01-01", "until=9999-12-31", "region=%25", "q=%00", "q=" + "x" * 5000, "kind=" + "é" * 300,
+    "archive=maybe", "audience=%27%3B--", "space=" + "s" * 500, "remind=-1", "remind=abc",
+])
+def test_no_value_of_a_filter_breaks_the_calls_and_offers_pages(cowo, client, query):
+    for path in ("/calls", "/calls.ics", "/calls.atom", "/offers", "/api/v1/calls", "/api/v1/offers"):
+        answer = client.get(f"{path}?{query}")
+        assert answer.status_code < 500, (path, query, answer.status_code)
+    archive = client.get("/calls?archive=maybe")
+    assert archive.status_code == 400 and "Non è vero o falso" in html.unescape(archive.get_data(as_text=True))
+
+
+def test_a_filter_too_long_is_refused_in_the_readers_language(cowo, client):
+    for path in ("/calls", "/offers"):
+        answer = client.get(f"{path}?space={'s' * 500}&q={'x' * 300}")
+        text = html.unescape(answer.get_data(as_text=True))
+        assert answer.status_code == 400 and "Al massimo 80 caratteri." in text and "Longer" not in text, path

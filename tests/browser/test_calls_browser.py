@@ -6,16 +6,10 @@ from __future__ import annotations
 import datetime as dt
 
 from corete.hosting import services as hosting
+from tests.browser.pages import PASSWORD, log_in
 from tests.conftest import poll
 
 PHONE = {"viewport": {"width": 375, "height": 740}, "locale": "it-IT", "is_mobile": True, "has_touch": True}
-
-
-def _log_in(page, live_server, email):
-    page.goto(f"{live_server}/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", "una-password-lunga")
-    page.locator("form button[type=submit]").last.click()
 
 
 def test_a_network_call_and_an_offer_reach_a_citizen_on_a_phone(app, session, browser, live_server, runner,
@@ -23,7 +17,7 @@ def test_a_network_call_and_an_offer_reach_a_citizen_on_a_phone(app, session, br
     lab = hosting.add_hosted_space(session, "Lab121", live_server, city="Alessandria")
     session.commit()
     secret = tmp_path / "pw"
-    secret.write_text("una-password-lunga")
+    secret.write_text(PASSWORD)
     for email, role, spaces in (("coord@corete.example", "coordinator", []),
                                 ("op@lab121.example", "operator", ["--space", "lab121"])):
         created = runner.invoke(args=["users", "create", "--email", email, "--role", role, *spaces,
@@ -33,7 +27,7 @@ def test_a_network_call_and_an_offer_reach_a_citizen_on_a_phone(app, session, br
 
     # The coordinator, on a laptop in English, publishes a call for every space.
     laptop = browser.new_context(locale="en-US").new_page()
-    _log_in(laptop, live_server, "coord@corete.example")
+    log_in(laptop, live_server, "coord@corete.example")
     laptop.goto(f"{live_server}/calls")
     laptop.get_by_role("link", name="Publish a call for the whole network").click()
     laptop.fill("input[name=title]", "Guida ai bandi FSE+")
@@ -47,7 +41,7 @@ def test_a_network_call_and_an_offer_reach_a_citizen_on_a_phone(app, session, br
 
     # Lab121's operator adds an offer from the editor.
     operator = browser.new_context(locale="en-US").new_page()
-    _log_in(operator, live_server, "op@lab121.example")
+    log_in(operator, live_server, "op@lab121.example")
     operator.goto(f"{live_server}/spaces/lab121/edit")
     operator.get_by_role("link", name="Add an offer").click()
     operator.fill("input[name=title]", "Prima consulenza gratuita")

@@ -18,6 +18,7 @@ from corete.core.handover import Envelope, Item, ItemProblem, Rejection
 from corete.core.sanitize import clean_text, clean_url
 from corete.core.vocabulary import region_of
 from corete.core.when import NETWORK_ZONE, BadValue, instant, parse_when, zone_or_none
+from corete.skills.services import sought_taxa
 
 MAX_SKILLS = 30
 MAX_ATTACHMENTS = 20
@@ -134,10 +135,13 @@ def read(f: dict, env: Envelope) -> CallData:
             attachments.append({"url": address, "title": clean_text(attachment.get("title"), 200)})
     issuer = f.get("issuer") or {}
     skills = []
-    for value in f.get("skills_sought") or []:
+    for n, value in enumerate(f.get("skills_sought") or []):
         value = clean_text(value, 200)
         if value and value not in skills:
             skills.append(value)
+            if not sought_taxa([value]):
+                warn(f"skills_sought/{n}", f"{value!r} is not in the skills taxonomy: the hub cannot say who in the "
+                                           "network has it")
     return CallData(
         title=env.title,
         kind=f["kind"],

@@ -87,6 +87,8 @@ _SHAPES = [
     (r"(?P<value><q>) is not an Italian region, left out: write its name, such as Lombardia or Emilia-Romagna",
      _l("%(value)s is not an Italian region, left out: write its name, such as Lombardia or Emilia-Romagna.")),
     (r"not a web address \(http or https\), left out", _l("Not a web address (http or https): left out.")),
+    (r"(?P<value><q>) is not in the skills taxonomy: the hub cannot say who in the network has it",
+     _l("%(value)s is not in the skills taxonomy: the hub cannot say who in the network has it.")),
     (r"an offer needs a title \(the item's title\): what is offered",
      _l("An offer needs a title (the item's title): what is offered.")),
     (r"the offer ends before it starts", _l("The offer ends before it starts.")),

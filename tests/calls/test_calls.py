@@ -163,7 +163,8 @@ def test_deadlines_as_an_icalendar_with_a_reminder_and_calls_as_atom(cowo, clien
 
 def test_the_validator_explains_what_is_wrong_with_a_call_in_both_languages(app, client):
     body = feeds.jsonfeed({"name": "Cowo"}, [
-        feeds.item("call", "ok", "Bando", "funding", regions=["Lombardia", "Atlantide"], audiences=["startups", "aliens"]),
+        feeds.item("call", "ok", "Bando", "funding", regions=["Lombardia", "Atlantide"], audiences=["startups", "aliens"],
+                   skills_sought=["videomaker", "qwzx vlorp"]),
         feeds.item("call", "bad-kind", "Lotteria", "lottery"),
         feeds.item("call", "backwards", "Al contrario", "tender", opens=days(10), deadline=days(5)),
         {"id": "bad-date", "title": "Data", "_corete": {"type": "call", "kind": "voucher", "deadline": "31/03/2026"}},
@@ -177,10 +178,12 @@ def test_the_validator_explains_what_is_wrong_with_a_call_in_both_languages(app,
     assert where["/items/4/title"] == "a call needs a title (the item's title)"
     assert "/items/3/_corete/deadline" in where
     warned = {w.where for w in report.warnings}
-    assert {"/items/0/_corete/eligibility/regions/1", "/items/0/_corete/eligibility/for/1"} <= warned
+    assert warned == {"/items/0/_corete/eligibility/regions/1", "/items/0/_corete/eligibility/for/1",
+                      "/items/0/_corete/skills_sought/1"}
     token = csrf_token(client.get("/validate").get_data(as_text=True))
     for headers, words in (({}, ["la scadenza viene prima dell'apertura del bando", "Un bando ha bisogno di un titolo",
-                                 "non è una regione italiana", 'Il "kind" di un bando è uno tra']),
+                                 "non è una regione italiana", 'Il "kind" di un bando è uno tra',
+                                 "non è nella tassonomia delle competenze"]),
                            (EN, ["The deadline comes before the call opens", "A call needs a title",
                                  "is not an Italian region", 'A call\'s "kind" is one of'])):
         page = html.unescape(client.post("/validate", data={"document": body.decode(), "csrf_token": token},

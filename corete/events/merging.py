@@ -274,18 +274,26 @@ def _component(session, instants: list, seeds: set[int], old_groups: set[int]) -
     found: dict[int, object] = {}
     asked = {"event": set(), "group": set(), "title": set(), "url": set(), "uid": set()}
     wanted = {"event": set(seeds), "group": set(old_groups), "title": set(), "url": set(), "uid": set()}
-    columns = {"event": Event.id, "group": OccurrenceRow.group_id, "title": Event.title_key, "url": Event.url_key,
-               "uid": Event.uid}
+    # Each key is looked up by its own index first (the events with that title, that url,
+    # that uid; the rows of that group), then their rows at these instants: never by
+    # scanning every row at an instant, which a large network fills (bench_scale.py).
+    columns = {"event": OccurrenceRow.event_id, "group": OccurrenceRow.group_id,
+               "title": Event.title_key, "url": Event.url_key, "uid": Event.uid}
     while True:
         fresh = []
         for name, values in wanted.items():
             values -= asked[name]
             asked[name] |= values
             for keys in chunks(sorted(values)):
+                column = columns[name]
+                if column.table is Event.__table__:
+                    condition = OccurrenceRow.event_id.in_(select(Event.id).where(column.in_(keys)))
+                else:
+                    condition = column.in_(keys)
                 for at in chunks(instants):
                     fresh += session.execute(
                         select(*_ROW_COLUMNS).join(Event, Event.id == OccurrenceRow.event_id)
-                        .where(OccurrenceRow.start_at.in_(at), columns[name].in_(keys))).all()
+                        .where(condition, OccurrenceRow.start_at.in_(at))).all()
         fresh = [r for r in fresh if r.row_id not in found]
         if not fresh:
             return list(found.values())

@@ -70,6 +70,7 @@ $(BENCH_STAMP): $(STAMP)
 # bench_load.py needs PostgreSQL and Redis (127.0.0.1; --database, --redis to change).
 bench: $(BENCH_STAMP) translations
 	$(BIN)/python bench/bench_poll.py $(BENCH_ARGS)
+	$(BIN)/python bench/bench_scale.py
 	$(BIN)/python bench/bench_calendar.py
 	$(BIN)/python bench/bench_map.py
 	$(BIN)/python bench/bench_purchasing.py

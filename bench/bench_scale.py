@@ -3,7 +3,7 @@
 For each network size (250, 1,000 and 4,000 member feeds by default), a fresh database and
 feeds of 30 items served on localhost (16 loopback addresses, in a process of their own):
 20 events whose starts fall on 84 instants (28 evenings at 18, 19 and 21), so that events of
-different feeds share a start instant (at 4,000 feeds about 950 a instant), 5 skills and 5
+different feeds share a start instant (at 4,000 feeds 1,002 at the busiest one), 5 skills and 5
 needs. Then, through the poller (poll_round, the scheduler's path):
 
 - the first poll of every feed (all items new);

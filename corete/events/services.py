@@ -546,10 +546,15 @@ def _first_groups(session, where: Scope, condition, days: list[dt.date], per_day
     else:
         rows = []
         for some_days in chunks(days, 50):
-            parts = [_rows(where, and_(condition, OccurrenceRow.first_day == day), columns=columns)
+            parts = [_rows(where, and_(condition, OccurrenceRow.first_day == day),
+                           columns=(*columns, OccurrenceRow.start_at))
                      .order_by(OccurrenceRow.start_at, OccurrenceRow.group_id).limit(per_day * 2).subquery()
                      for day in some_days]
-            rows += session.execute(union_all(*(select(p.c.first_day, p.c.group_id) for p in parts))).all()
+            found = session.execute(union_all(*(select(p.c.first_day, p.c.group_id, p.c.start_at) for p in parts))).all()
+            # A UNION ALL keeps no order (PostgreSQL may append its parts in parallel): each
+            # day's rows are put back in the order its part chose them in.
+            found.sort(key=lambda r: (r.first_day, r.start_at, r.group_id is None, r.group_id or 0))
+            rows += [(day, group_id) for day, group_id, _start in found]
     by_day: dict[dt.date, list[int]] = {}
     read: dict[dt.date, int] = {}
     for day, group_id in rows:

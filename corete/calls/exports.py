@@ -1,5 +1,5 @@
-"""Calls to subscribe to: their deadlines as an iCalendar (all-day events with a reminder
-alarm), and an Atom feed of the calls themselves."""
+"""Calls' deadlines to subscribe to: an iCalendar of all-day events, each with a reminder
+alarm (the calls' Atom feed is written by core/atom.py, from views.py)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -12,8 +12,7 @@ from corete.core.sanitize import html_to_text, xml_safe
 from corete.core.when import NETWORK_ZONE
 
 PRODID = "-//CoRete//CoRete hub calls//IT"
-DEFAULT_REMIND_DAYS = 7  # the alarm, this many days before the deadline's day
-MAX_REMIND_DAYS = 60
+DEFAULT_REMIND_DAYS = 7  # the alarm, this many days before the deadline's day (schemas.ExportArgs: 0 to 60)
 
 
 def export_uid(call: Call) -> str:

@@ -7,14 +7,13 @@ import datetime as dt
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError, fields, validate, validates, validates_schema
 
-from corete.calls.writers import AUDIENCES, CALL_KINDS, call_item
+from corete.calls.writers import AUDIENCES, CALL_KINDS, MAX_ATTACHMENTS, call_item
 from corete.core import edge
 from corete.core.api import DecimalInput
 from corete.core.forms import DATE, NUMBER, REQUIRED, TIME, CommaList, Editor, check, text, url as _url
 from corete.core.vocabulary import region_of
 from corete.core.when import zone
 
-MAX_ATTACHMENTS = 20
 
 
 def attachment_lines(value: str) -> list[tuple[str, str | None]]:

@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import fields, validate
 
 from corete.calls import hosted
-from corete.calls.writers import AUDIENCES, CALL_KINDS, call_item
+from corete.calls.writers import AUDIENCES, CALL_KINDS, MAX_ATTACHMENTS, call_item
 from corete.core import itemtypes
 from corete.core.feedschema import Lenient, MoneySchema, money, text
 from corete.core.handover import Envelope, Item, ItemProblem, Rejection
@@ -21,7 +21,6 @@ from corete.core.when import NETWORK_ZONE, BadValue, instant, parse_when, zone_o
 from corete.skills.services import sought_taxa
 
 MAX_SKILLS = 30
-MAX_ATTACHMENTS = 20
 
 
 @dataclass(slots=True)

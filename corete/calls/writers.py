@@ -6,6 +6,7 @@ import datetime as dt
 
 CALL_KINDS = ("funding", "voucher", "co_projecting", "tender", "other")
 # Who a call is for, besides its free text: the structured flags a reader filters on.
+MAX_ATTACHMENTS = 20  # documents one call names
 AUDIENCES = ("coworkers", "startups", "young_people", "women", "freelancers", "companies", "nonprofits", "spaces")
 
 

@@ -11,7 +11,7 @@ from corete.core.forms import form_errors
 from corete.core.when import local_today
 from corete.extensions import db
 from corete.offers import services
-from corete.offers.labels import AUDIENCE_LABELS, CATEGORY_LABELS
+from corete.offers.labels import CATEGORY_LABELS
 from corete.offers.models import Offer
 from corete.offers.schemas import Filters, OfferListArgs, OfferPageOut
 from corete.offers.writers import OFFER_CATEGORIES
@@ -81,4 +81,4 @@ def offers_page():
         found, total = services.search(db.session, category=args.get("category"), city=args.get("city"),
                                        audience=args.get("audience"), q=args.get("q"), space=args.get("space"))
     return render_template("offers/list.html", values=values, errors=errors, found=found, total=total,
-                           cities=services.cities(db.session), audiences=AUDIENCE_LABELS), (400 if errors else 200)
+                           cities=services.cities(db.session)), (400 if errors else 200)

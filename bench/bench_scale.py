@@ -17,7 +17,8 @@ should stay flat as the network grows (issue 19).
 
     python bench/bench_scale.py [--sizes 250,1000,4000] [--database URI] [--profile DIR]
 
-``--profile DIR`` writes a cProfile of each size's changed poll there (snakeviz or pstats).
+``--profile DIR`` writes a cProfile of each size's first and changed polls there (snakeviz or
+pstats).
 """
 from __future__ import annotations
 
@@ -151,7 +152,8 @@ def one_size(n_feeds: int, args, port: int) -> dict:
                       f"{len(summaries) / elapsed * 60:>8,.0f}/min  {outcomes}", flush=True)
                 return elapsed
 
-            first = timed_round("first poll (all new)")
+            first = timed_round("first poll (all new)",
+                                Path(args.profile) / f"first-{n_feeds}.prof" if args.profile else None)
             per_instant = db.session.execute(select(func.count()).select_from(OccurrenceRow)
                                              .group_by(OccurrenceRow.start_at).order_by(func.count().desc()).limit(1)).scalar()
             for n, feed_id in enumerate(ids):
@@ -186,7 +188,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=8)
     parser.add_argument("--port", type=int, default=18865)
     parser.add_argument("--database", help="SQLAlchemy URI (default: a new SQLite file for each size)")
-    parser.add_argument("--profile", help="a folder: each size's changed poll profiled there")
+    parser.add_argument("--profile", help="a folder: each size's first and changed polls profiled there")
     args = parser.parse_args()
     if args.profile:
         Path(args.profile).mkdir(parents=True, exist_ok=True)

@@ -189,11 +189,17 @@ def _register_errors(app: Flask) -> None:
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record):
-    """WAL lets the web process read while a poller writes; foreign keys on."""
+    """WAL lets the web process read while a poller writes; foreign keys on. A page cache
+    of up to 32 MiB per connection (SQLite's default is 2 MiB) and reads through mmap: with
+    the default, the map's 20,000 venues and each poll's statements read pages from the
+    OS again and again (bench_map.py: the GeoJSON of every point 408 -> 294 ms;
+    bench_scale.py: a changed poll 13.9 -> 11.3 ms at 1,000 feeds)."""
     if type(dbapi_connection).__module__.startswith("sqlite3"):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA cache_size=-32768")
+        cursor.execute("PRAGMA mmap_size=268435456")
         cursor.close()

@@ -84,6 +84,18 @@ def geojson(found: list[Point], links: Links) -> bytes:
     return orjson.dumps({"type": "FeatureCollection", "features": features})
 
 
+def layers(document: bytes, names: list[str]) -> dict[str, list[dict]]:
+    """A GeoJSON document's points, layer by layer in the document's order: each one's
+    properties (its page at "url"), for the list view, which reads the document the map
+    itself fetched instead of building the points again."""
+    found: dict[str, list[dict]] = {name: [] for name in names}
+    for feature in orjson.loads(document)["features"]:
+        props = feature["properties"]
+        if props["layer"] in found:
+            found[props["layer"]].append(props)
+    return found
+
+
 CSV_COLUMNS = ("layer", "ref", "name", "kind", "accredited", "approximate", "lat", "lon", "address", "city",
                "events", "next_title", "next_start", "url")
 

@@ -107,13 +107,17 @@ def position(lat, lon, city) -> tuple[float, float, bool] | None:
     return (place.lat, place.lon, True) if place else None
 
 
-def space_points(session, f: MapFilters, *, now: dt.datetime, days: int = 60) -> tuple[list[Point], list]:
-    """The spaces on the map, and those the filters keep that have no position at all."""
+def space_points(session, f: MapFilters, *, now: dt.datetime, days: int = 60,
+                 unplaced_only: bool = False) -> tuple[list[Point], list]:
+    """The spaces on the map, and those the filters keep that have no position at all
+    (only those, and no points, with ``unplaced_only``)."""
     if f.category:
         return [], []
     # Columns, not Space objects: a third of the time for 5,000 spaces (bench_map.py).
     stmt = (select(Space.slug, Space.name, Space.kind, Space.accredited, Space.city, Space.address, Space.lat,
                    Space.lon, Space.tags, Space.id).where(Space.active.is_(True)).order_by(Space.name, Space.id))
+    if unplaced_only:
+        stmt = stmt.where(or_(Space.lat.is_(None), Space.lon.is_(None)))
     if f.kind:
         stmt = stmt.where(Space.kind == f.kind)
     if f.visitors:
@@ -147,6 +151,8 @@ def space_points(session, f: MapFilters, *, now: dt.datetime, days: int = 60) ->
             where = (held_in[space.id].lat, held_in[space.id].lon, True)
         if where is None:
             unplaced.append(space)
+            continue
+        if unplaced_only:
             continue
         points.append(Point("spaces", space.slug, where[0], where[1], space.name, approximate=where[2],
                             city=space.city, address=space.address, kind=space.kind,
@@ -347,6 +353,14 @@ def points(session, f: MapFilters, *, now: dt.datetime | None = None, event_days
         min_lon, min_lat, max_lon, max_lat = f.bbox
         found = [p for p in found if min_lon <= p.lon <= max_lon and min_lat <= p.lat <= max_lat]
     return MapResult(found, unplaced)
+
+
+def unplaced_spaces(session, f: MapFilters, *, now: dt.datetime | None = None, event_days: int = 60) -> list:
+    """The spaces the filters keep that are not on the map for want of a position (what
+    points() tells beside them, without building the points)."""
+    if "spaces" not in f.layers:
+        return []
+    return space_points(session, f, now=now or utcnow(), days=event_days, unplaced_only=True)[1]
 
 
 def top_skills(session, space: Space, *, limit: int = 5) -> list[str]:

@@ -132,21 +132,27 @@ def _drop_documents(app) -> None:
 shared.on_change("map", _drop_documents)  # a moderation in another worker or machine
 
 
-def _document(kind: str, filters: services.MapFilters, write) -> Response:
-    """The points as a document, from the cache when it was built in the last
+def _kept(kind: str, filters: services.MapFilters) -> tuple[bytes | str, str]:
+    """(the points as a document, its ETag), from the cache when it was built in the last
     MAP_CACHE_SECONDS for the same filters and host (and for MAP_CACHE_STALE_SECONDS more
-    while its successor is built in the background); ETag and 304 for repeat requests."""
+    while its successor is built in the background)."""
     config = current_app.config
-    ttl = config["MAP_CACHE_SECONDS"]
     links = _links(external=True)
+    write = {"geojson": exports.geojson, "csv": exports.csv_text}[kind]
 
     def build() -> bytes | str:
         with gc_paused():
             return write(_points(filters).points, links)
 
-    body, etag = documents().get_or_build(
-        f"{kind}\x1f{request.host_url}\x1f{filters!r}", ttl, build, stale=config["MAP_CACHE_STALE_SECONDS"],
-        rebuild=in_background(current_app._get_current_object(), build))
+    return documents().get_or_build(
+        f"{kind}\x1f{request.host_url}\x1f{filters!r}", config["MAP_CACHE_SECONDS"], build,
+        stale=config["MAP_CACHE_STALE_SECONDS"], rebuild=in_background(current_app._get_current_object(), build))
+
+
+def _document(kind: str, filters: services.MapFilters) -> Response:
+    """The points as a document (see _kept); ETag and 304 for repeat requests."""
+    ttl = current_app.config["MAP_CACHE_SECONDS"]
+    body, etag = _kept(kind, filters)
     mimetype = {"geojson": "application/geo+json", "csv": "text/csv"}[kind]
     response = conditional(lambda: Response(body, mimetype=mimetype), etag=etag, last_modified=None,
                            max_age=ttl)
@@ -163,7 +169,7 @@ def features_geojson(args):
     """The map's points as a GeoJSON FeatureCollection (RFC 7946: longitude first).
     Filters: layers (spaces,events,proposals), kind, city, tag, skill, q, category, bbox
     (min lon,min lat,max lon,max lat)."""
-    return _document("geojson", args["filters"], exports.geojson)
+    return _document("geojson", args["filters"])
 
 
 @api_bp.route("/features.csv")
@@ -172,7 +178,7 @@ def features_geojson(args):
     "text/csv": {"schema": {"type": "string"}}}}, "304": {"description": "Not modified (ETag)"}})
 def features_csv(args):
     """The same points, same filters, as CSV (one row per point)."""
-    return _document("csv", args["filters"], exports.csv_text)
+    return _document("csv", args["filters"])
 
 
 @api_bp.route("/spaces/<slug>/summary")
@@ -327,16 +333,18 @@ def map_page():
     context = dict(query=query, filters=filters, view=args["view"], layers=services.LAYERS,
                    categories=PROPOSAL_CATEGORIES, kinds=KIND_LABELS, letters=MARKER_LETTERS, quick=WHEN_LABELS,
                    event_categories=event_categories())
-    if args["view"] == "list":
-        found = _points(filters)
+    if args["view"] == "list":  # the map's own GeoJSON, kept for its page or built now
         size = current_app.config["MAP_LIST_PAGE_SIZE"]
         page = args["page"]
-        every = {layer: found.layer(layer) for layer in services.LAYERS if layer in filters.layers}
+        with gc_paused():
+            every = exports.layers(_kept("geojson", filters)[0], [layer for layer in services.LAYERS
+                                                                 if layer in filters.layers])
         pages = max([1] + [-(-len(items) // size) for items in every.values()])
         sections = {layer: items[(page - 1) * size: page * size] for layer, items in every.items()}
         totals = {layer: len(items) for layer, items in every.items()}
-        return render_template("map/list.html", sections=sections, totals=totals, unplaced=found.unplaced,
-                               page=page, pages=pages, links=_links(), **context)
+        unplaced = services.unplaced_spaces(db.session, filters, event_days=current_app.config["MAP_EVENTS_DAYS"])
+        return render_template("map/list.html", sections=sections, totals=totals, unplaced=unplaced,
+                               page=page, pages=pages, **context)
     return render_template("map/map.html", map=_network_map(query, keep_hash=True, status_id="map-status"),
                            **context)
 

@@ -206,6 +206,21 @@ def test_documents_carry_an_etag_and_are_kept_for_a_minute(client, session):
     assert "Lab121 rinominato" in client.get("/api/v1/map/features.geojson").get_data(as_text=True)
 
 
+def test_the_list_view_reads_the_document_the_map_fetched(client, session):
+    """The list is the map's own GeoJSON, kept per filters: switching to it builds nothing
+    again (a rename not yet in the kept document is not in the list either)."""
+    client.get("/api/v1/map/features.geojson", query_string={"kind": "fablab"})
+    session.scalar(select(Space).where(Space.slug == "lab121")).name = "Lab121 rinominato"
+    session.commit()
+    kept = client.get("/map?view=list&kind=fablab").get_data(as_text=True)
+    assert ">Lab121</a>" in kept and "rinominato" not in kept
+    # Other filters have no document yet: the list builds it, and the API then reuses it.
+    built = client.get("/map?view=list&kind=fablab&layers=spaces").get_data(as_text=True)
+    assert ">Lab121 rinominato</a>" in built
+    assert "Lab121 rinominato" in client.get("/api/v1/map/features.geojson?kind=fablab&layers=spaces").get_data(
+        as_text=True)
+
+
 def test_an_expired_document_is_answered_while_the_next_is_built_in_the_background(client, session):
     client.application.config["MAP_CACHE_SECONDS"] = 0.2
     first = client.get("/api/v1/map/features.geojson")

@@ -220,7 +220,8 @@ def open_service_needs(session, space: Space | None = None, today: dt.date | Non
                    or_(Need.need_by.is_(None), Need.need_by >= today)))
     if space is not None:
         stmt = stmt.where(Need.space_id == space.id)
-    return session.scalars(stmt.order_by(Need.need_by.is_(None), Need.need_by, Need.id)).all()
+    return session.scalars(stmt.options(contains_eager(Need.space))  # match_need reads where it is
+                           .order_by(Need.need_by.is_(None), Need.need_by, Need.id)).all()
 
 
 def match_need(session, need: Need, lang: str = "it", limit: int = 20) -> list[Match]:
@@ -257,41 +258,50 @@ def match(session, wanted: list, lang: str = "it", limit: int = 20, *, space_id:
         category = tax.category_of(m.taxon)
         if category is not None:
             categories.setdefault(category.id, m)
-    siblings = {t.id for c in categories for t in tax.children(c)} | set(categories)
-    # Ranked on columns (a category may hold thousands of skills); only the best are
-    # loaded as objects and explained.
-    rows = session.execute(
-        select(Skill.id, Skill.taxon, Skill.taxon_how, Skill.skill_key, Skill.space_id, Space.lat, Space.lon)
-        .join(Space, Skill.space_id == Space.id)
-        .where(Space.active.is_(True), Skill.taxon.in_(sorted(set(by_taxon) | siblings)))).all()
+    siblings = ({t.id for c in categories for t in tax.children(c)} | set(categories)) - set(by_taxon)
+
+    def candidates(taxa) -> list:  # ranked on columns; only the best are loaded as objects
+        return session.execute(
+            select(Skill.id, Skill.taxon, Skill.taxon_how, Skill.skill_key, Skill.space_id, Space.lat, Space.lon)
+            .join(Space, Skill.space_id == Space.id)
+            .where(Space.active.is_(True), Skill.taxon.in_(sorted(taxa)))).all() if taxa else []
+
     placed = space_id is not None or None not in (lat, lon)
     term_keys = {taxon: normalise(m.term) for taxon, m in by_taxon.items()}  # once, not once per skill
-    ranked = []
-    for skill_id, taxon, how, key, skill_space, s_lat, s_lon in rows:
-        if space_id is not None and skill_space == space_id:
-            distance = 0.0
-        elif None in (s_lat, s_lon, lat, lon):
-            distance = None
-        else:
-            distance = _haversine(lat, lon, s_lat, s_lon)
-        if taxon in by_taxon:
-            exact = how == "exact" or key == term_keys[taxon]
-            level, answered = ("exact" if exact else "synonym"), taxon
-        else:
-            category = tax.category_of(taxon)
+    levels: dict[str, list] = {level: [] for level in MATCH_LEVELS}  # (row, the entry it answers)
+    for row in candidates(by_taxon):
+        exact = row.taxon_how == "exact" or row.skill_key == term_keys[row.taxon]
+        levels["exact" if exact else "synonym"].append((row, row.taxon))
+    # A whole category may hold thousands of skills: read only when the named entries
+    # give fewer than ``limit`` (the digest asks 3 for each of 50 needs: bench_skills.py).
+    if len(levels["exact"]) + len(levels["synonym"]) < limit:
+        for row in candidates(siblings):
+            category = tax.category_of(row.taxon)
             asked = categories.get(category.id) if category else None
-            if asked is None:
-                continue
-            level, answered = "category", asked.taxon
-        ranked.append((MATCH_LEVELS.index(level), math.inf if distance is None else distance, key, skill_id,
-                       level, answered, distance))
-    ranked.sort(key=lambda r: r[:4])
-    best = ranked[:limit]
+            if asked is not None:
+                levels["category"].append((row, asked.taxon))
+    best = []  # level by level, nearer first, until ``limit``: distances only where they order
+    for level in MATCH_LEVELS:
+        if len(best) >= limit:
+            break
+        ranked = []
+        for row, answered in levels[level]:
+            if space_id is not None and row.space_id == space_id:
+                distance = 0.0
+            elif None in (row.lat, row.lon, lat, lon):
+                distance = None
+            else:
+                distance = _haversine(lat, lon, row.lat, row.lon)
+            ranked.append((math.inf if distance is None else distance, row.skill_key, row.id, level, answered,
+                           distance))
+        ranked.sort(key=lambda r: r[:3])
+        best += [r[2:] for r in ranked]
+    best = best[:limit]
     loaded = {s.id: s for s in session.scalars(
         select(Skill).join(Space, Skill.space_id == Space.id).options(contains_eager(Skill.space))
-        .where(Skill.id.in_([r[3] for r in best])))}
-    return [Match(loaded[r[3]], r[4], r[5], r[6],
-                  explain(loaded[r[3]], r[4], r[5], r[6], space_id, lang, tax, placed=placed)) for r in best]
+        .where(Skill.id.in_([r[0] for r in best])))}
+    return [Match(loaded[r[0]], r[1], r[2], r[3],
+                  explain(loaded[r[0]], r[1], r[2], r[3], space_id, lang, tax, placed=placed)) for r in best]
 
 
 def explain(skill: Skill, level: str, answered: str, distance: float | None, need_space_id: int | None,

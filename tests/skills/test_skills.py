@@ -112,6 +112,19 @@ def test_a_service_need_is_matched_by_level_then_distance_and_explained(network,
     assert italian["matches"][2]["explanation"].startswith("Video editing, sinonimo di Produzione video, ")
 
 
+def test_fewer_matches_are_the_first_of_more(network, session):
+    """The matcher stops at the level that fills ``limit`` (it reads a category only when
+    the named entry gives too few): every shorter list is the start of the longer."""
+    from corete.skills.services import match_need
+
+    need = _need(session)
+    every = [(m.skill.holder_name, m.level, m.explanation) for m in match_need(session, need, "en", limit=20)]
+    assert [level for _, level, _ in every] == ["exact", "exact", "synonym", "category"]
+    for limit in range(1, 5):
+        assert [(m.skill.holder_name, m.level, m.explanation)
+                for m in match_need(session, need, "en", limit=limit)] == every[:limit]
+
+
 def test_match_api_refuses_what_is_not_a_service_need(network, client, session):
     goods = _need(session, "Carta A4")
     assert client.get(f"/api/v1/skills/match?need={goods.id}").status_code == 404

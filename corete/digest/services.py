@@ -60,7 +60,7 @@ def gather(session, start: dt.date, end: dt.date, lang: str = "it") -> Digest:
         .where(Space.active.is_(True), Skill.first_seen_at >= _instant(since), Skill.first_seen_at < _instant(start))
         .order_by(Skill.first_seen_at.desc(), Skill.id).limit(LIMITS["skills"])))
     needs = skills.open_service_needs(session, today=start)[:LIMITS["needs"]]
-    digest.needs = [(need, skills.match_need(session, need, lang, limit=3)) for need in needs]
+    digest.needs = list(zip(needs, skills.match_needs(session, needs, lang, limit=3)))
     digest.rounds = list(session.scalars(
         select(Round).where(Round.state == "open", Round.closes_at >= _instant(start), Round.closes_at < _instant(end))
         .order_by(Round.closes_at)))

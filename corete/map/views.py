@@ -29,7 +29,7 @@ from corete.map.models import PROPOSAL_CATEGORIES, Proposal, Report
 from corete.map.places import ATTRIBUTION, ATTRIBUTION_URL, DATA_DIR, find_municipality
 from corete.map.schemas import FeatureCollectionOut, MapArgs, SpaceSummaryOut, ModerationIn, ProposalIn, ReportIn
 from corete.purchasing.services import search_needs
-from corete.skills.services import match_need, open_service_needs, search_skills
+from corete.skills.services import match_needs, open_service_needs, search_skills
 from corete.skills.taxonomy import taxonomy
 from corete.spaces.models import Space
 from corete.spaces.services import feed_health
@@ -364,6 +364,11 @@ def credits():
                            tiles_attribution=current_app.config["MAP_TILES_ATTRIBUTION"])
 
 
+def _matches(needs) -> dict:
+    """Each open service need's five best matches, by the need's id."""
+    return dict(zip((n.id for n in needs), match_needs(db.session, needs, str(get_locale() or "it"), limit=5)))
+
+
 @pages_bp.route("/spaces/<slug>")
 def space_page(slug):
     space = db.session.scalar(select(Space).where(Space.slug == slug))
@@ -374,8 +379,7 @@ def space_page(slug):
         events=services.next_events(db.session, space, limit=10), skills=db.session.scalars(
             search_skills(space=space.slug).limit(100)).all(),
         needs=db.session.scalars(search_needs(space=space.slug).limit(100)).all(),
-        matches={n.id: match_need(db.session, n, str(get_locale() or "it"), limit=5)
-                 for n in open_service_needs(db.session, space)},
+        matches=_matches(open_service_needs(db.session, space)),
         feeds=[feed_health(f) for f in space.feeds], reasons=REPORT_LABELS, taxonomy=taxonomy())
 
 

@@ -227,7 +227,13 @@ def open_service_needs(session, space: Space | None = None, today: dt.date | Non
 def match_need(session, need: Need, lang: str = "it", limit: int = 20) -> list[Match]:
     """The network's skills that answer a service need, best first (``match``), measured
     from the space that needs them."""
-    return match(session, need_taxa(need), lang, limit, space_id=need.space_id, lat=need.space.lat, lon=need.space.lon)
+    return match_needs(session, [need], lang, limit)[0]
+
+
+def match_needs(session, needs: list[Need], lang: str = "it", limit: int = 20) -> list[list[Match]]:
+    """``match_need`` for each of ``needs``, in a few statements for all of them (the digest)."""
+    return match_many(session, [Ask(need_taxa(need), need.space_id, need.space.lat, need.space.lon)
+                                for need in needs], lang, limit)
 
 
 def sought_taxa(texts: list[str], tax: Taxonomy | None = None) -> list:
@@ -249,59 +255,99 @@ def match(session, wanted: list, lang: str = "it", limit: int = 20, *, space_id:
     text), then another entry of the same category; nearer spaces first within each level,
     measured from ``lat``, ``lon`` (the asking space, ``space_id``); with no place, only
     the level orders them and the explanation names no distance."""
-    tax = taxonomy()
-    if not wanted:
-        return []
-    by_taxon = {m.taxon: m for m in wanted}
-    categories = {}
-    for m in wanted:
-        category = tax.category_of(m.taxon)
-        if category is not None:
-            categories.setdefault(category.id, m)
-    siblings = ({t.id for c in categories for t in tax.children(c)} | set(categories)) - set(by_taxon)
+    return match_many(session, [Ask(wanted, space_id, lat, lon)], lang, limit)[0]
 
-    def candidates(taxa) -> list:  # ranked on columns; only the best are loaded as objects
-        return session.execute(
-            select(Skill.id, Skill.taxon, Skill.taxon_how, Skill.skill_key, Skill.space_id, Space.lat, Space.lon)
-            .join(Space, Skill.space_id == Space.id)
-            .where(Space.active.is_(True), Skill.taxon.in_(sorted(taxa)))).all() if taxa else []
 
-    placed = space_id is not None or None not in (lat, lon)
-    term_keys = {taxon: normalise(m.term) for taxon, m in by_taxon.items()}  # once, not once per skill
-    levels: dict[str, list] = {level: [] for level in MATCH_LEVELS}  # (row, the entry it answers)
-    for row in candidates(by_taxon):
-        exact = row.taxon_how == "exact" or row.skill_key == term_keys[row.taxon]
-        levels["exact" if exact else "synonym"].append((row, row.taxon))
-    # A whole category may hold thousands of skills: read only when the named entries
-    # give fewer than ``limit`` (the digest asks 3 for each of 50 needs: bench_skills.py).
-    if len(levels["exact"]) + len(levels["synonym"]) < limit:
-        for row in candidates(siblings):
-            category = tax.category_of(row.taxon)
-            asked = categories.get(category.id) if category else None
-            if asked is not None:
-                levels["category"].append((row, asked.taxon))
-    best = []  # level by level, nearer first, until ``limit``: distances only where they order
+@dataclass
+class Ask:
+    """One list of wanted entries (taxonomy mappings), and who asks: its space and place."""
+    wanted: list
+    space_id: int | None = None
+    lat: float | None = None
+    lon: float | None = None
+    by_taxon: dict = field(default_factory=dict)  # filled by match_many
+    categories: dict = field(default_factory=dict)
+    levels: dict = field(default_factory=dict)
+
+
+def _candidates(session, taxa: set) -> dict[str, list]:
+    """The active spaces' skills filed under these entries, as columns, by entry."""
+    found: dict[str, list] = {}
+    if taxa:
+        for row in session.execute(
+                select(Skill.id, Skill.taxon, Skill.taxon_how, Skill.skill_key, Skill.space_id, Space.lat, Space.lon)
+                .join(Space, Skill.space_id == Space.id)
+                .where(Space.active.is_(True), Skill.taxon.in_(sorted(taxa)))):
+            found.setdefault(row.taxon, []).append(row)
+    return found
+
+
+def _best(ask: Ask, limit: int) -> list[tuple]:
+    """Level by level, nearer first, until ``limit``: distances only where they order.
+    Each: (skill id, level, the entry it answers, distance or None)."""
+    best = []
     for level in MATCH_LEVELS:
         if len(best) >= limit:
             break
         ranked = []
-        for row, answered in levels[level]:
-            if space_id is not None and row.space_id == space_id:
+        for row, answered in ask.levels[level]:
+            if ask.space_id is not None and row.space_id == ask.space_id:
                 distance = 0.0
-            elif None in (row.lat, row.lon, lat, lon):
+            elif None in (row.lat, row.lon, ask.lat, ask.lon):
                 distance = None
             else:
-                distance = _haversine(lat, lon, row.lat, row.lon)
+                distance = _haversine(ask.lat, ask.lon, row.lat, row.lon)
             ranked.append((math.inf if distance is None else distance, row.skill_key, row.id, level, answered,
                            distance))
         ranked.sort(key=lambda r: r[:3])
         best += [r[2:] for r in ranked]
-    best = best[:limit]
+    return best[:limit]
+
+
+def match_many(session, asks: list[Ask], lang: str = "it", limit: int = 20) -> list[list[Match]]:
+    """``match`` for each ask: the skills of the entries all of them name are read in one
+    statement, those of their categories in a second, only for the asks the named entries
+    leave short of ``limit`` (a category may hold thousands: the digest asks 3 for each of
+    50 needs, bench_skills.py), and the best loaded as objects in a third."""
+    tax = taxonomy()
+    for ask in asks:
+        ask.by_taxon = {m.taxon: m for m in ask.wanted}
+        ask.categories = {}
+        for m in ask.wanted:
+            category = tax.category_of(m.taxon)
+            if category is not None:
+                ask.categories.setdefault(category.id, m)
+        ask.levels = {level: [] for level in MATCH_LEVELS}  # (row, the entry it answers)
+    named = _candidates(session, {taxon for ask in asks for taxon in ask.by_taxon})
+    short = []
+    for ask in asks:
+        for taxon, m in ask.by_taxon.items():
+            term_key = normalise(m.term)  # once, not once per skill
+            for row in named.get(taxon, ()):
+                exact = row.taxon_how == "exact" or row.skill_key == term_key
+                ask.levels["exact" if exact else "synonym"].append((row, taxon))
+        if ask.by_taxon and len(ask.levels["exact"]) + len(ask.levels["synonym"]) < limit:
+            short.append(ask)
+
+    def siblings(ask: Ask) -> set:
+        return ({t.id for c in ask.categories for t in tax.children(c)} | set(ask.categories)) - set(ask.by_taxon)
+
+    related = _candidates(session, {taxon for ask in short for taxon in siblings(ask)})
+    for ask in short:
+        for taxon in siblings(ask):
+            category = tax.category_of(taxon)
+            asked = ask.categories.get(category.id) if category else None
+            if asked is not None:
+                ask.levels["category"] += [(row, asked.taxon) for row in related.get(taxon, ())]
+    bests = [_best(ask, limit) if ask.by_taxon else [] for ask in asks]
+    ids = {r[0] for best in bests for r in best}
     loaded = {s.id: s for s in session.scalars(
         select(Skill).join(Space, Skill.space_id == Space.id).options(contains_eager(Skill.space))
-        .where(Skill.id.in_([r[0] for r in best])))}
-    return [Match(loaded[r[0]], r[1], r[2], r[3],
-                  explain(loaded[r[0]], r[1], r[2], r[3], space_id, lang, tax, placed=placed)) for r in best]
+        .where(Skill.id.in_(sorted(ids))))} if ids else {}
+    return [[Match(loaded[r[0]], r[1], r[2], r[3],
+                   explain(loaded[r[0]], r[1], r[2], r[3], ask.space_id, lang, tax,
+                           placed=ask.space_id is not None or None not in (ask.lat, ask.lon))) for r in best]
+            for ask, best in zip(asks, bests)]
 
 
 def explain(skill: Skill, level: str, answered: str, distance: float | None, need_space_id: int | None,

@@ -125,6 +125,29 @@ def test_fewer_matches_are_the_first_of_more(network, session):
                 for m in match_need(session, need, "en", limit=limit)] == every[:limit]
 
 
+def test_many_needs_are_matched_in_a_few_statements(network, session):
+    """The digest matches 50 needs: as many statements for fifty as for one, same answers."""
+    from sqlalchemy import event
+
+    from corete.extensions import db
+    from corete.skills.services import match_need, match_needs
+
+    need = _need(session)
+    alone = [(m.skill.id, m.level, m.explanation) for m in match_need(session, need, "en", limit=3)]
+    statements = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        found = match_needs(session, [need] * 50, "en", limit=3)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert [[(m.skill.id, m.level, m.explanation) for m in ms] for ms in found] == [alone] * 50
+    assert len([s for s in statements if "skills_skill" in s]) <= 3, statements
+
+
 def test_match_api_refuses_what_is_not_a_service_need(network, client, session):
     goods = _need(session, "Carta A4")
     assert client.get(f"/api/v1/skills/match?need={goods.id}").status_code == 404

@@ -33,7 +33,7 @@ class RowHandler:
             rows.append(values)
         # Core statements on the table: the ORM's bulk path costs more than the rows.
         session.execute(insert(self.model.__table__), rows)
-        self.written(session, feed_id, items)
+        self.added(session, feed_id, items)
 
     def replace(self, session, feed_id: int, space_id: int, items: list[Item]) -> None:
         if not items:
@@ -55,6 +55,11 @@ class RowHandler:
     def written(self, session, feed_id: int, items: list[Item]) -> None:
         """After these items' rows were added or replaced: what a room adds (an event's
         occurrences, a skill's coordinators' mappings, a resource's busy time)."""
+
+    def added(self, session, feed_id: int, items: list[Item]) -> None:
+        """After rows for new items were added: ``written``, unless a room knows a
+        shorter way for rows nothing refers to yet."""
+        self.written(session, feed_id, items)
 
     def remove(self, session, feed_id: int, source_ids: list[str]) -> None:
         if source_ids:

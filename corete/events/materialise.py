@@ -64,12 +64,18 @@ def occurrences_of(event, overridden: set[str], until: dt.datetime) -> tuple[lis
         return [], None  # validated at ingestion; a rule dateutil still refuses shows nothing
 
 
-def _feed_uids(session, event_ids, which) -> set[tuple[int, str]]:
-    """(feed, uid) of those of these events that ``which`` keeps."""
-    pairs = set()
+def _pairs(session, event_ids) -> tuple[set, set]:
+    """(feed, uid) of those of these events that override an occurrence of a series, and
+    of those that are series: one statement for both."""
+    overrides, series = set(), set()
     for chunk in chunks(event_ids):
-        pairs |= set(session.execute(select(Event.feed_id, Event.uid).where(Event.id.in_(chunk), which)).all())
-    return pairs
+        for feed_id, uid, recurrence_id, is_series in session.execute(
+                select(Event.feed_id, Event.uid, Event.recurrence_id, Event.is_series).where(Event.id.in_(chunk))):
+            if recurrence_id is not None:
+                overrides.add((feed_id, uid))
+            if is_series:
+                series.add((feed_id, uid))
+    return overrides, series
 
 
 def _same_series(session, pairs: set[tuple[int, str]], stmt):
@@ -96,12 +102,14 @@ def forget(session, event_ids, groups: set | None = None) -> set:
     in to ``groups``."""
     instants = set()
     for chunk in chunks(event_ids):
-        for start_at, group_id in session.execute(select(OccurrenceRow.start_at, OccurrenceRow.group_id)
-                                                  .where(OccurrenceRow.event_id.in_(chunk))):
+        # One statement reads and deletes (RETURNING: SQLite 3.35 and PostgreSQL): a poll
+        # costs its statements more than its rows (bench_scale.py).
+        for start_at, group_id in session.execute(
+                delete(OccurrenceRow).where(OccurrenceRow.event_id.in_(chunk))
+                .returning(OccurrenceRow.start_at, OccurrenceRow.group_id)):
             instants.add(start_at)
             if groups is not None and group_id is not None:
                 groups.add(group_id)
-        session.execute(delete(OccurrenceRow).where(OccurrenceRow.event_id.in_(chunk)))
         session.execute(delete(EventTag).where(EventTag.event_id.in_(chunk)))
     return instants
 
@@ -145,32 +153,44 @@ def write(session, event_ids, *, until: dt.datetime | None = None) -> set:
     return instants
 
 
+def _masters(session, overrides: set) -> dict:
+    """(feed, uid) -> the series with that UID in that feed, for these overrides' pairs."""
+    stmt = select(Event.feed_id, Event.uid, Event.id).where(Event.is_series.is_(True))
+    return {pair: event_id for pair, (event_id,) in _same_series(session, overrides, stmt)}
+
+
+def _override_starts(session, series: set) -> set:
+    """Where the overrides of the series with these (feed, uid) start."""
+    stmt = (select(Event.feed_id, Event.uid, OccurrenceRow.start_at)
+            .join(OccurrenceRow, OccurrenceRow.event_id == Event.id).where(Event.recurrence_id.is_not(None)))
+    return {start for _, (start,) in _same_series(session, series, stmt)}
+
+
 def masters_of_overrides(session, event_ids) -> set[int]:
     """The series whose overrides are among these events: their occurrences change too."""
-    pairs = _feed_uids(session, event_ids, Event.recurrence_id.is_not(None))
-    stmt = select(Event.feed_id, Event.uid, Event.id).where(Event.is_series.is_(True))
-    return {event_id for _, (event_id,) in _same_series(session, pairs, stmt)}
+    return set(_masters(session, _pairs(session, event_ids)[0]).values())
 
 
 def override_instants(session, event_ids) -> set:
     """Where the overrides of these series start: a series arriving or leaving changes
     whether they are orphans, and so how they group."""
-    pairs = _feed_uids(session, event_ids, Event.is_series.is_(True))
-    stmt = (select(Event.feed_id, Event.uid, OccurrenceRow.start_at)
-            .join(OccurrenceRow, OccurrenceRow.event_id == Event.id).where(Event.recurrence_id.is_not(None)))
-    return {start for _, (start,) in _same_series(session, pairs, stmt)}
+    return _override_starts(session, _pairs(session, event_ids)[1])
 
 
-def refresh(session, event_ids, *, touched=()) -> None:
+def refresh(session, event_ids, *, touched=(), new: bool = False) -> None:
     """After events were added or replaced: rewrite their occurrences (and those of the
-    series they override), then regroup every instant touched, ``touched`` included."""
+    series they override), then regroup every instant touched, ``touched`` included.
+    ``new``: the events were just added, so they have no rows to forget yet."""
     ids = set(event_ids)
-    ids |= masters_of_overrides(session, ids)
+    overrides, series = _pairs(session, ids)
+    masters = _masters(session, overrides)  # as masters_of_overrides and override_instants
     groups: set[int] = set()
-    moved = forget(session, ids, groups)
+    moved = forget(session, set(masters.values()) if new else ids | set(masters.values()), groups)
+    ids |= set(masters.values())
+    series |= set(masters)
     # Where overrides change whether they are orphans, or what was removed stood: every
     # row there is regrouped (rare). Elsewhere only what the rewritten events can reach.
-    everything = set(touched) | override_instants(session, ids)
+    everything = set(touched) | _override_starts(session, series)
     moved |= write(session, ids)
     regroup(session, everything)
     regroup(session, moved - everything, seeds=ids, old_groups=groups)

@@ -21,10 +21,10 @@ import unicodedata
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
 
-from sqlalchemy import and_, bindparam, exists, or_, select, update
+from sqlalchemy import and_, bindparam, exists, or_, select, union_all, update
 from sqlalchemy.orm import aliased
 
-from corete.core.models import chunks
+from corete.core.models import IN_CHUNK, chunks
 from corete.events.models import Event, EventSplit, OccurrenceRow
 from corete.events.recurrence import Occurrence
 
@@ -280,20 +280,28 @@ def _component(session, instants: list, seeds: set[int], old_groups: set[int]) -
     columns = {"event": OccurrenceRow.event_id, "group": OccurrenceRow.group_id,
                "title": Event.title_key, "url": Event.url_key, "uid": Event.uid}
     while True:
-        fresh = []
+        conditions, size = [], 0
         for name, values in wanted.items():
             values -= asked[name]
             asked[name] |= values
+            size += len(values)
             for keys in chunks(sorted(values)):
                 column = columns[name]
                 if column.table is Event.__table__:
-                    condition = OccurrenceRow.event_id.in_(select(Event.id).where(column.in_(keys)))
+                    conditions.append(OccurrenceRow.event_id.in_(select(Event.id).where(column.in_(keys))))
                 else:
-                    condition = column.in_(keys)
-                for at in chunks(instants):
-                    fresh += session.execute(
-                        select(*_ROW_COLUMNS).join(Event, Event.id == OccurrenceRow.event_id)
-                        .where(condition, OccurrenceRow.start_at.in_(at))).all()
+                    conditions.append(column.in_(keys))
+        fresh = []
+        for at in chunks(instants):
+            lookups = [select(*_ROW_COLUMNS).join(Event, Event.id == OccurrenceRow.event_id)
+                       .where(condition, OccurrenceRow.start_at.in_(at)) for condition in conditions]
+            # A round's lookups in one statement while its keys are few, as a poll's are (a
+            # poll costs its statements more than its rows): a UNION ALL, whose parts are
+            # planned each by its own index, where an OR let SQLite read by instant.
+            if 1 < len(lookups) and size + len(lookups) * len(at) <= 4 * IN_CHUNK:  # parameters
+                lookups = [union_all(*lookups)]
+            for lookup in lookups:
+                fresh += session.execute(lookup).all()
         fresh = [r for r in fresh if r.row_id not in found]
         if not fresh:
             return list(found.values())

@@ -167,8 +167,11 @@ class EventHandler(RowHandler):
             ids |= set(session.scalars(select(Event.id).where(Event.feed_id == feed_id, Event.source_id.in_(chunk))))
         return ids
 
-    def written(self, session, feed_id, items):
-        materialise.refresh(session, self._ids(session, feed_id, (i.source_id for i in items)))
+    def added(self, session, feed_id, items):
+        self.written(session, feed_id, items, new=True)
+
+    def written(self, session, feed_id, items, *, new: bool = False):
+        materialise.refresh(session, self._ids(session, feed_id, (i.source_id for i in items)), new=new)
         # Only what these items need (most have no picture and a position or no address):
         # the copy kept for a picture's address (none yet: media.services fetches it) ...
         pictured = [i.source_id for i in items if i.data.image]

@@ -23,6 +23,7 @@ from corete.core.models import utcnow
 from corete.federation.fetch import FetchError, FetchPolicy, FetchResult, fetch
 from corete.federation.models import Feed, FeedItem, Poll
 from corete.federation.parse import InvalidDocument, NotAFeed, parse_feed
+from corete.spaces.models import Space
 
 MAX_RECORDED_REJECTIONS = 50
 # Old poll records are trimmed on about one poll in ten: the history holds
@@ -196,9 +197,8 @@ def record_outcome(session, outcome: FetchOutcome, config, *, owner: str | None 
             summary.outcome = "held" if held else "applied"
             summary.rejected = len(doc.rejections)
             summary.warnings = doc.warnings
-            if doc.space is not None:
-                session.refresh(feed.space)  # compare with the database, not a cached copy
-                update_space_profile(feed.space, doc.space)
+            if doc.space is not None:  # compared with the database, not a cached copy
+                update_space_profile(session.get(Space, feed.space_id, populate_existing=True), doc.space)
             feed.body_hash = outcome.body_hash
         _after_fetch(feed, result, now, config)
         feed.last_success_at = now
@@ -469,7 +469,6 @@ def feed_status(feed: Feed, now: dt.datetime, stale_after: dt.timedelta) -> str:
 def stopped_publishing(session, now: dt.datetime, stale_after: dt.timedelta) -> list[tuple]:
     """Active spaces none of whose feeds was read successfully for ``stale_after``:
     (space, its latest success or None), the longest silent first."""
-    from corete.spaces.models import Space
 
     latest = func.max(Feed.last_success_at)
     rows = session.execute(

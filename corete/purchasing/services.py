@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from corete.core.handler import RowHandler
 from corete.purchasing.itemtype import NeedData
@@ -71,14 +71,17 @@ class NeedHandler(RowHandler):
                 continue
             newest = select(func.max(NeedValue.id)).where(NeedValue.need_id.in_([n.id for n in needs])) \
                 .group_by(NeedValue.need_id)
-            last = {v.need_id: (v.quantity, v.tolerance, v.unit)
-                    for v in session.scalars(select(NeedValue).where(NeedValue.id.in_(newest)))}
+            last = {v.need_id: (v.quantity, v.tolerance, v.unit) for v in session.execute(
+                select(NeedValue.need_id, NeedValue.quantity, NeedValue.tolerance, NeedValue.unit)
+                .where(NeedValue.id.in_(newest)))}
+            values = []
             for need in needs:
                 value = (need.quantity, need.tolerance or Decimal(0), need.unit)
                 if last.get(need.id) != value:
-                    session.add(NeedValue(need_id=need.id, quantity=value[0], tolerance=value[1], unit=value[2],
-                                          seen_at=now))
-        session.flush()
+                    values.append({"need_id": need.id, "quantity": value[0], "tolerance": value[1],
+                                   "unit": value[2], "seen_at": now})
+            if values:  # Core, as the rows themselves: the ORM's flush cost a poll more than they did
+                session.execute(insert(NeedValue.__table__), values)
 
 
 def _goods(items) -> list[str]:

@@ -79,3 +79,55 @@ def test_a_changed_event_regroups_by_index_not_by_instant(app, session, httpserv
     groups = {uid: session.scalar(select(OccurrenceRow.group_id).join(Event, Event.id == OccurrenceRow.event_id)
                                   .where(Event.uid == uid)) for uid in ("a-0", "copy-0", "a-1", "copy-1", "o0-1")}
     assert groups["a-0"] == groups["copy-0"] and groups["a-1"] == groups["copy-1"] != groups["o0-1"]
+
+
+def test_a_poll_costs_as_many_statements_in_a_larger_network(app, session, httpserver):
+    """Changing one feed's event issues the same statements with 3 or with 30 other feeds
+    holding events at the same instants: the poll reads other feeds' rows only through
+    keys it shares with them (both databases; the plan test above is SQLite's)."""
+    served = {}
+
+    def serve(name, titles):
+        served[name] = _feed(name, titles)
+        httpserver.clear_all_handlers()
+        for each, body in served.items():
+            httpserver.expect_request(f"/{each}.json").respond_with_data(body, content_type="application/feed+json")
+
+    def statements_to_change(space, generation):
+        serve("a", [f"Serata {i} di a, versione {generation}" if i == 0 else f"Serata {i} di a" for i in range(5)])
+        seen = []
+
+        def count(conn, cursor, statement, *args):
+            seen.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            [summary] = poll(app, space)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+        session.commit()
+        assert summary.outcome == "applied" and summary.updated == 1
+        return len(seen)
+
+    serve("a", [f"Serata {i} di a" for i in range(5)])
+    for k in range(30):
+        serve(f"o{k}", [f"Altro {k}-{i}" for i in range(5)])
+    a = make_space(session, httpserver.url_for("/a.json"), name="a")
+    for k in range(3):
+        make_space(session, httpserver.url_for(f"/o{k}.json"), name=f"o{k}")
+    poll(app)
+    session.commit()
+    small = statements_to_change(a, 1)
+    for k in range(3, 30):
+        make_space(session, httpserver.url_for(f"/o{k}.json"), name=f"o{k}")
+    poll(app)
+    session.commit()
+    assert statements_to_change(a, 2) == small
+    assert session.scalar(select(db.func.count()).select_from(OccurrenceRow)) == 31 * 5
+    # What regrouping a's events reads: a's own rows, none of the 150 others at its instants.
+    from corete.events.merging import _component
+
+    mine = set(session.scalars(select(Event.id).where(Event.feed_id == a.feeds[0].id)))
+    instants = list(session.scalars(select(OccurrenceRow.start_at).where(OccurrenceRow.event_id.in_(mine))))
+    read = _component(session, instants, mine, set())
+    assert len(instants) == 5 and {row.id for row in read} == mine

@@ -325,22 +325,13 @@ def _count_offers(session, spaces: list[Point]) -> None:
         p.offers = counts.get(p.space_id, 0)
 
 
-@dataclass
-class MapResult:
-    points: list[Point]
-    unplaced: list  # spaces (slug, name, city...) the filters keep but that have no position
-
-    def layer(self, name: str) -> list[Point]:
-        return [p for p in self.points if p.layer == name]
-
-
-def points(session, f: MapFilters, *, now: dt.datetime | None = None, event_days: int = 60) -> MapResult:
-    """Every point the filters keep, layer by layer (spaces, event venues, proposals)."""
+def points(session, f: MapFilters, *, now: dt.datetime | None = None, event_days: int = 60) -> list[Point]:
+    """Every point the filters keep, layer by layer (spaces, event venues, proposals,
+    resources); the spaces without a position are unplaced_spaces'."""
     now = now or utcnow()
     found: list[Point] = []
-    unplaced: list = []
     if "spaces" in f.layers:
-        spaces, unplaced = space_points(session, f, now=now, days=event_days)
+        spaces, _unplaced = space_points(session, f, now=now, days=event_days)
         _count_offers(session, spaces)
         found += spaces
     if "events" in f.layers:
@@ -352,12 +343,12 @@ def points(session, f: MapFilters, *, now: dt.datetime | None = None, event_days
     if f.bbox:
         min_lon, min_lat, max_lon, max_lat = f.bbox
         found = [p for p in found if min_lon <= p.lon <= max_lon and min_lat <= p.lat <= max_lat]
-    return MapResult(found, unplaced)
+    return found
 
 
 def unplaced_spaces(session, f: MapFilters, *, now: dt.datetime | None = None, event_days: int = 60) -> list:
-    """The spaces the filters keep that are not on the map for want of a position (what
-    points() tells beside them, without building the points)."""
+    """The spaces the filters keep that are not on the map for want of a position (the
+    list view names them), without building the points."""
     if "spaces" not in f.layers:
         return []
     return space_points(session, f, now=now or utcnow(), days=event_days, unplaced_only=True)[1]

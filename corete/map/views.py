@@ -103,7 +103,7 @@ def _map_query() -> dict:
         abort(Response(render_template("error.html", code=400, message=messages), 400))
 
 
-def _points(filters: services.MapFilters) -> services.MapResult:
+def _points(filters: services.MapFilters) -> list[services.Point]:
     return services.points(db.session, filters, event_days=current_app.config["MAP_EVENTS_DAYS"])
 
 
@@ -142,7 +142,7 @@ def _kept(kind: str, filters: services.MapFilters) -> tuple[bytes | str, str]:
 
     def build() -> bytes | str:
         with gc_paused():
-            return write(_points(filters).points, links)
+            return write(_points(filters), links)
 
     return documents().get_or_build(
         f"{kind}\x1f{request.host_url}\x1f{filters!r}", config["MAP_CACHE_SECONDS"], build,

@@ -120,17 +120,22 @@ OCCURRENCE_COLUMNS = (Event.feed_id, Event.space_id, Event.uid, Event.recurrence
                       Event.exdates, Event.is_series, Event.tags)
 
 
-def write(session, event_ids, *, until: dt.datetime | None = None) -> set:
-    """(Re)write the occurrence rows and tags of these events; return the instants of
-    the new rows. Does not regroup."""
-    until = until or horizon()
+def _load(session, event_ids) -> list[Event]:
+    """These events, with only what their occurrences are made of: a 5 MiB feed's
+    descriptions cost a fifth of its poll to load for nothing (bench_poll.py).
+    populate_existing: the handler's Core UPDATE has just changed rows the session may hold."""
     events = []
     for chunk in chunks(event_ids):
-        # populate_existing: the handler's Core UPDATE has just changed rows the session may hold.
-        # Only what the occurrences are made of: a 5 MiB feed's descriptions cost a fifth
-        # of its poll to load for nothing (bench_poll.py).
         events += session.scalars(select(Event).options(load_only(*OCCURRENCE_COLUMNS)).where(Event.id.in_(chunk))
                                   .execution_options(populate_existing=True)).all()
+    return events
+
+
+def write(session, event_ids, *, until: dt.datetime | None = None, events: list | None = None) -> set:
+    """(Re)write the occurrence rows and tags of these events (``events``: already
+    loaded by _load); return the instants of the new rows. Does not regroup."""
+    until = until or horizon()
+    events = _load(session, event_ids) if events is None else events
     overrides = overridden_keys(session, [e for e in events if e.is_series])
     rows, tags, reached, instants = [], [], [], set()
     for event in events:
@@ -182,16 +187,19 @@ def refresh(session, event_ids, *, touched=(), new: bool = False) -> None:
     series they override), then regroup every instant touched, ``touched`` included.
     ``new``: the events were just added, so they have no rows to forget yet."""
     ids = set(event_ids)
-    overrides, series = _pairs(session, ids)
+    events = _load(session, ids)  # once: for the series and overrides among them, and to write
+    overrides = {(e.feed_id, e.uid) for e in events if e.recurrence_id is not None}
+    series = {(e.feed_id, e.uid) for e in events if e.is_series}
     masters = _masters(session, overrides)  # as masters_of_overrides and override_instants
+    more = set(masters.values()) - ids
     groups: set[int] = set()
-    moved = forget(session, set(masters.values()) if new else ids | set(masters.values()), groups)
-    ids |= set(masters.values())
+    moved = forget(session, more if new else ids | more, groups)
+    ids |= more
     series |= set(masters)
     # Where overrides change whether they are orphans, or what was removed stood: every
     # row there is regrouped (rare). Elsewhere only what the rewritten events can reach.
     everything = set(touched) | _override_starts(session, series)
-    moved |= write(session, ids)
+    moved |= write(session, ids, events=events + _load(session, more))
     regroup(session, everything)
     regroup(session, moved - everything, seeds=ids, old_groups=groups)
 

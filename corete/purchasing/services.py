@@ -51,14 +51,15 @@ class NeedHandler(RowHandler):
 
     def add(self, session, feed_id, space_id, items):
         super().add(session, feed_id, space_id, items)
-        self._record(session, feed_id, _goods(items))
+        self._record(session, feed_id, _goods(items), new=True)
 
     def replace(self, session, feed_id, space_id, items):
         super().replace(session, feed_id, space_id, items)
         self._record(session, feed_id, _goods(items))
 
     @staticmethod
-    def _record(session, feed_id: int, source_ids: list[str]) -> None:
+    def _record(session, feed_id: int, source_ids: list[str], *, new: bool = False) -> None:
+        """``new``: the needs were just added, so they have no values yet."""
         if not source_ids:
             return
         now = utcnow()
@@ -71,7 +72,7 @@ class NeedHandler(RowHandler):
                 continue
             newest = select(func.max(NeedValue.id)).where(NeedValue.need_id.in_([n.id for n in needs])) \
                 .group_by(NeedValue.need_id)
-            last = {v.need_id: (v.quantity, v.tolerance, v.unit) for v in session.execute(
+            last = {} if new else {v.need_id: (v.quantity, v.tolerance, v.unit) for v in session.execute(
                 select(NeedValue.need_id, NeedValue.quantity, NeedValue.tolerance, NeedValue.unit)
                 .where(NeedValue.id.in_(newest)))}
             values = []

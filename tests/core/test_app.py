@@ -22,6 +22,17 @@ def test_migrations_and_models_agree(app):
     assert diff == []
 
 
+def test_sqlite_connections_get_wal_foreign_keys_and_a_larger_page_cache(app):
+    """What every SQLite connection is set up with (app._sqlite_pragmas): WAL, foreign keys,
+    and the page cache and memory map the map's GeoJSON and the poller were measured with."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's own settings")
+    with db.engine.connect() as conn:
+        read = {name: conn.exec_driver_sql(f"PRAGMA {name}").scalar()
+                for name in ("journal_mode", "foreign_keys", "cache_size", "mmap_size")}
+    assert read == {"journal_mode": "wal", "foreign_keys": 1, "cache_size": -32768, "mmap_size": 268435456}
+
+
 def test_secret_key_is_required(monkeypatch):
     monkeypatch.delenv("CORETE_SECRET_KEY", raising=False)
     with pytest.raises(RuntimeError, match="SECRET_KEY"):

@@ -64,7 +64,7 @@ def occurrences_of(event, overridden: set[str], until: dt.datetime) -> tuple[lis
         return [], None  # validated at ingestion; a rule dateutil still refuses shows nothing
 
 
-def _pairs(session, event_ids) -> tuple[set, set]:
+def series_pairs(session, event_ids) -> tuple[set, set]:
     """(feed, uid) of those of these events that override an occurrence of a series, and
     of those that are series: one statement for both."""
     overrides, series = set(), set()
@@ -158,28 +158,18 @@ def write(session, event_ids, *, until: dt.datetime | None = None, events: list 
     return instants
 
 
-def _masters(session, overrides: set) -> dict:
+def masters(session, overrides: set) -> dict:
     """(feed, uid) -> the series with that UID in that feed, for these overrides' pairs."""
     stmt = select(Event.feed_id, Event.uid, Event.id).where(Event.is_series.is_(True))
     return {pair: event_id for pair, (event_id,) in _same_series(session, overrides, stmt)}
 
 
-def _override_starts(session, series: set) -> set:
-    """Where the overrides of the series with these (feed, uid) start."""
+def override_starts(session, series: set) -> set:
+    """Where the overrides of the series with these (feed, uid) start: a series arriving
+    or leaving changes whether they are orphans, and so how they group."""
     stmt = (select(Event.feed_id, Event.uid, OccurrenceRow.start_at)
             .join(OccurrenceRow, OccurrenceRow.event_id == Event.id).where(Event.recurrence_id.is_not(None)))
     return {start for _, (start,) in _same_series(session, series, stmt)}
-
-
-def masters_of_overrides(session, event_ids) -> set[int]:
-    """The series whose overrides are among these events: their occurrences change too."""
-    return set(_masters(session, _pairs(session, event_ids)[0]).values())
-
-
-def override_instants(session, event_ids) -> set:
-    """Where the overrides of these series start: a series arriving or leaving changes
-    whether they are orphans, and so how they group."""
-    return _override_starts(session, _pairs(session, event_ids)[1])
 
 
 def refresh(session, event_ids, *, touched=(), new: bool = False) -> None:
@@ -190,16 +180,16 @@ def refresh(session, event_ids, *, touched=(), new: bool = False) -> None:
     events = _load(session, ids)  # once: for the series and overrides among them, and to write
     overrides = {(e.feed_id, e.uid) for e in events if e.recurrence_id is not None}
     series = {(e.feed_id, e.uid) for e in events if e.is_series}
-    masters = _masters(session, overrides)  # as masters_of_overrides and override_instants
-    more = set(masters.values()) - ids
+    more = set(masters(session, overrides).values()) - ids  # the series of overrides among them
+    extra = _load(session, more)
     groups: set[int] = set()
     moved = forget(session, more if new else ids | more, groups)
     ids |= more
-    series |= set(masters)
+    series |= {(e.feed_id, e.uid) for e in extra}
     # Where overrides change whether they are orphans, or what was removed stood: every
     # row there is regrouped (rare). Elsewhere only what the rewritten events can reach.
-    everything = set(touched) | _override_starts(session, series)
-    moved |= write(session, ids, events=events + _load(session, more))
+    everything = set(touched) | override_starts(session, series)
+    moved |= write(session, ids, events=events + extra)
     regroup(session, everything)
     regroup(session, moved - everything, seeds=ids, old_groups=groups)
 

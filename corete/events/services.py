@@ -187,8 +187,9 @@ class EventHandler(RowHandler):
 
     def remove(self, session, feed_id, source_ids):
         ids = self._ids(session, feed_id, source_ids)
-        masters = materialise.masters_of_overrides(session, ids) - ids
-        touched = materialise.forget(session, ids) | materialise.override_instants(session, ids)
+        overrides, series = materialise.series_pairs(session, ids)
+        masters = set(materialise.masters(session, overrides).values()) - ids  # their occurrences change too
+        touched = materialise.forget(session, ids) | materialise.override_starts(session, series)
         super().remove(session, feed_id, source_ids)
         materialise.refresh(session, masters, touched=touched)
 

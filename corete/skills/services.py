@@ -260,14 +260,28 @@ def match(session, wanted: list, lang: str = "it", limit: int = 20, *, space_id:
 
 @dataclass
 class Ask:
-    """One list of wanted entries (taxonomy mappings), and who asks: its space and place."""
+    """One list of wanted entries (taxonomy mappings), and who asks: its space and place.
+    The rest is derived from them, but ``levels``, which match_many fills."""
     wanted: list
     space_id: int | None = None
     lat: float | None = None
     lon: float | None = None
-    by_taxon: dict = field(default_factory=dict)  # filled by match_many
-    categories: dict = field(default_factory=dict)
-    levels: dict = field(default_factory=dict)
+    by_taxon: dict = field(init=False)  # entry -> its mapping
+    categories: dict = field(init=False)  # category -> the first mapping in it
+    siblings: set = field(init=False)  # the other entries of those categories
+    levels: dict = field(init=False)  # level -> [(candidate row, the entry it answers)]
+
+    def __post_init__(self):
+        tax = taxonomy()
+        self.by_taxon = {m.taxon: m for m in self.wanted}
+        self.categories = {}
+        for m in self.wanted:
+            category = tax.category_of(m.taxon)
+            if category is not None:
+                self.categories.setdefault(category.id, m)
+        self.siblings = ({t.id for c in self.categories for t in tax.children(c)} | set(self.categories)) \
+            - set(self.by_taxon)
+        self.levels = {level: [] for level in MATCH_LEVELS}
 
 
 def _candidates(session, taxa: set) -> dict[str, list]:
@@ -310,14 +324,6 @@ def match_many(session, asks: list[Ask], lang: str = "it", limit: int = 20) -> l
     leave short of ``limit`` (a category may hold thousands: the digest asks 3 for each of
     50 needs, bench_skills.py), and the best loaded as objects in a third."""
     tax = taxonomy()
-    for ask in asks:
-        ask.by_taxon = {m.taxon: m for m in ask.wanted}
-        ask.categories = {}
-        for m in ask.wanted:
-            category = tax.category_of(m.taxon)
-            if category is not None:
-                ask.categories.setdefault(category.id, m)
-        ask.levels = {level: [] for level in MATCH_LEVELS}  # (row, the entry it answers)
     named = _candidates(session, {taxon for ask in asks for taxon in ask.by_taxon})
     short = []
     for ask in asks:
@@ -328,13 +334,9 @@ def match_many(session, asks: list[Ask], lang: str = "it", limit: int = 20) -> l
                 ask.levels["exact" if exact else "synonym"].append((row, taxon))
         if ask.by_taxon and len(ask.levels["exact"]) + len(ask.levels["synonym"]) < limit:
             short.append(ask)
-
-    def siblings(ask: Ask) -> set:
-        return ({t.id for c in ask.categories for t in tax.children(c)} | set(ask.categories)) - set(ask.by_taxon)
-
-    related = _candidates(session, {taxon for ask in short for taxon in siblings(ask)})
+    related = _candidates(session, {taxon for ask in short for taxon in ask.siblings})
     for ask in short:
-        for taxon in siblings(ask):
+        for taxon in ask.siblings:
             category = tax.category_of(taxon)
             asked = ask.categories.get(category.id) if category else None
             if asked is not None:

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, post_load, pre_load, validate
 
 from corete.core import edge
-from corete.core.forms import NUMBER, REQUIRED, Form, blank_to_none, check, decimal_commas
+from corete.core.forms import NUMBER, REQUIRED, Form, at_most, blank_to_none, check, decimal_commas
 from corete.map.models import PROPOSAL_CATEGORIES, REPORT_REASONS, REPORT_TARGETS
 from corete.events import categories
 from corete.events.services import WHEN
@@ -19,21 +19,22 @@ TEXT = 200
 class MapArgs(Form):
     """The filters of the map, its list, its exports and the GeoJSON API."""
 
-    layers = fields.String(validate=validate.Length(max=60))
+    layers = fields.String(validate=at_most(60))
     kind = fields.String(validate=validate.OneOf(SPACE_KINDS, error=_l("Unknown kind of space.")))
-    city = fields.String(validate=validate.Length(max=120))
-    tag = fields.String(validate=validate.Length(max=60))
-    skill = fields.String(validate=validate.Length(max=TEXT))
-    q = fields.String(validate=validate.Length(max=TEXT))
+    city = fields.String(validate=at_most(120))
+    tag = fields.String(validate=at_most(60))
+    skill = fields.String(validate=at_most(TEXT))
+    q = fields.String(validate=at_most(TEXT))
     category = fields.String(validate=validate.OneOf(PROPOSAL_CATEGORIES, error=_l("Unknown category.")))
-    bbox = fields.String(validate=validate.Length(max=100))
+    bbox = fields.String(validate=at_most(100))
     when = fields.String(validate=validate.OneOf(WHEN, error=_l("when is today, weekend or week.")))
-    event_category = fields.String(validate=validate.Length(max=40), metadata={
+    event_category = fields.String(validate=at_most(40), metadata={
         "description": "An event category's key (events.categories): its venues and host spaces."})
     visitors = fields.Boolean(metadata={"description": "Only the spaces that welcome members of other network spaces."})
     offers = fields.Boolean(metadata={"description": "Only the spaces with an offer to the network that holds today."})
-    view = fields.String(load_default="map", validate=validate.OneOf(("map", "list")))
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10_000))
+    view = fields.String(load_default="map", validate=validate.OneOf(("map", "list"), error=_l("view is map or list.")))
+    page = fields.Integer(load_default=1, error_messages=NUMBER,
+                          validate=validate.Range(min=1, max=10_000, error=_l("A page from {min} to {max}.")))
 
     @pre_load
     def drop_blanks(self, data, **kwargs):

@@ -99,7 +99,7 @@ def _map_query() -> dict:
     except ValidationError as e:
         if request.path.startswith("/api/"):
             abort(422, description=str(e.messages))
-        messages = "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in e.messages.items())
+        messages = "; ".join(f"{k}: {v}" for k, v in form_errors(e).items())
         abort(Response(render_template("error.html", code=400, message=messages), 400))
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import html
 import io
 import re
 import time
@@ -102,6 +103,18 @@ def test_bad_filters_are_a_clear_error_not_a_500(client, query):
     assert api.status_code == 422 and api.get_json()["errors"]
     page = client.get("/map", query_string=query, headers={"Accept-Language": "it"})
     assert page.status_code == 400
+
+
+@pytest.mark.parametrize("query, said", [
+    ({"bbox": "1,2,3"}, "bbox: bbox è longitudine minima,latitudine minima"),
+    ({"view": "list", "page": "0"}, "page: Una pagina da 1 a 10000."),
+    ({"view": "list", "page": "due"}, "page: Non è un numero."),
+    ({"q": "x" * 201}, "q: Al massimo 200 caratteri."),
+    ({"view": "table"}, "view: view è map o list."),
+])
+def test_a_bad_filter_is_said_in_the_readers_language(client, query, said):
+    page = client.get("/map", query_string=query, headers={"Accept-Language": "it"})
+    assert page.status_code == 400 and said in html.unescape(page.get_data(as_text=True))
 
 
 def test_csv_export_has_the_same_points_and_defuses_formulas(client, session):

@@ -100,7 +100,7 @@ def _register_web(app: Flask) -> None:
 
 MODEL_MODULES = [f"corete.{room}.models" for room in
                  ("spaces", "accounts", "federation", "events", "skills", "purchasing", "map", "hosting", "ops",
-                  "mail", "newsletter", "media", "resources", "visas", "calls", "offers")]
+                  "mail", "newsletter", "media", "resources", "visas", "calls", "offers", "push")]
 
 
 def _import_models() -> None:
@@ -127,6 +127,7 @@ def _register_rooms(app: Flask) -> None:
     from corete.newsletter import views as newsletter_views
     from corete.offers import views as offers_views
     from corete.purchasing import views as purchasing_views
+    from corete.push import views as push_views
     from corete.resources import views as resources_views
     from corete.visas import views as visas_views
     from corete.skills import views as skills_views
@@ -151,9 +152,10 @@ def _register_rooms(app: Flask) -> None:
     app.register_blueprint(visas_views.bp)
     app.register_blueprint(calls_views.pages_bp)
     app.register_blueprint(offers_views.pages_bp)
+    app.register_blueprint(push_views.pages_bp)
     for blueprint in (spaces_views.api_bp, events_views.api_bp, skills_views.api_bp, purchasing_views.api_bp,
                       purchasing_views.purchasing_api_bp, map_views.api_bp, hosting_views.api_bp, resources_views.api_bp,
-                      calls_views.api_bp, offers_views.api_bp):
+                      calls_views.api_bp, offers_views.api_bp, push_views.api_bp):
         api.register_blueprint(blueprint)
 
 

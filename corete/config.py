@@ -215,6 +215,14 @@ FEED_ALERT_FAILURES = 3
 FEED_ALERT_HOURS = 6
 POLL_REDIRECT_CONFIRMATIONS = 3  # permanent redirects seen in a row before the URL changes
 SCHEDULER_TICK = 10  # seconds between two looks for due feeds
+
+# --- Push into the hub (corete/push) -------------------------------------------------------------
+# A member's ping (or a WebSub notification) moves its feed's next poll to the scheduler's next
+# look, but never sooner than this many seconds after its last poll: a site pinging in a loop
+# makes the hub read it once a minute at most.
+PUSH_MIN_SECONDS = 60
+PING_RATE_LIMIT = "30 per minute"  # pings from one client address, signed or not
+PING_MAX_SKEW = 300  # seconds a ping's timestamp may be from the hub's clock (replays are older)
 # Open purchasing rounds close at their deadline by themselves (the scheduler looks every
 # minute); this many days before, spaces whose needs look like a round's products but are
 # not in it are reminded (0: no reminders).

@@ -134,6 +134,19 @@ def next_poll_after_success(now: dt.datetime, config) -> dt.datetime:
     return now + dt.timedelta(seconds=_jitter(config["POLL_INTERVAL"], config))
 
 
+def poll_soon(feed: Feed, now: dt.datetime, config) -> dt.datetime:
+    """Its member says the feed changed (a ping, a push): read it at the scheduler's next
+    look, but not sooner than PUSH_MIN_SECONDS after its last poll, and never later than
+    it was due already. Only the time moves: the poll itself is the scheduler's, with its
+    lease, its guard and its one transaction."""
+    earliest = now
+    if feed.last_polled_at is not None:
+        earliest = max(now, feed.last_polled_at + dt.timedelta(seconds=float(config["PUSH_MIN_SECONDS"])))
+    if feed.next_poll_at is None or earliest < feed.next_poll_at:
+        feed.next_poll_at = earliest
+    return feed.next_poll_at
+
+
 def next_poll_after_failure(now: dt.datetime, failures: int, config, retry_after: float | None = None) -> dt.datetime:
     """Exponential backoff with jitter; a server's Retry-After is honoured, clamped
     between the normal interval and POLL_MAX_BACKOFF."""

@@ -223,6 +223,17 @@ SCHEDULER_TICK = 10  # seconds between two looks for due feeds
 PUSH_MIN_SECONDS = 60
 PING_RATE_LIMIT = "30 per minute"  # pings from one client address, signed or not
 PING_MAX_SKEW = 300  # seconds a ping's timestamp may be from the hub's clock (replays are older)
+# WebSub: the hub subscribes to the hubs member feeds name (needs PUBLIC_URL, the callbacks'
+# address). While a subscription is live the feed is polled this often only, a fallback.
+WEBSUB_SUBSCRIBE = True
+PUSH_POLL_INTERVAL = 3 * 3600
+WEBSUB_LEASE_SECONDS = 10 * 24 * 3600  # the lease asked for; the hub decides, and it is renewed before it ends
+WEBSUB_VERIFY_WAIT = 3600  # a request the hub has not verified within this many seconds is asked again
+# The hub's own WebSub hub (PUBLIC_URL/websub) for its Atom feeds and the feeds it hosts:
+# readers subscribe there and are sent each new version (needs PUBLIC_URL).
+WEBSUB_PUBLISH = True
+WEBSUB_MAX_LEASE_SECONDS = 30 * 24 * 3600  # the longest lease granted (10 days when none is asked)
+WEBSUB_HUB_RATE_LIMIT = "60 per hour"  # subscription requests from one client address
 # Open purchasing rounds close at their deadline by themselves (the scheduler looks every
 # minute); this many days before, spaces whose needs look like a round's products but are
 # not in it are reminded (0: no reminders).

@@ -129,6 +129,20 @@ def _once(app, name: str, work) -> bool:
     return True
 
 
+def _websub(app) -> str | None:
+    """WebSub subscriptions to the hubs member feeds name: made, renewed, ended."""
+    from corete.push.websub import run
+
+    return run(db.session, app.config)
+
+
+def _websub_hub(app) -> str | None:
+    """The hub's own WebSub hub: subscriptions confirmed, new versions of its feeds sent."""
+    from corete.push.publish import run
+
+    return run(app, db.session)
+
+
 # name: (work, asked every so many seconds, runs at most once per, the lease of a scheduler
 # that died running it ends after)
 JOBS = {"materialise": (_materialise, 3600, DAILY, dt.timedelta(hours=1)),
@@ -137,14 +151,18 @@ JOBS = {"materialise": (_materialise, 3600, DAILY, dt.timedelta(hours=1)),
         "pictures": (_pictures, 60, dt.timedelta(0), dt.timedelta(minutes=10)),
         "geocode": (_geocode, 60, dt.timedelta(0), dt.timedelta(minutes=10)),
         "resource-calendars": (_resource_calendars, 60, dt.timedelta(0), dt.timedelta(minutes=10)),
-        "newsletter": (_newsletter, 600, dt.timedelta(0), dt.timedelta(hours=2))}
+        "newsletter": (_newsletter, 600, dt.timedelta(0), dt.timedelta(hours=2)),
+        "websub": (_websub, 60, dt.timedelta(0), dt.timedelta(minutes=10)),
+        "websub-hub": (_websub_hub, 10, dt.timedelta(0), dt.timedelta(minutes=10))}
 
 
 def _tick(app, owner: str, started_at: dt.datetime) -> None:
     with app.app_context():
         try:
             beat(db.session, owner, started_at)
+            changed = False
             for summary in poll_round(db.session, app.config, owner=owner):
+                changed = changed or summary.outcome in ("applied", "confirmed")
                 metrics.record_poll(summary)
                 log.info(summary.line(), extra={"fields": {
                     "feed_id": summary.feed_id, "url": summary.url, "outcome": summary.outcome,
@@ -154,8 +172,12 @@ def _tick(app, owner: str, started_at: dt.datetime) -> None:
         except Exception:
             log.exception("a scheduler tick failed; the next one tries again")
             db.session.rollback()
+            changed = False
         finally:
             db.session.remove()
+    if changed:  # readers subscribed to the hub's feeds hear of it now, not at the job's next turn
+        work, _asked, every, lease = JOBS["websub-hub"]
+        _job(app, owner, "websub-hub", work, every, lease)
 
 
 def _send_mail(app, owner: str) -> None:

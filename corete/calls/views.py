@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 
 from flask import Blueprint as FlaskBlueprint
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext as _
 from flask_login import current_user
 from flask_smorest import Blueprint
@@ -21,7 +21,7 @@ from corete.calls.labels import call_deadline, call_kind, call_worth
 from corete.calls.models import Call
 from corete.calls.schemas import CallDetailOut, CallListArgs, CallPageOut, ExportArgs, PageIn
 from corete.core.api import page_bounds
-from corete.core.atom import atom_document, atom_feed_id
+from corete.core.atom import atom_document, atom_feed_id, websub_hub
 from corete.core.caching import conditional
 from corete.core.forms import attempt, form_errors
 from corete.core.models import utcnow
@@ -209,7 +209,8 @@ def calls_atom():
                             "categories": [call_kind(c.kind)]})
         body = atom_document(title=_("CoRete calls"), self_url=request.url,
                              alternate_url=url_for("calls.calls_page", _external=True, **args), entries=entries,
-                             updated=max((c.updated_at for c in calls), default=utcnow()), feed_id=atom_feed_id(request.url))
+                             updated=max((c.updated_at for c in calls), default=utcnow()), feed_id=atom_feed_id(request.url),
+                             hub_url=websub_hub(current_app.config))
         return Response(body, mimetype="application/atom+xml")
 
     return conditional(render, etag=_export_etag("atom", args, calls), last_modified=None, max_age=300)

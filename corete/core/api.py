@@ -42,6 +42,11 @@ SECURITY_SCHEMES = {
                 "description": "The session cookie /login sets (a coordinator's or the space's operator's)."},
     "csrf": {"type": "apiKey", "in": "header", "name": "X-CSRFToken",
              "description": "The CSRF token of any page of the hub (the csrf_token field of its forms)."},
+    "pingTimestamp": {"type": "apiKey", "in": "header", "name": "X-CoRete-Timestamp",
+                      "description": "A ping's time, in Unix seconds (within 5 minutes of the hub's clock)."},
+    "pingSignature": {"type": "apiKey", "in": "header", "name": "X-CoRete-Signature",
+                      "description": "sha256= and the hex HMAC-SHA256 of `<timestamp>.<feed id>`, keyed with the "
+                                     "feed's ping secret (the space's editor shows it)."},
 }
 EDITING_ERRORS = {
     400: "Not a JSON object, a NUL character, or the CSRF token is missing or wrong.",

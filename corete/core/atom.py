@@ -18,8 +18,19 @@ def _iso(value: dt.datetime | dt.date) -> str:
     return value.isoformat()
 
 
+WEBSUB_PATH = "/websub"
+
+
+def websub_hub(config) -> str | None:
+    """The hub's own WebSub hub, which its feeds name (push/publish.py), when it publishes
+    one: WEBSUB_PUBLISH on and PUBLIC_URL known."""
+    if not config.get("WEBSUB_PUBLISH") or not config.get("PUBLIC_URL"):
+        return None
+    return config["PUBLIC_URL"].rstrip("/") + WEBSUB_PATH
+
+
 def atom_document(*, title: str, self_url: str, alternate_url: str, entries: list[dict], updated: dt.datetime,
-                  feed_id: str) -> bytes:
+                  feed_id: str, hub_url: str | None = None) -> bytes:
     """``entries``: dicts with id, title, updated, published, link (the hub's own page of
     the entry), related (the source's page, optional), summary (text), content (sanitised
     HTML or None), categories. Every text and attribute passes ``xml_safe``: one character
@@ -39,6 +50,8 @@ def atom_document(*, title: str, self_url: str, alternate_url: str, entries: lis
     add(feed, "updated", _iso(updated))
     add(feed, "link", rel="self", type="application/atom+xml", href=self_url)
     add(feed, "link", rel="alternate", type="text/html", href=alternate_url)
+    if hub_url:  # WebSub: readers subscribe there to be told of changes
+        add(feed, "link", rel="hub", href=hub_url)
     add(add(feed, "author"), "name", "CoRete")
     for e in entries:
         entry = add(feed, "entry")

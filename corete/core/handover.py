@@ -122,6 +122,9 @@ class Envelope:
     pointer: str  # "/items/3": where a warning about this item points
 
 
+MAX_HUBS = 5  # WebSub hubs read from a document or its Link header; the rest are ignored
+
+
 @dataclass(slots=True)
 class FeedDocument:
     format: str  # "corete-json", "jsonfeed", "ical", "rss", "atom", "activitystreams"
@@ -130,6 +133,9 @@ class FeedDocument:
     language: str | None = None
     space: SpaceProfile | None = None
     expired: bool = False
+    # WebSub (push/websub.py): the hubs the document names, and its own address (the topic).
+    hubs: list[str] = field(default_factory=list)
+    self_url: str | None = None
     items: list[Item] = field(default_factory=list)
     rejections: list[Rejection] = field(default_factory=list)
     warnings: list[Rejection] = field(default_factory=list)

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 
 from corete.calls.labels import call_deadline, call_kind, call_worth
-from corete.core.atom import atom_document
+from corete.core.atom import atom_document, websub_hub
 from corete.core.caching import conditional, data_etag
 from corete.core.forms import form_errors
 from corete.core.models import utcnow
@@ -98,7 +98,8 @@ def digest_atom():
                              self_url=request.url, alternate_url=url_for("digest.digest_page", _external=True,
                                                                          **request.args),
                              entries=entries, updated=now,
-                             feed_id=f"tag:corete,2026:digest:{digest.start.isoformat()}:{digest.end.isoformat()}")
+                             feed_id=f"tag:corete,2026:digest:{digest.start.isoformat()}:{digest.end.isoformat()}",
+                             hub_url=websub_hub(current_app.config))
         return Response(body, mimetype="application/atom+xml")
 
     return conditional(render, etag=_etag("atom", digest), last_modified=None, max_age=300)

@@ -21,7 +21,7 @@ from corete.core.caching import DocumentCache, conditional, data_etag
 from corete.core.models import utcnow
 from corete.core.permissions import role_required
 from corete.events import categories
-from corete.core.atom import atom_document, atom_feed_id
+from corete.core.atom import atom_document, atom_feed_id, websub_hub
 from corete.events.exports import event_json_ld, export_uid, icalendar_document, occurrence_summary
 from corete.events.schemas import CalendarArgs, EventListArgs, EventPageOut
 from corete.events.merging import MergedOccurrence, exported_events, split
@@ -205,7 +205,8 @@ def _atom_response(kind: str, f: dict) -> Response:
             "content": e.description_html, "categories": e.tags or [],
         } for e, start, end, key, page_id in items]
         body = atom_document(title=title, self_url=request.url, alternate_url=url_for("home.home", _external=True),
-                             entries=entries, updated=last or utcnow(), feed_id=atom_feed_id(request.url))
+                             entries=entries, updated=last or utcnow(), feed_id=atom_feed_id(request.url),
+                             hub_url=websub_hub(current_app.config))
         return Response(body, mimetype="application/atom+xml")
 
     return conditional(render, etag=etag, last_modified=last)

@@ -28,6 +28,7 @@ import socket
 import threading
 import time
 import zlib
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from urllib.parse import urljoin, urlsplit
 
@@ -130,6 +131,7 @@ class FetchResult:
     last_modified: str | None = None
     permanent_url: str | None = None  # where only permanent redirects led, if anywhere
     bytes_read: int = 0
+    links: tuple[tuple[str, str], ...] = ()  # the Link header's (rel, absolute URL) pairs (WebSub's hub and self)
 
 
 # --- addresses ---------------------------------------------------------------------------
@@ -448,13 +450,20 @@ def _check_url(url: str) -> tuple[str, int]:
 def fetch(url: str, policy: FetchPolicy, *, etag: str | None = None,
           last_modified: str | None = None) -> FetchResult:
     """GET a member feed under every limit of ``policy``; raise FetchError on failure."""
+    with _guarded(policy) as ctx:
+        return _fetch(url, policy, ctx, etag, last_modified)
+
+
+@contextmanager
+def _guarded(policy: FetchPolicy):
+    """One request in flight under the watchdog: every failure becomes a FetchError, and
+    an answer cut by the deadline is an error, whatever was read of it."""
     ctx = _Context(policy)
     _local.ctx = ctx
     try:
-        result = _fetch(url, policy, ctx, etag, last_modified)
-        if ctx.expired:  # cut by the watchdog: whatever was parsed is incomplete
+        yield ctx
+        if ctx.expired:  # cut by the watchdog: whatever was read is incomplete
             raise _deadline_error(policy)
-        return result
     except FetchError:
         if ctx.expired:
             raise _deadline_error(policy) from None
@@ -563,6 +572,7 @@ def _fetch(url, policy, ctx, etag, last_modified) -> FetchResult:
                 return FetchResult(
                     status, current, body, resp.headers.get("Content-Type"),
                     resp.headers.get("ETag"), resp.headers.get("Last-Modified"), permanent_url, raw,
+                    _links(resp.headers.get("Link"), current),
                 )
             finally:
                 if reusable:
@@ -572,6 +582,39 @@ def _fetch(url, policy, ctx, etag, last_modified) -> FetchResult:
         finally:
             slot.release()
     raise FetchError("blocked", f"more than {policy.max_redirects} redirects")
+
+
+def _links(header: str | None, base: str) -> tuple[tuple[str, str], ...]:
+    """An HTTP Link header (RFC 8288) as (rel, absolute URL) pairs, a rel list counted once
+    per name; at most 20 pairs, of http(s) URLs only."""
+    if not header or len(header) > 8192:
+        return ()
+    found = []
+    for link in requests.utils.parse_header_links(header)[:20]:
+        url = urljoin(base, link.get("url", "").strip())
+        if urlsplit(url).scheme in ("http", "https") and len(url) <= 2000:
+            found += [(rel, url) for rel in link.get("rel", "").casefold().split()]
+    return tuple(found[:20])
+
+
+def post(url: str, body: bytes, content_type: str, policy: FetchPolicy, *,
+         headers: dict[str, str] | None = None) -> tuple[int, str]:
+    """POST to an address a member named (a WebSub hub, a subscriber's callback) under the
+    fetcher's guards: the address checked when the socket connects, the total deadline,
+    no redirects followed (one is an answer, not a new address to go to). Returns the
+    status and the answer's first 2,000 characters; raises FetchError when no answer came."""
+    with _guarded(policy) as ctx:
+        _check_url(url)
+        ctx.start()
+        resp = _session(policy).post(
+            url, data=body, stream=True, allow_redirects=False, timeout=(policy.connect_timeout, policy.read_timeout),
+            verify=policy.ca_bundle or True,
+            headers={"User-Agent": policy.user_agent, "Content-Type": content_type, **(headers or {})})
+        try:
+            answer = resp.raw.read(2000, decode_content=True) or b""
+        finally:
+            resp.close()
+    return resp.status_code, answer.decode("utf-8", "replace")
 
 
 def _http_error(resp: requests.Response) -> FetchError:

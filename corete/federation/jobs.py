@@ -110,7 +110,7 @@ def claim_feeds(session, owner: str, config, *, feed_ids: list[int] | None = Non
     )
     session.commit()
     rows = session.execute(
-        select(Feed.id, Feed.url, Feed.etag, Feed.last_modified, Feed.body_hash).where(
+        select(Feed.id, Feed.url, Feed.etag, Feed.last_modified, Feed.body_hash, Feed.pushed_until).where(
             Feed.id.in_(ids), Feed.lease_owner == owner
         )
     )

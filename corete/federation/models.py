@@ -49,6 +49,13 @@ class Feed(db.Model):
     # none_as_null: None must be SQL NULL (not JSON null), the unchanged path tests IS NULL.
     held_removals: Mapped[list | None] = mapped_column(JSON(none_as_null=True))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # WebSub, as the feed's last full answer said (its Link header, else the document): the
+    # hub to subscribe to and the topic (its rel="self"). The push room subscribes.
+    websub_hub: Mapped[str | None] = mapped_column(String(2000))
+    websub_topic: Mapped[str | None] = mapped_column(String(2000))
+    # Until then a push channel is live (a verified WebSub subscription): polls are
+    # PUSH_POLL_INTERVAL apart, a fallback, since the member's changes arrive by push.
+    pushed_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     space = relationship("Space", back_populates="feeds")
 

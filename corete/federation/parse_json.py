@@ -7,7 +7,7 @@ from marshmallow import ValidationError
 
 from corete.core import itemtypes
 from corete.core.handover import (
-    Envelope, FeedDocument, Item, ItemProblem, Rejection, SpaceProfile, bounded_id, fallback_id,
+    MAX_HUBS, Envelope, FeedDocument, Item, ItemProblem, Rejection, SpaceProfile, bounded_id, fallback_id,
 )
 from corete.core.sanitize import clean_html, clean_tags, clean_text, clean_url, text_to_html
 from corete.core.when import BadValue
@@ -57,6 +57,11 @@ def parse_jsonfeed(data, *, base_url: str | None, max_items: int) -> FeedDocumen
         expired=data.get("expired") is True,
     )
     base = clean_url(data.get("feed_url")) or base_url
+    doc.self_url = clean_url(data.get("feed_url"))
+    hubs = data.get("hubs")
+    if isinstance(hubs, list):  # JSON Feed 1.1: [{"type": "WebSub", "url": ...}]
+        doc.hubs = [url for hub in hubs[:MAX_HUBS] if isinstance(hub, dict)
+                    and str(hub.get("type", "WebSub")).casefold() == "websub" and (url := clean_url(hub.get("url")))]
     corete = data.get("_corete")
     if isinstance(corete, dict):
         doc.format = "corete"

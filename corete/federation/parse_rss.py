@@ -11,7 +11,7 @@ import re
 
 import feedparser
 
-from corete.core.handover import EventData, FeedDocument, Item, Rejection
+from corete.core.handover import MAX_HUBS, EventData, FeedDocument, Item, Rejection
 from corete.federation.detect import InvalidDocument
 from corete.core.handover import bounded_id, fallback_id
 from corete.core.when import NETWORK_ZONE, BadValue, parse_when
@@ -42,6 +42,12 @@ def parse_rss(body: bytes, *, base_url: str | None, max_items: int) -> FeedDocum
     home = clean_url(feed.get("link"), base_url)
     doc = FeedDocument(format=fmt, title=clean_text(feed.get("title"), 300), home_page_url=home,
                        language=clean_text(feed.get("language"), 20))
+    for link in (feed.get("links") or [])[:20]:  # <atom:link rel="hub"> and rel="self" (WebSub)
+        url = clean_url(link.get("href"), base_url)
+        if url and link.get("rel") == "hub" and len(doc.hubs) < MAX_HUBS:
+            doc.hubs.append(url)
+        elif url and link.get("rel") == "self" and doc.self_url is None:
+            doc.self_url = url
     if parsed.bozo:
         doc.warnings.append(Rejection("document", f"the XML is not well-formed and was read leniently: {parsed.bozo_exception}"[:300]))
     entries = parsed.entries

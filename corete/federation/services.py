@@ -42,6 +42,7 @@ class FeedSnapshot:
     etag: str | None
     last_modified: str | None
     body_hash: str | None
+    pushed_until: dt.datetime | None = None  # a live push channel: the next poll is a fallback
 
 
 @dataclass
@@ -130,8 +131,13 @@ def _jitter(seconds: float, config) -> float:
     return seconds * random.uniform(1 - spread, 1 + spread)
 
 
-def next_poll_after_success(now: dt.datetime, config) -> dt.datetime:
-    return now + dt.timedelta(seconds=_jitter(config["POLL_INTERVAL"], config))
+def next_poll_after_success(now: dt.datetime, config, pushed_until: dt.datetime | None = None) -> dt.datetime:
+    """POLL_INTERVAL on, or PUSH_POLL_INTERVAL while the feed's changes come by push (a
+    verified WebSub subscription): polling goes on then as a fallback, should a push be lost."""
+    interval = float(config["POLL_INTERVAL"])
+    if pushed_until is not None and pushed_until > now:
+        interval = max(interval, float(config["PUSH_POLL_INTERVAL"]))
+    return now + dt.timedelta(seconds=_jitter(interval, config))
 
 
 def poll_soon(feed: Feed, now: dt.datetime, config) -> dt.datetime:
@@ -205,6 +211,7 @@ def record_outcome(session, outcome: FetchOutcome, config, *, owner: str | None 
             doc = outcome.document
             feed.format = doc.format
             feed.title = doc.title or feed.title
+            _note_websub(feed, result, doc)
             counts = apply_document(session, feed, doc, config)
             summary.new, summary.updated, summary.removed, held = counts
             summary.outcome = "held" if held else "applied"
@@ -263,7 +270,7 @@ def record_unchanged(session, outcomes: list[FetchOutcome], config, owner: str) 
         status = o.result.status if o.result else None
         row = dict(id=o.snapshot.id, last_polled_at=now, last_success_at=now, lease_owner=None, lease_until=None,
                    last_status=status, consecutive_failures=0, last_error_class=None, last_error_message=None,
-                   next_poll_at=next_poll_after_success(now, config),
+                   next_poll_at=next_poll_after_success(now, config, o.snapshot.pushed_until),
                    etag=o.result.etag if o.result else o.snapshot.etag,
                    last_modified=o.result.last_modified if o.result else o.snapshot.last_modified)
         feed_rows.append(row)
@@ -311,13 +318,24 @@ def _record_failure(feed: Feed, error: FetchError, now, config, summary: PollSum
 
 
 def _after_fetch(feed: Feed, result: FetchResult | None, now, config) -> None:
-    feed.next_poll_at = next_poll_after_success(now, config)
+    feed.next_poll_at = next_poll_after_success(now, config, feed.pushed_until)
     if result is None:
         return
     # Validators are stored exactly as the server sent them and echoed verbatim.
     feed.etag = result.etag
     feed.last_modified = result.last_modified
     _follow_permanent_redirect(feed, result.permanent_url, now, int(config["POLL_REDIRECT_CONFIRMATIONS"]))
+
+
+def _note_websub(feed: Feed, result: FetchResult, doc: FeedDocument) -> None:
+    """The WebSub hub this answer names (its Link header first, then the document) and
+    its topic (rel="self", else the feed's address); none when it names no hub. The push
+    room subscribes, renews and ends subscriptions from these (push/websub.py)."""
+    links = result.links if result is not None else ()
+    hubs = [url for rel, url in links if rel == "hub"] + doc.hubs
+    selves = [url for rel, url in links if rel == "self"] + ([doc.self_url] if doc.self_url else [])
+    feed.websub_hub = hubs[0] if hubs else None
+    feed.websub_topic = (selves[0] if selves else feed.url) if hubs else None
 
 
 def _follow_permanent_redirect(feed: Feed, target: str | None, now, needed: int) -> None:

@@ -26,8 +26,10 @@ def item(item_type: str, *args, **kwargs) -> dict:
     return registered.write(*args, **kwargs)
 
 
-def jsonfeed(space: dict, items: list[dict], *, feed_url: str, home_page_url: str | None = None) -> bytes:
-    """A CoRete feed. ``space`` is the `_corete.space` object; ``items`` are JSON Feed items."""
+def jsonfeed(space: dict, items: list[dict], *, feed_url: str, home_page_url: str | None = None,
+             hubs: list[str] | None = None) -> bytes:
+    """A CoRete feed. ``space`` is the `_corete.space` object; ``items`` are JSON Feed items;
+    ``hubs`` the WebSub hubs readers may subscribe to."""
     doc = {
         "version": "https://jsonfeed.org/version/1.1",
         "title": space.get("name"),
@@ -37,6 +39,8 @@ def jsonfeed(space: dict, items: list[dict], *, feed_url: str, home_page_url: st
         "_corete": {"version": 1, "space": space},
         "items": items,
     }
+    if hubs:
+        doc["hubs"] = [{"type": "WebSub", "url": url} for url in hubs]
     return json.dumps(doc, ensure_ascii=False, indent=1).encode("utf-8")
 
 

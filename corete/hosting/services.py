@@ -77,7 +77,7 @@ def _published(item: dict) -> dict:
     return {k: v for k, v in item.items() if k not in PRIVATE}
 
 
-def document(session, hosted: HostedFeed, items: list[HostedItem], self_url: str) -> bytes:
+def document(session, hosted: HostedFeed, items: list[HostedItem], self_url: str, hub_url: str | None = None) -> bytes:
     """The feed the hub publishes for a hosted space: a CoRete JSON Feed of its items, each
     as its type publishes it (a recurring event with its cancelled dates, a resource with
     its bookings as busy time)."""
@@ -88,7 +88,7 @@ def document(session, hosted: HostedFeed, items: list[HostedItem], self_url: str
             published += registered.editor.published(session, _published(i.item), i)
         else:
             published.append(_published(i.item))
-    return writers.jsonfeed(dict(hosted.profile), published, feed_url=self_url)
+    return writers.jsonfeed(dict(hosted.profile), published, feed_url=self_url, hubs=[hub_url] if hub_url else None)
 
 
 # --- One date of a recurring event ------------------------------------------------------------

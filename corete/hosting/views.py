@@ -19,6 +19,7 @@ from sqlalchemy import select
 from corete.accounts.models import Invitation, User
 from corete.accounts.views import role_names
 from corete.accounts.services import AccountError, invite, mail_invitation, revoke, set_active, users
+from corete.core.atom import websub_hub
 from corete.core.api import editing_doc
 from corete.core.caching import conditional
 from corete.core.edge import accepts_pictures
@@ -72,7 +73,8 @@ def feed_json(slug):
     hosted = services.find_hosted(db.session, space) if space is not None else None
     if hosted is None:
         abort(404)
-    body = services.document(db.session, hosted, services.items_of(db.session, space), request.base_url)
+    body = services.document(db.session, hosted, services.items_of(db.session, space), request.base_url,
+                             websub_hub(current_app.config))
 
     def render():
         return Response(body, content_type="application/feed+json; charset=utf-8")

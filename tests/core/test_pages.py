@@ -30,7 +30,8 @@ NOT_PAGES = {"static", "map.static", "map.asset", "map.asset_image", "map.region
              "digest.digest_atom", "ops.healthz", "ops.readyz", "ops.metrics_page",
              "media.large", "media.small", "map.place_lookup",  # machines ask these (pictures: tests/media)
              "resources.confirm_booking", "resources.booking_ics",  # a token link and a file: tests/resources
-             "calls.calls_ics", "calls.call_ics", "calls.calls_atom"}  # subscriptions: tests/calls
+             "calls.calls_ics", "calls.call_ics", "calls.calls_atom",  # subscriptions: tests/calls
+             "push.websub_callback"}  # WebSub hubs ask it: tests/push
 
 
 def read_catalogue():

@@ -6,12 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import os
-import subprocess
-import sys
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
@@ -19,51 +14,11 @@ from sqlalchemy import func, select
 
 from corete.core.models import utcnow
 from corete.extensions import db
-from corete.federation import writers
 from corete.federation.models import Feed
 from corete.push.models import PingKey
 from corete.push.services import signature
 from tests.conftest import login, make_space, poll
-
-
-class MemberSite:
-    """A member's feed on 127.0.0.1 whose events the test changes; counts its GETs."""
-
-    def __init__(self):
-        self.events: list[tuple[str, str]] = []
-        self.gets = 0
-        site = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):
-                site.gets += 1
-                start = dt.datetime.now(dt.timezone.utc).replace(microsecond=0) + dt.timedelta(days=3)
-                items = [writers.item("event", uid, title, start, start + dt.timedelta(hours=2))
-                         for uid, title in site.events]
-                body = writers.jsonfeed({"name": "Millepiani"}, items, feed_url=site.url)
-                self.send_response(200)
-                self.send_header("Content-Type", "application/feed+json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_port}/feed.json"
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-
-@pytest.fixture
-def site():
-    member = MemberSite()
-    yield member
-    member.close()
+from tests.push.conftest import seconds_until_listed
 
 
 @pytest.fixture
@@ -199,45 +154,25 @@ def test_the_operator_makes_and_replaces_the_secret_in_the_editor(app, session, 
 
 
 def test_a_member_publishes_pings_and_the_calendar_shows_it_in_seconds(app, session, site, space, live_server,
-                                                                         tmp_path):
+                                                                         scheduler):
     """A real `corete scheduler` (looking every second) and the hub served over HTTP."""
     app.config["PUSH_MIN_SECONDS"] = 1  # the feed was read a moment ago, by the first poll below
     site.events = [("e1", "Assemblea di quartiere")]
     poll(app, space)
     feed_id = space.feeds[0].id
     secret = _key(session, space.feeds[0])
-    uri = app.config["SQLALCHEMY_DATABASE_URI"]
-    env = {**os.environ, "CORETE_SECRET_KEY": "ping", "CORETE_SQLALCHEMY_DATABASE_URI": uri,
-           "CORETE_FETCH_ALLOW_NETWORKS": '["127.0.0.1/32"]', "CORETE_SCHEDULER_TICK": "1",
-           "CORETE_POLL_PARSE_PROCESSES": "0"}
-    log_path = tmp_path / "scheduler.log"
-    with open(log_path, "w") as log:
-        scheduler = subprocess.Popen([sys.executable, "-m", "corete.cli", "scheduler"], stdout=log, stderr=log, env=env)
-    try:
-        deadline = time.monotonic() + 60
-        while "looking for due feeds" not in log_path.read_text():
-            assert time.monotonic() < deadline and scheduler.poll() is None, log_path.read_text()
-            time.sleep(0.1)
-        gets_before = site.gets
-        site.events.append(("e2", "Cena sociale della Garbatella"))
-        started = time.monotonic()
-        ts = str(int(time.time()))
-        answer = requests.post(f"{live_server}/api/v1/feeds/{feed_id}/ping", timeout=5, headers={
-            "X-CoRete-Timestamp": ts, "X-CoRete-Signature": signature(secret, ts, feed_id)})
-        assert answer.status_code == 202, answer.text
-        while True:
-            titles = [e["title"] for e in requests.get(f"{live_server}/api/v1/events", timeout=5).json()["items"]]
-            if "Cena sociale della Garbatella" in titles:
-                break
-            assert time.monotonic() - started < 15, (titles, log_path.read_text())
-            time.sleep(0.2)
-        elapsed = time.monotonic() - started
-        print(f"published, pinged, on the calendar in {elapsed:.1f} s")
-        assert elapsed < 10
-        assert site.gets == gets_before + 1  # one poll for one ping
-    finally:
-        scheduler.terminate()
-        scheduler.wait(timeout=30)
+    scheduler()
+    gets_before = site.gets
+    site.events.append(("e2", "Cena sociale della Garbatella"))
+    started = time.monotonic()
+    ts = str(int(time.time()))
+    answer = requests.post(f"{live_server}/api/v1/feeds/{feed_id}/ping", timeout=5, headers={
+        "X-CoRete-Timestamp": ts, "X-CoRete-Signature": signature(secret, ts, feed_id)})
+    assert answer.status_code == 202, answer.text
+    elapsed = seconds_until_listed(live_server, "Cena sociale della Garbatella", started)
+    print(f"published, pinged, on the calendar in {elapsed:.1f} s")
+    assert elapsed < 10
+    assert site.gets == gets_before + 1  # one poll for one ping
 
 
 def test_the_console_says_whether_a_feed_pings(app, session, space, tmp_path):

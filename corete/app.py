@@ -100,7 +100,7 @@ def _register_web(app: Flask) -> None:
 
 MODEL_MODULES = [f"corete.{room}.models" for room in
                  ("spaces", "accounts", "federation", "events", "skills", "purchasing", "map", "hosting", "ops",
-                  "mail", "newsletter", "media", "resources", "visas", "calls", "offers", "push")]
+                  "mail", "newsletter", "media", "resources", "visas", "calls", "offers", "push", "fediverse")]
 
 
 def _import_models() -> None:
@@ -119,6 +119,7 @@ def _register_rooms(app: Flask) -> None:
     from corete.digest import views as digest_views
     from corete.events import views as events_views
     from corete.federation import views as federation_views
+    from corete.fediverse import views as fediverse_views
     from corete.home import views as home_views
     from corete.hosting import views as hosting_views
     from corete.mail import views as mail_views
@@ -153,6 +154,7 @@ def _register_rooms(app: Flask) -> None:
     app.register_blueprint(calls_views.pages_bp)
     app.register_blueprint(offers_views.pages_bp)
     app.register_blueprint(push_views.pages_bp)
+    app.register_blueprint(fediverse_views.bp)
     for blueprint in (spaces_views.api_bp, events_views.api_bp, skills_views.api_bp, purchasing_views.api_bp,
                       purchasing_views.purchasing_api_bp, map_views.api_bp, hosting_views.api_bp, resources_views.api_bp,
                       calls_views.api_bp, offers_views.api_bp, push_views.api_bp):

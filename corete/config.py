@@ -234,6 +234,13 @@ WEBSUB_VERIFY_WAIT = 3600  # a request the hub has not verified within this many
 WEBSUB_PUBLISH = True
 WEBSUB_MAX_LEASE_SECONDS = 30 * 24 * 3600  # the longest lease granted (10 days when none is asked)
 WEBSUB_HUB_RATE_LIMIT = "60 per hour"  # subscription requests from one client address
+
+# --- The fediverse (corete/fediverse): @calendar@host and @<space>@host as ActivityPub actors ---
+FEDIVERSE_ENABLED = True  # needs PUBLIC_URL: actors' addresses are built from it
+FEDIVERSE_INBOX_RATE_LIMIT = "120 per minute"  # activities posted to the inboxes from one client address
+FEDIVERSE_SIGNATURE_MAX_AGE = 3600  # seconds a signed request's Date may be from the hub's clock
+FEDIVERSE_FETCH_DEADLINE = 10.0  # reading another server's key, during an inbox request
+FEDIVERSE_DELIVERY_ATTEMPTS = 10  # 2, 4, 8... minutes apart, at most 6 hours: about two days
 # Open purchasing rounds close at their deadline by themselves (the scheduler looks every
 # minute); this many days before, spaces whose needs look like a round's products but are
 # not in it are reminded (0: no reminders).

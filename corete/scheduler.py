@@ -143,6 +143,13 @@ def _websub_hub(app) -> str | None:
     return run(app, db.session)
 
 
+def _fediverse(app) -> str | None:
+    """The calendars' followers on other servers: what changed announced, deliveries sent."""
+    from corete.fediverse.services import run
+
+    return run(db.session, app.config)
+
+
 # name: (work, asked every so many seconds, runs at most once per, the lease of a scheduler
 # that died running it ends after)
 JOBS = {"materialise": (_materialise, 3600, DAILY, dt.timedelta(hours=1)),
@@ -153,7 +160,8 @@ JOBS = {"materialise": (_materialise, 3600, DAILY, dt.timedelta(hours=1)),
         "resource-calendars": (_resource_calendars, 60, dt.timedelta(0), dt.timedelta(minutes=10)),
         "newsletter": (_newsletter, 600, dt.timedelta(0), dt.timedelta(hours=2)),
         "websub": (_websub, 60, dt.timedelta(0), dt.timedelta(minutes=10)),
-        "websub-hub": (_websub_hub, 10, dt.timedelta(0), dt.timedelta(minutes=10))}
+        "websub-hub": (_websub_hub, 10, dt.timedelta(0), dt.timedelta(minutes=10)),
+        "fediverse": (_fediverse, 10, dt.timedelta(0), dt.timedelta(minutes=10))}
 
 
 def _tick(app, owner: str, started_at: dt.datetime) -> None:
@@ -175,9 +183,10 @@ def _tick(app, owner: str, started_at: dt.datetime) -> None:
             changed = False
         finally:
             db.session.remove()
-    if changed:  # readers subscribed to the hub's feeds hear of it now, not at the job's next turn
-        work, _asked, every, lease = JOBS["websub-hub"]
-        _job(app, owner, "websub-hub", work, every, lease)
+    if changed:  # subscribers and followers hear of it now, not at the jobs' next turn
+        for name in ("websub-hub", "fediverse"):
+            work, _asked, every, lease = JOBS[name]
+            _job(app, owner, name, work, every, lease)
 
 
 def _send_mail(app, owner: str) -> None:

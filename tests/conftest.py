@@ -298,3 +298,25 @@ def demo(app, runner, session, tmp_path):
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture
+def site():
+    """A member's feed server on 127.0.0.1 whose events the test changes (tests/members.py)."""
+    from tests.members import MemberSite
+
+    member = MemberSite()
+    yield member
+    member.close()
+
+
+@pytest.fixture
+def scheduler(app, tmp_path):
+    """Starts a real `corete scheduler` (looking every second) when called; stopped at the end."""
+    from tests.members import start_scheduler
+
+    processes = []
+    yield lambda: processes.append(start_scheduler(app, tmp_path)) or processes[-1]
+    for process in processes:
+        process.terminate()
+        process.wait(timeout=30)

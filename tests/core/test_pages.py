@@ -31,7 +31,9 @@ NOT_PAGES = {"static", "map.static", "map.asset", "map.asset_image", "map.region
              "media.large", "media.small", "map.place_lookup",  # machines ask these (pictures: tests/media)
              "resources.confirm_booking", "resources.booking_ics",  # a token link and a file: tests/resources
              "calls.calls_ics", "calls.call_ics", "calls.calls_atom",  # subscriptions: tests/calls
-             "push.websub_callback"}  # WebSub hubs ask it: tests/push
+             "push.websub_callback",  # WebSub hubs ask it: tests/push
+             "fediverse.webfinger", "fediverse.actor", "fediverse.outbox", "fediverse.followers",
+             "fediverse.event_object"}  # other servers ask these: tests/fediverse
 
 
 def read_catalogue():

@@ -1,76 +1,18 @@
-"""A member's site and a WebSub hub, both real HTTP servers on 127.0.0.1."""
+"""A WebSub hub and a reader's callback, both real HTTP servers on 127.0.0.1."""
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import hmac
 import secrets
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlencode
 
 import pytest
 import requests
 
-from corete.federation import writers
-
-
-def _serve(handler) -> tuple[ThreadingHTTPServer, str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, f"http://127.0.0.1:{server.server_port}"
-
-
-class MemberSite:
-    """A member's feed whose events the test changes; counts its GETs. It names a WebSub
-    hub (``hub``) the way ``style`` says: in a JSON Feed's ``hubs``, an Atom ``<link
-    rel="hub">``, or an HTTP Link header."""
-
-    def __init__(self):
-        self.events: list[tuple[str, str]] = []
-        self.gets = 0
-        self.hub: str | None = None
-        self.style = "json"
-        site = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):
-                site.gets += 1
-                body, ctype = site.body()
-                self.send_response(200)
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(body)))
-                if site.hub and site.style == "link":
-                    self.send_header("Link", f'<{site.hub}>; rel="hub", <{site.url}>; rel="self"')
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        self.server, base = _serve(Handler)
-        self.url = base + "/feed"
-
-    def body(self) -> tuple[bytes, str]:
-        start = dt.datetime.now(dt.timezone.utc).replace(microsecond=0) + dt.timedelta(days=3)
-        if self.style == "atom":
-            hub = f'<link rel="hub" href="{self.hub}"/>' if self.hub else ""
-            entries = "".join(f"<entry><id>{uid}</id><title>{title}</title><updated>{start.isoformat()}</updated></entry>"
-                              for uid, title in self.events)
-            return (f'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>Millepiani</title>'
-                    f'<id>{self.url}</id><updated>{start.isoformat()}</updated>{hub}'
-                    f'<link rel="self" href="{self.url}"/>{entries}</feed>').encode(), "application/atom+xml"
-        items = [writers.item("event", uid, title, start, start + dt.timedelta(hours=2)) for uid, title in self.events]
-        body = writers.jsonfeed({"name": "Millepiani"}, items, feed_url=self.url)
-        if self.hub and self.style == "json":
-            body = body.replace(b'"items"', b'"hubs": [{"type": "WebSub", "url": "' + self.hub.encode() + b'"}], "items"', 1)
-        return body, "application/feed+json"
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
+from tests.members import serve as _serve
 
 
 class WebSubHub:
@@ -150,13 +92,6 @@ class WebSubHub:
 
 
 @pytest.fixture
-def site():
-    member = MemberSite()
-    yield member
-    member.close()
-
-
-@pytest.fixture
 def websub_hub():
     hubs = []
 
@@ -167,49 +102,6 @@ def websub_hub():
     yield make
     for hub in hubs:
         hub.close()
-
-
-@pytest.fixture
-def scheduler(app, tmp_path):
-    """Starts a real `corete scheduler` on the test database, looking for due feeds every
-    second; returns when it is looking. Stopped at the end of the test."""
-    import os
-    import subprocess
-    import sys
-
-    processes = []
-
-    def start():
-        env = {**os.environ, "CORETE_SECRET_KEY": "push", "CORETE_SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
-               "CORETE_FETCH_ALLOW_NETWORKS": '["127.0.0.1/32"]', "CORETE_SCHEDULER_TICK": "1",
-               "CORETE_POLL_PARSE_PROCESSES": "0", "CORETE_WEBSUB_SUBSCRIBE": "false"}
-        if app.config.get("PUBLIC_URL"):  # the live server's: the hub's feeds and WebSub hub are there
-            env["CORETE_PUBLIC_URL"] = app.config["PUBLIC_URL"]
-        log_path = tmp_path / "scheduler.log"
-        with open(log_path, "w") as log:
-            process = subprocess.Popen([sys.executable, "-m", "corete.cli", "scheduler"], stdout=log, stderr=log, env=env)
-        processes.append(process)
-        deadline = time.monotonic() + 60
-        while "looking for due feeds" not in log_path.read_text():
-            assert time.monotonic() < deadline and process.poll() is None, log_path.read_text()
-            time.sleep(0.1)
-        process.log_path = log_path
-        return process
-
-    yield start
-    for process in processes:
-        process.terminate()
-        process.wait(timeout=30)
-
-
-def seconds_until_listed(base_url: str, title: str, started: float, limit: float = 15) -> float:
-    """Seconds from ``started`` until an event of this title is in the hub's events API."""
-    while True:
-        titles = [e["title"] for e in requests.get(f"{base_url}/api/v1/events", timeout=5).json()["items"]]
-        if title in titles:
-            return time.monotonic() - started
-        assert time.monotonic() - started < limit, titles
-        time.sleep(0.2)
 
 
 class Reader:

@@ -9,7 +9,6 @@ import html
 import time
 
 import pytest
-import requests
 from sqlalchemy import func, select
 
 from corete.core.models import utcnow
@@ -18,7 +17,7 @@ from corete.federation.models import Feed
 from corete.push.models import PingKey
 from corete.push.services import signature
 from tests.conftest import login, make_space, poll
-from tests.push.conftest import seconds_until_listed
+from tests.members import ping, seconds_until_listed
 
 
 @pytest.fixture
@@ -165,9 +164,7 @@ def test_a_member_publishes_pings_and_the_calendar_shows_it_in_seconds(app, sess
     gets_before = site.gets
     site.events.append(("e2", "Cena sociale della Garbatella"))
     started = time.monotonic()
-    ts = str(int(time.time()))
-    answer = requests.post(f"{live_server}/api/v1/feeds/{feed_id}/ping", timeout=5, headers={
-        "X-CoRete-Timestamp": ts, "X-CoRete-Signature": signature(secret, ts, feed_id)})
+    answer = ping(live_server, feed_id, secret)
     assert answer.status_code == 202, answer.text
     elapsed = seconds_until_listed(live_server, "Cena sociale della Garbatella", started)
     print(f"published, pinged, on the calendar in {elapsed:.1f} s")

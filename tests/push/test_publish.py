@@ -18,8 +18,9 @@ from sqlalchemy import select
 from corete.core.models import utcnow
 from corete.push import publish
 from corete.push.models import Subscriber
-from corete.push.services import new_ping_key, signature
+from corete.push.services import new_ping_key
 from tests.conftest import make_space, poll
+from tests.members import ping
 
 
 def _rows(session) -> list[Subscriber]:
@@ -174,9 +175,7 @@ def test_a_member_pings_and_a_subscribed_reader_hears_of_it_in_seconds(app, sess
     scheduler()
     site.events.append(("e2", "Cena sociale della Garbatella"))
     started = time.monotonic()
-    ts = str(int(time.time()))
-    requests.post(f"{live_server}/api/v1/feeds/{feed.id}/ping", timeout=5, headers={
-        "X-CoRete-Timestamp": ts, "X-CoRete-Signature": signature(secret, ts, feed.id)}).raise_for_status()
+    ping(live_server, feed.id, secret).raise_for_status()
     while not cb.notifications:
         assert time.monotonic() - started < 15
         time.sleep(0.1)

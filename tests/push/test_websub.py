@@ -17,7 +17,7 @@ from corete.federation.models import Feed
 from corete.push import websub
 from corete.push.models import WebSubSubscription
 from tests.conftest import make_space, poll
-from tests.push.conftest import seconds_until_listed
+from tests.members import seconds_until_listed
 
 
 @pytest.fixture

@@ -1,0 +1,310 @@
+"""The rules of the fediverse: the network calendar (@calendar) and each space's calendar
+(@<slug>) as ActivityPub actors that other servers (Mastodon, Mobilizon, Gancio) follow.
+
+- A Follow comes to an actor's inbox signed (HTTP Signatures): the signature is checked
+  with the key its keyId names (fetched through the poller's guarded fetcher, then kept),
+  and must be the activity's actor's own; the follower is kept and an Accept queued.
+- ``announce``, from the scheduler: events that appeared, changed or were cancelled (or
+  removed) since the last look are queued as Create, Update or Delete for the followers of
+  the network's calendar and of the event's space.
+- ``deliver``, from the scheduler: the queue is sent, each request signed with the sending
+  actor's key, retried 2, 4, 8... minutes apart up to FEDIVERSE_DELIVERY_ATTEMPTS.
+Never from a web request: a page never waits for another server.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+
+from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from corete.core.models import utcnow
+from corete.events.models import Event
+from corete.fediverse import signatures
+from corete.fediverse.models import ActorKey, Announced, Delivery, Follower, RemoteActor
+from corete.fediverse.objects import NETWORK, Addresses, activity, event_object
+from corete.federation.fetch import FetchError, FetchPolicy, fetch, post
+from corete.spaces.models import Space
+
+log = logging.getLogger(__name__)
+ACTIVITY_TYPES = "application/activity+json, application/ld+json; profile=\"https://www.w3.org/ns/activitystreams\""
+MAX_DELIVERIES_PER_RUN = 200
+RETRY_CEILING = 6 * 3600
+
+
+class Refused(ValueError):
+    """An inbox request the hub does not take: ``status`` and the reason."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+
+
+def enabled(config) -> bool:
+    return bool(config.get("FEDIVERSE_ENABLED") and config.get("PUBLIC_URL"))
+
+
+def addresses(config) -> Addresses:
+    return Addresses(config["PUBLIC_URL"])
+
+
+def find_actor(session, name: str) -> Space | str | None:
+    """NETWORK for the network's calendar, the Space for a space's, None for no actor."""
+    if name == NETWORK:
+        return NETWORK
+    return session.scalar(select(Space).where(Space.slug == name, Space.active.is_(True)))
+
+
+def key_of(session, name: str) -> ActorKey:
+    """The actor's signing key, made the first time it is needed (the caller commits it
+    before it signs or shows anything with it)."""
+    key = session.get(ActorKey, name)
+    if key is None:
+        private, public = signatures.new_key()
+        key = ActorKey(name=name, private_pem=private, public_pem=public)
+        session.add(key)
+        session.flush()
+    return key
+
+
+def shown_key(session, name: str) -> ActorKey:
+    """The key an actor's document shows, made and committed if need be: a key another
+    process made at the same moment wins, and is the one shown."""
+    try:
+        key = key_of(session, name)
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        key = session.get(ActorKey, name)
+    return key
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _policy(config) -> FetchPolicy:
+    policy = FetchPolicy.from_config(config)
+    return FetchPolicy(**{**policy.__dict__, "accept": ACTIVITY_TYPES,
+                          "total_deadline": min(policy.total_deadline, float(config["FEDIVERSE_FETCH_DEADLINE"]))})
+
+
+def _remote(session, key_id: str, config, *, fresh: bool = False) -> RemoteActor:
+    """The key ``key_id`` names and its owner: kept, or fetched (again when ``fresh``)."""
+    known = session.scalar(select(RemoteActor).where(RemoteActor.key == _sha(key_id)))
+    if known is not None and not fresh:
+        return known
+    try:
+        answer = fetch(key_id.split("#", 1)[0], _policy(config))
+        document = json.loads(answer.body)
+    except (FetchError, ValueError, RecursionError) as e:  # RecursionError: JSON nested beyond reason
+        raise Refused(401, f"the signing key could not be read: {getattr(e, 'message', None) or str(e)[:200]}") from None
+    key = document.get("publicKey") if isinstance(document, dict) else None
+    if isinstance(key, list):
+        key = next((k for k in key if isinstance(k, dict) and k.get("id") == key_id), None)
+    if not isinstance(key, dict) or key.get("id") != key_id or not isinstance(key.get("publicKeyPem"), str):
+        raise Refused(401, "the keyId does not lead to that key")
+    owner = key.get("owner") or document.get("id")
+    endpoints = document.get("endpoints") if isinstance(document.get("endpoints"), dict) else {}
+    known = known or RemoteActor(key=_sha(key_id), key_id=key_id)
+    known.actor, known.public_pem = str(owner)[:2000], key["publicKeyPem"]
+    known.inbox = document.get("inbox") if isinstance(document.get("inbox"), str) else None
+    known.shared_inbox = endpoints.get("sharedInbox") if isinstance(endpoints.get("sharedInbox"), str) else None
+    known.fetched_at = utcnow()
+    session.add(known)
+    session.flush()
+    return known
+
+
+def verified_sender(session, method: str, target: str, headers, body: bytes, config) -> RemoteActor:
+    """The remote actor that signed this request; Refused (401) when nobody did."""
+    try:
+        key_id, params = signatures.key_id_of(headers.get("Signature"))
+        sender = _remote(session, key_id, config)
+        check = (sender.public_pem, params, method, target, headers, body, utcnow(),
+                 float(config["FEDIVERSE_SIGNATURE_MAX_AGE"]))
+        try:
+            signatures.verify(*check)
+        except signatures.BadSignature:
+            sender = _remote(session, key_id, config, fresh=True)  # the key may have changed
+            signatures.verify(sender.public_pem, *check[1:])
+    except signatures.BadSignature as e:
+        raise Refused(401, str(e)) from None
+    return sender
+
+
+def receive(session, name: str, method: str, target: str, headers, body: bytes, config) -> str:
+    """An activity posted to an actor's inbox; what was done, in a word. Raises Refused."""
+    sender = verified_sender(session, method, target, headers, body, config)
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError):
+        raise Refused(400, "the body is not JSON (or is nested beyond reason)") from None
+    if not isinstance(data, dict) or data.get("actor") != sender.actor:
+        raise Refused(401, "the activity's actor is not the one who signed it")
+    ap = addresses(config)
+    kind, obj = data.get("type"), data.get("object")
+    if kind == "Follow" and obj == ap.actor(name):
+        inbox = sender.shared_inbox or sender.inbox
+        if not inbox:
+            raise Refused(400, "the follower has no inbox")
+        row = session.scalar(select(Follower).where(Follower.key == _sha(f"{name}\n{sender.actor}")))
+        if row is None:
+            row = Follower(key=_sha(f"{name}\n{sender.actor}"), actor_name=name, follower=sender.actor)
+            session.add(row)
+        row.inbox, row.follow_id = inbox[:2000], str(data.get("id") or "")[:2000] or None
+        accept = {"@context": "https://www.w3.org/ns/activitystreams", "type": "Accept", "actor": ap.actor(name),
+                  "id": f"{ap.actor(name)}/accepts/{_sha(str(data.get('id')) + sender.actor)[:32]}", "object": data}
+        _queue(session, name, [inbox], "Accept", accept)
+        return "followed"
+    if kind == "Undo" and isinstance(obj, dict) and obj.get("type") == "Follow":
+        session.execute(delete(Follower).where(Follower.key == _sha(f"{name}\n{sender.actor}")))
+        return "unfollowed"
+    return "ignored"
+
+
+def _queue(session, name: str, inboxes, kind: str, document: dict) -> int:
+    body = json.dumps(document, ensure_ascii=False)
+    now = utcnow()
+    for inbox in dict.fromkeys(inboxes):  # once per inbox, a shared one included
+        session.add(Delivery(actor_name=name, inbox=inbox, activity=body, kind=kind, created_at=now, attempts=0,
+                             next_attempt_at=now, given_up=False))
+    return len(dict.fromkeys(inboxes))
+
+
+def followers_count(session, name: str) -> int:
+    return session.scalar(select(func.count()).select_from(Follower).where(Follower.actor_name == name))
+
+
+def _version(event) -> str:
+    """What followers were told of an event: when it last changed, its state and title."""
+    return _sha(f"{event.updated_at.isoformat()}|{event.status}|{event.title}")[:32]
+
+
+def _page(config, event: Event) -> str:
+    return addresses(config).page(f"/events/{event.id}")
+
+
+def _upcoming(now: dt.datetime):
+    """Events (not the overrides of one date of a series) of active spaces that have not
+    ended: a series that never ends never has."""
+    return (Space.active.is_(True), Event.recurrence_id.is_(None),
+            or_(and_(Event.is_series.is_(True), Event.series_end_at.is_(None)),
+                func.coalesce(Event.series_end_at, Event.end_at, Event.start_at) >= now))
+
+
+def announced_events(session, config, *, now: dt.datetime, space: Space | None = None, limit: int = 20,
+                     offset: int = 0) -> list[Event]:
+    """Upcoming events as the calendars show them (the outbox): not cancelled, not past, of
+    active spaces, soonest first."""
+    stmt = (select(Event).join(Space, Space.id == Event.space_id).where(*_upcoming(now), Event.status != "cancelled")
+            .options(selectinload(Event.space)).order_by(Event.start_at, Event.id).offset(offset).limit(limit))
+    if space is not None:
+        stmt = stmt.where(Event.space_id == space.id)
+    return list(session.scalars(stmt))
+
+
+def announce(session, config, now: dt.datetime | None = None) -> dict[str, int]:
+    """Queue Create, Update and Delete for what changed since the last look. Events that
+    merely ended are forgotten without a word. Flushes; the caller commits."""
+    now = now or utcnow()
+    ap = addresses(config)
+    # What changed, from three columns of the upcoming events; whole events only for those.
+    current = {row.id: _version(row) for row in session.execute(
+        select(Event.id, Event.updated_at, Event.status, Event.title).join(Space, Space.id == Event.space_id)
+        .where(*_upcoming(now)))}
+    told = {a.event_id: a for a in session.scalars(select(Announced))}
+    changed = [i for i, version in current.items() if (told[i].version if i in told else None) != version]
+    followers: dict[str, list[str]] = {}
+    for actor_name, inbox in session.execute(select(Follower.actor_name, Follower.inbox)):
+        followers.setdefault(actor_name, []).append(inbox)
+    counts = dict.fromkeys(("Create", "Update", "Delete"), 0)
+
+    def tell(kind: str, event_id: int, slug: str, obj: dict | None, version: str) -> None:
+        for name in (NETWORK, slug):
+            inboxes = followers.get(name, [])
+            if inboxes:
+                document = {"id": ap.event(event_id), "type": "Event"}
+                if obj is not None:
+                    document = {**obj, "attributedTo": ap.actor(name), "cc": [ap.actor(name) + "/followers"]}
+                counts[kind] += _queue(session, name, inboxes, kind, activity(ap, kind, name, document, version))
+
+    for event in session.scalars(select(Event).where(Event.id.in_(changed)).options(selectinload(Event.space))
+                                 .order_by(Event.id)) if changed else ():
+        before, version = told.get(event.id), current[event.id]
+        if event.status == "cancelled":
+            if before is not None:
+                tell("Delete", event.id, event.space.slug, None, version)
+                session.delete(before)
+            continue
+        obj = event_object(ap, event, actor_name=NETWORK, page=_page(config, event))
+        tell("Create" if before is None else "Update", event.id, event.space.slug, obj, version)
+        if before is None:
+            session.add(Announced(event_id=event.id, space_slug=event.space.slug, version=version, announced_at=now))
+        else:
+            before.version, before.announced_at = version, now
+    gone = [a for a in told.values() if a.event_id not in current]
+    if gone:
+        still = set(session.scalars(select(Event.id).where(Event.id.in_([a.event_id for a in gone]),
+                                                           Event.status != "cancelled")))
+        for a in gone:
+            if a.event_id not in still:  # removed from its feed or cancelled: say so; ended: nothing to say
+                tell("Delete", a.event_id, a.space_slug, None, "gone")
+            session.delete(a)
+    session.flush()
+    return counts
+
+
+def _retry_after(attempts: int) -> dt.timedelta:
+    return dt.timedelta(seconds=min(60 * 2 ** min(attempts, 12), RETRY_CEILING))
+
+
+def deliver(session, config, now: dt.datetime | None = None) -> tuple[int, int]:
+    """Send what is due, signed; (delivered, failed). Flushes; the caller commits."""
+    now = now or utcnow()
+    ap = addresses(config)
+    sent = failed = 0
+    due = list(session.scalars(select(Delivery).where(Delivery.given_up.is_(False), Delivery.next_attempt_at <= now)
+                               .order_by(Delivery.id).limit(MAX_DELIVERIES_PER_RUN)))
+    # Keys are committed before anything is signed with them: the receiver fetches the key
+    # the signature names, and must find the one it was made with.
+    keys = {name: key_of(session, name) for name in {row.actor_name for row in due}}
+    session.commit()
+    policy = FetchPolicy.from_config(config)
+    for row in due:
+        key = keys[row.actor_name]
+        body = row.activity.encode()
+        headers = signatures.sign(key.private_pem, ap.key(row.actor_name), row.inbox, body, utcnow())
+        try:
+            status, answer = post(row.inbox, body, "application/activity+json", policy, headers=headers)
+            error = None if 200 <= status < 300 else f"HTTP {status}: {answer.strip()}"
+        except FetchError as e:
+            error = e.message
+        if error is None:
+            session.delete(row)
+            sent += 1
+            continue
+        failed += 1
+        row.attempts += 1
+        row.last_error = error[:500]
+        row.next_attempt_at = now + _retry_after(row.attempts)
+        row.given_up = row.attempts >= int(config["FEDIVERSE_DELIVERY_ATTEMPTS"])
+    session.flush()
+    return sent, failed
+
+
+def run(session, config) -> str | None:
+    """The scheduler's job: announce what changed, deliver what is due."""
+    if not enabled(config):
+        return None
+    counts = announce(session, config)
+    session.commit()
+    sent, failed = deliver(session, config)
+    if not (sum(counts.values()) or sent or failed):
+        return None
+    return (f"fediverse: {counts['Create']} Create, {counts['Update']} Update, {counts['Delete']} Delete queued; "
+            f"{sent} delivered, {failed} failed")

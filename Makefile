@@ -80,6 +80,7 @@ bench: $(BENCH_STAMP) translations
 	$(BIN)/python bench/bench_startup.py
 	$(BIN)/python bench/bench_load.py
 	$(BIN)/python bench/bench_mail.py
+	$(BIN)/python bench/bench_push.py
 
 clean:
 	rm -rf $(VENV) $(ASSETS)/node_modules $(AXE)/node_modules instance/*.sqlite3 .pytest_cache

@@ -53,13 +53,15 @@ class Follower(db.Model):
 
 
 class Announced(db.Model):
-    """An event the calendars announced: the version its followers were told of."""
+    """An event the calendars announced, as its followers were told of it (when it had last
+    changed, and its state)."""
 
     __tablename__ = "fediverse_announced"
 
     event_id: Mapped[int] = mapped_column(Integer, primary_key=True)  # no foreign key: a removed event is told
     space_slug: Mapped[str] = mapped_column(String(80))
-    version: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)  # the event's, when it was announced
+    status: Mapped[str] = mapped_column(String(12))
     announced_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -181,8 +181,8 @@ def followers_count(session, name: str) -> int:
 
 
 def _version(event) -> str:
-    """What followers were told of an event: when it last changed, its state and title."""
-    return _sha(f"{event.updated_at.isoformat()}|{event.status}|{event.title}")[:32]
+    """The version of an event followers are told of (in its activities' ids)."""
+    return _sha(f"{event.updated_at.isoformat()}|{event.status}")[:32]
 
 
 def _page(config, event: Event) -> str:
@@ -210,15 +210,21 @@ def announced_events(session, config, *, now: dt.datetime, space: Space | None =
 
 def announce(session, config, now: dt.datetime | None = None) -> dict[str, int]:
     """Queue Create, Update and Delete for what changed since the last look. Events that
-    merely ended are forgotten without a word. Flushes; the caller commits."""
+    merely ended are forgotten without a word. The database finds what differs from what
+    was announced (by when each event last changed, and its state), so a look where
+    nothing changed reads no event. Flushes; the caller commits."""
     now = now or utcnow()
     ap = addresses(config)
-    # What changed, from three columns of the upcoming events; whole events only for those.
-    current = {row.id: _version(row) for row in session.execute(
-        select(Event.id, Event.updated_at, Event.status, Event.title).join(Space, Space.id == Event.space_id)
-        .where(*_upcoming(now)))}
-    told = {a.event_id: a for a in session.scalars(select(Announced))}
-    changed = [i for i, version in current.items() if (told[i].version if i in told else None) != version]
+    told = Announced.__table__.c
+    differs = (select(Event.id).join(Space, Space.id == Event.space_id)
+               .outerjoin(Announced.__table__, told.event_id == Event.id)
+               .where(*_upcoming(now), or_(and_(told.event_id.is_(None), Event.status != "cancelled"),
+                                           told.updated_at != Event.updated_at, told.status != Event.status)))
+    changed = list(session.scalars(differs))
+    upcoming = select(Event.id).join(Space, Space.id == Event.space_id).where(*_upcoming(now))
+    gone = session.execute(select(told.event_id, told.space_slug, Event.id.is_not(None) & (Event.status != "cancelled"))
+                           .select_from(Announced.__table__).outerjoin(Event, Event.id == told.event_id)
+                           .where(told.event_id.not_in(upcoming))).all()
     followers: dict[str, list[str]] = {}
     for actor_name, inbox in session.execute(select(Follower.actor_name, Follower.inbox)):
         followers.setdefault(actor_name, []).append(inbox)
@@ -233,28 +239,28 @@ def announce(session, config, now: dt.datetime | None = None) -> dict[str, int]:
                     document = {**obj, "attributedTo": ap.actor(name), "cc": [ap.actor(name) + "/followers"]}
                 counts[kind] += _queue(session, name, inboxes, kind, activity(ap, kind, name, document, version))
 
-    for event in session.scalars(select(Event).where(Event.id.in_(changed)).options(selectinload(Event.space))
-                                 .order_by(Event.id)) if changed else ():
-        before, version = told.get(event.id), current[event.id]
-        if event.status == "cancelled":
-            if before is not None:
-                tell("Delete", event.id, event.space.slug, None, version)
-                session.delete(before)
-            continue
-        obj = event_object(ap, event, actor_name=NETWORK, page=_page(config, event))
-        tell("Create" if before is None else "Update", event.id, event.space.slug, obj, version)
-        if before is None:
-            session.add(Announced(event_id=event.id, space_slug=event.space.slug, version=version, announced_at=now))
-        else:
-            before.version, before.announced_at = version, now
-    gone = [a for a in told.values() if a.event_id not in current]
+    for chunk in range(0, len(changed), 1000):
+        ids = changed[chunk:chunk + 1000]
+        before_of = {a.event_id: a for a in session.scalars(select(Announced).where(Announced.event_id.in_(ids)))}
+        for event in session.scalars(select(Event).where(Event.id.in_(ids)).options(selectinload(Event.space))
+                                     .order_by(Event.id)):
+            before, version = before_of.get(event.id), _version(event)
+            if event.status == "cancelled":
+                if before is not None:
+                    tell("Delete", event.id, event.space.slug, None, version)
+                    session.delete(before)
+                continue
+            obj = event_object(ap, event, actor_name=NETWORK, page=_page(config, event))
+            tell("Create" if before is None else "Update", event.id, event.space.slug, obj, version)
+            if before is None:
+                before = Announced(event_id=event.id, space_slug=event.space.slug)
+                session.add(before)
+            before.updated_at, before.status, before.announced_at = event.updated_at, event.status, now
+    for event_id, slug, still_there in gone:
+        if not still_there:  # removed from its feed or cancelled: say so; ended: nothing to say
+            tell("Delete", event_id, slug, None, "gone")
     if gone:
-        still = set(session.scalars(select(Event.id).where(Event.id.in_([a.event_id for a in gone]),
-                                                           Event.status != "cancelled")))
-        for a in gone:
-            if a.event_id not in still:  # removed from its feed or cancelled: say so; ended: nothing to say
-                tell("Delete", a.event_id, a.space_slug, None, "gone")
-            session.delete(a)
+        session.execute(delete(Announced).where(Announced.event_id.in_([g[0] for g in gone])))
     session.flush()
     return counts
 

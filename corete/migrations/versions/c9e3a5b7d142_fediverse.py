@@ -53,8 +53,7 @@ def upgrade():
     op.create_table('fediverse_announced',
     sa.Column('event_id', sa.Integer(), nullable=False),
     sa.Column('space_slug', sa.String(length=80), nullable=False),
-    sa.Column('updated_at', UTCDateTime(), nullable=False),
-    sa.Column('status', sa.String(length=12), nullable=False),
+    sa.Column('version', sa.String(length=64), nullable=False),
     sa.Column('announced_at', UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('event_id', name=op.f('pk_fediverse_announced'))
     )

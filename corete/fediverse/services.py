@@ -197,15 +197,23 @@ def _upcoming(now: dt.datetime):
                 func.coalesce(Event.series_end_at, Event.end_at, Event.start_at) >= now))
 
 
+def _outbox_filter(stmt, now: dt.datetime, space: Space | None):
+    stmt = stmt.join(Space, Space.id == Event.space_id).where(*_upcoming(now), Event.status != "cancelled")
+    return stmt.where(Event.space_id == space.id) if space is not None else stmt
+
+
 def announced_events(session, config, *, now: dt.datetime, space: Space | None = None, limit: int = 20,
                      offset: int = 0) -> list[Event]:
     """Upcoming events as the calendars show them (the outbox): not cancelled, not past, of
     active spaces, soonest first."""
-    stmt = (select(Event).join(Space, Space.id == Event.space_id).where(*_upcoming(now), Event.status != "cancelled")
-            .options(selectinload(Event.space)).order_by(Event.start_at, Event.id).offset(offset).limit(limit))
-    if space is not None:
-        stmt = stmt.where(Event.space_id == space.id)
-    return list(session.scalars(stmt))
+    stmt = _outbox_filter(select(Event), now, space)
+    return list(session.scalars(stmt.options(selectinload(Event.space)).order_by(Event.start_at, Event.id)
+                                .offset(offset).limit(limit)))
+
+
+def announced_count(session, *, now: dt.datetime, space: Space | None = None) -> int:
+    """How many events the outbox holds, counted by the database."""
+    return session.scalar(_outbox_filter(select(func.count(Event.id)), now, space))
 
 
 def announce(session, config, now: dt.datetime | None = None) -> dict[str, int]:

@@ -89,7 +89,7 @@ def outbox(name):
     ap = services.addresses(current_app.config)
     url = ap.actor(name) + "/outbox"
     space = None if found == objects.NETWORK else found
-    total = len(services.announced_events(db.session, current_app.config, now=utcnow(), space=space, limit=100_000))
+    total = services.announced_count(db.session, now=utcnow(), space=space)
     page = request.args.get("page", type=int)
     if page is None or page < 1 or page > 10_000:
         return _json({"@context": objects.CONTEXT, "id": url, "type": "OrderedCollection", "totalItems": total,

@@ -284,6 +284,14 @@ def accept(session, booking: Booking, user) -> Booking:
 
     if booking.state != "requested" or booking.resource is None:
         raise ResourceError(_("Only a request waiting for an answer can be accepted."))
+    # Accepts of one resource wait for each other on its row, so the one after a winner sees
+    # the winner's busy time below. Without it PostgreSQL's exclusion constraint, checked by
+    # two accepts at once, could end one of them as a deadlock instead of a conflict (CI saw
+    # it with twenty at once). SQLite has no row locks and writes one at a time anyway.
+    session.execute(select(Resource.id).where(Resource.id == booking.resource_id).with_for_update())
+    session.refresh(booking)
+    if booking.state != "requested":
+        raise ResourceError(_("Only a request waiting for an answer can be accepted."))
     if busy_spans(session, booking.resource_id, booking.start, booking.end):
         raise Conflict(_("%(name)s is already booked then.", name=booking.resource_name),
                        next_free(session, booking.resource, booking.start, booking.end))

@@ -12,7 +12,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 from icalendar import Calendar
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from corete.extensions import db
 from corete.hosting import services as hosting
@@ -203,6 +204,31 @@ def test_twenty_accepts_of_one_slot_at_the_same_moment_let_exactly_one_through(a
     assert sorted(outcomes) == ["accepted"] + ["conflict"] * 19
     assert len(session.scalars(select(Booking.id).where(Booking.state == "accepted")).all()) == 1
     assert len(session.scalars(select(Busy.id).where(Busy.source == "booking")).all()) == 1
+
+
+def test_the_database_itself_refuses_two_accepted_bookings_that_overlap(session, network):
+    """Below the service's lock, the last guard: written straight to the table, a second
+    overlapping accepted booking is refused (an exclusion constraint on PostgreSQL, a
+    trigger on SQLite), and one that only touches it is not."""
+    _owner, room, _mine, _theirs, _base = network
+    home = session.scalar(select(Space).where(Space.slug == "lab121"))
+    start = dt.datetime.combine(NEXT_MONDAY + dt.timedelta(days=1), dt.time(10), ROME)
+    spans = [(start, start + dt.timedelta(hours=1)), (start + dt.timedelta(minutes=30), start + dt.timedelta(hours=2)),
+             (start + dt.timedelta(hours=1), start + dt.timedelta(hours=2))]
+    ids = [services.request_booking(session, room, start=a, end=b, person_name="Ada", home_space=home)[0].id
+           for a, b in spans]
+    session.commit()
+    accept = update(Booking).values(state="accepted")
+    session.execute(accept.where(Booking.id == ids[0]))
+    session.commit()
+    with pytest.raises(IntegrityError):
+        session.execute(accept.where(Booking.id == ids[1]))
+        session.commit()
+    session.rollback()
+    session.execute(accept.where(Booking.id == ids[2]))  # from the first one's end: free
+    session.commit()
+    states = dict(session.execute(select(Booking.id, Booking.state)).all())
+    assert [states[i] for i in ids] == ["accepted", "requested", "accepted"]
 
 
 def test_a_hosted_feed_publishes_only_its_own_resources_bookings(app, session, network, httpserver):

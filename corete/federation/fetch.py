@@ -634,3 +634,15 @@ def _http_error(resp: requests.Response) -> FetchError:
         410: "the member says this feed is gone for good",
     }.get(status, reason)
     return FetchError("http_4xx", f"HTTP {status}: {plain}", status=status, retry_after=retry_after)
+
+
+class SendingTime:
+    """How long a scheduler's job may go on starting requests to other servers in one run
+    (``OUTBOUND_SECONDS_PER_RUN``): a request started in time still has its own deadline,
+    and what is not sent stays due for the job's next run."""
+
+    def __init__(self, config):
+        self.until = time.monotonic() + float(config["OUTBOUND_SECONDS_PER_RUN"])
+
+    def left(self) -> bool:
+        return time.monotonic() < self.until

@@ -27,7 +27,7 @@ from corete.events.models import Event
 from corete.fediverse import signatures
 from corete.fediverse.models import ActorKey, Announced, Delivery, Follower, RemoteActor
 from corete.fediverse.objects import NETWORK, Addresses, activity, event_object
-from corete.federation.fetch import FetchError, FetchPolicy, fetch, post
+from corete.federation.fetch import FetchError, FetchPolicy, SendingTime, fetch, post
 from corete.spaces.models import Space
 
 log = logging.getLogger(__name__)
@@ -277,11 +277,12 @@ def _retry_after(attempts: int) -> dt.timedelta:
     return dt.timedelta(seconds=min(60 * 2 ** min(attempts, 12), RETRY_CEILING))
 
 
-def deliver(session, config, now: dt.datetime | None = None) -> tuple[int, int]:
-    """Send what is due, signed; (delivered, failed). Flushes; the caller commits."""
-    now = now or utcnow()
+def deliver(session, config, now: dt.datetime | None = None) -> tuple[int, int, int]:
+    """Send what is due, signed; (delivered, failed, left for the next run: the run's
+    sending time was spent). Flushes; the caller commits."""
+    now, clock = now or utcnow(), SendingTime(config)
     ap = addresses(config)
-    sent = failed = 0
+    sent = failed = left = 0
     due = list(session.scalars(select(Delivery).where(Delivery.given_up.is_(False), Delivery.next_attempt_at <= now)
                                .order_by(Delivery.id).limit(MAX_DELIVERIES_PER_RUN)))
     # Keys are committed before anything is signed with them: the receiver fetches the key
@@ -290,6 +291,9 @@ def deliver(session, config, now: dt.datetime | None = None) -> tuple[int, int]:
     session.commit()
     policy = FetchPolicy.from_config(config)
     for row in due:
+        if not clock.left():
+            left += 1
+            continue
         key = keys[row.actor_name]
         body = row.activity.encode()
         headers = signatures.sign(key.private_pem, ap.key(row.actor_name), row.inbox, body, utcnow())
@@ -308,7 +312,7 @@ def deliver(session, config, now: dt.datetime | None = None) -> tuple[int, int]:
         row.next_attempt_at = now + _retry_after(row.attempts)
         row.given_up = row.attempts >= int(config["FEDIVERSE_DELIVERY_ATTEMPTS"])
     session.flush()
-    return sent, failed
+    return sent, failed, left
 
 
 def run(session, config) -> str | None:
@@ -317,8 +321,8 @@ def run(session, config) -> str | None:
         return None
     counts = announce(session, config)
     session.commit()
-    sent, failed = deliver(session, config)
-    if not (sum(counts.values()) or sent or failed):
+    sent, failed, left = deliver(session, config)
+    if not (sum(counts.values()) or sent or failed or left):
         return None
     return (f"fediverse: {counts['Create']} Create, {counts['Update']} Update, {counts['Delete']} Delete queued; "
-            f"{sent} delivered, {failed} failed")
+            f"{sent} delivered, {failed} failed" + (f", {left} left for the next run" if left else ""))

@@ -29,7 +29,7 @@ from sqlalchemy import delete, select
 from werkzeug.exceptions import HTTPException
 
 from corete.core.atom import websub_hub
-from corete.federation.fetch import FetchError, FetchPolicy, fetch, post
+from corete.federation.fetch import FetchError, FetchPolicy, SendingTime, fetch, post
 from corete.push.models import Subscriber
 
 # The hub's documents a reader may subscribe to: Atom feeds, and the feeds it hosts.
@@ -177,8 +177,8 @@ def run(app, session, now: dt.datetime | None = None) -> str | None:
     hub = websub_hub(config)
     if hub is None:
         return None
-    now = now or dt.datetime.now(dt.timezone.utc)
-    said = dict.fromkeys(("verified", "refused", "ended", "delivered", "failed"), 0)
+    now, clock = now or dt.datetime.now(dt.timezone.utc), SendingTime(config)
+    said = dict.fromkeys(("verified", "refused", "ended", "delivered", "failed", "left"), 0)
     versions: dict[str, Version | None] = {}
 
     def version_of(topic: str) -> Version | None:
@@ -188,6 +188,9 @@ def run(app, session, now: dt.datetime | None = None) -> str | None:
 
     for row in session.scalars(select(Subscriber).where(Subscriber.pending_mode.is_not(None))
                                .order_by(Subscriber.requested_at).limit(MAX_VERIFICATIONS)):
+        if not clock.left():  # asked again next run
+            said["left"] += 1
+            continue
         if not _verify(row, config):
             said["refused"] += 1
             if row.active:
@@ -212,6 +215,9 @@ def run(app, session, now: dt.datetime | None = None) -> str | None:
         Subscriber.active.is_(True), (Subscriber.next_attempt_at.is_(None)) | (Subscriber.next_attempt_at <= now))
         .order_by(Subscriber.topic, Subscriber.id))
     for row in due:
+        if not clock.left():  # not looked at (nor its feed rendered): the next run does
+            said["left"] += 1
+            continue
         version = version_of(row.topic)
         if version is None or version.tag == row.delivered or budget <= 0:
             continue
@@ -221,4 +227,4 @@ def run(app, session, now: dt.datetime | None = None) -> str | None:
     if not any(said.values()):
         return None
     return ("WebSub hub: {verified} verified, {refused} not confirmed, {ended} ended, {delivered} delivered, "
-            "{failed} deliveries failed").format(**said)
+            "{failed} deliveries failed, {left} left for the next run").format(**said)

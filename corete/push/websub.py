@@ -27,7 +27,7 @@ from urllib.parse import urlencode
 from sqlalchemy import select, update
 
 from corete.core.atom import websub_hub
-from corete.federation.fetch import FetchError, FetchPolicy, post
+from corete.federation.fetch import FetchError, FetchPolicy, SendingTime, post
 from corete.federation.models import Feed
 from corete.federation.services import poll_soon
 from corete.push.models import WebSubSubscription
@@ -94,6 +94,17 @@ def _record(session, request: _Request, error: str | None, now: dt.datetime) -> 
     session.execute(stmt.values(**values), execution_options={"synchronize_session": False})
     if error is not None and request.mode == "subscribe" and not request.live:
         session.execute(stmt.where(WebSubSubscription.state == "requested").values(state="failed"),
+                        execution_options={"synchronize_session": False})
+
+
+def _not_sent(session, request: _Request) -> None:
+    """The run's time for requests was spent before this one. A subscription not yet live
+    is marked not subscribed, so the next run asks again; a renewal is due again by its
+    lease anyway; an unsubscription not sent ends when its lease does."""
+    if request.mode == "subscribe" and not request.live:
+        session.execute(update(WebSubSubscription).where(WebSubSubscription.id == request.id,
+                                                         WebSubSubscription.state == "requested")
+                        .values(state="failed"),
                         execution_options={"synchronize_session": False})
 
 
@@ -179,8 +190,12 @@ def run(session, config, now: dt.datetime | None = None) -> str | None:
     session.flush()
     requests = [_request(sub, mode, now) for sub, mode in plans]
     session.commit()
+    clock = SendingTime(config)
     for request in requests:
-        _record(session, request, _send(request, config), now)
+        if clock.left():
+            _record(session, request, _send(request, config), now)
+        else:
+            _not_sent(session, request)
     session.flush()
     if not any(counts.values()):
         return None

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 import requests
@@ -16,7 +17,7 @@ from corete.fediverse import services
 from corete.fediverse.models import Delivery, Follower
 from tests.conftest import make_space, poll
 from tests.fediverse.remote import RemoteServer
-from tests.members import ping
+from tests.members import ping, serve
 
 
 @pytest.fixture
@@ -142,6 +143,43 @@ def test_deliveries_are_retried_and_undo_ends_a_follow(app, session, space, live
     assert remote.post(f"{live_server}/ap/actors/calendar/inbox", undo) == 202
     session.expire_all()
     assert session.scalars(select(Follower)).all() == []
+
+
+def test_a_slow_inbox_cannot_keep_a_run_past_its_time_and_the_next_run_sends_the_rest(app, session, space,
+                                                                                      live_server):
+    """A run starts no delivery once OUTBOUND_SECONDS_PER_RUN is spent (so it ends inside
+    the job's lease, and no second scheduler delivers the same rows meanwhile)."""
+    received = []
+
+    class SlowInbox(BaseHTTPRequestHandler):
+        def do_POST(self):
+            received.append(self.rfile.read(int(self.headers["Content-Length"])))
+            time.sleep(0.6)
+            self.send_response(202)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server, base = serve(SlowInbox)
+    try:
+        session.add_all(Delivery(actor_name="calendar", inbox=f"{base}/inbox", kind="Create",
+                                 activity=f'{{"type": "Create", "id": "{live_server}/ap/test/{n}"}}') for n in range(3))
+        session.commit()
+        app.config["OUTBOUND_SECONDS_PER_RUN"] = 1.0
+        started = time.monotonic()
+        said = _run(app, session)
+        took = time.monotonic() - started
+        assert 1 <= len(received) <= 2, said
+        assert f"{len(received)} delivered, 0 failed, {3 - len(received)} left for the next run" in said
+        assert took < 1.0 + 0.6 + 1.0, took  # the time, one slow answer, and the rest of the run
+        app.config["OUTBOUND_SECONDS_PER_RUN"] = 240.0
+        assert f"{3 - len(received)} delivered, 0 failed" in _run(app, session)
+        assert len(received) == 3 and session.scalars(select(Delivery)).all() == []
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def test_a_member_pings_and_a_follower_hears_of_it_in_seconds(app, session, site, space, live_server, remote,

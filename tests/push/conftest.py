@@ -114,6 +114,7 @@ class Reader:
         self.verifications: list[dict] = []
         self.notifications: list[dict] = []
         self.status = 202
+        self.delay = 0.0  # seconds each notification waits for its answer
         reader = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -129,6 +130,7 @@ class Reader:
             def do_POST(self):
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 reader.notifications.append({"body": body, "headers": dict(self.headers), "at": time.monotonic()})
+                time.sleep(reader.delay)
                 self.send_response(reader.status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()

@@ -160,6 +160,38 @@ def test_failed_deliveries_are_retried_and_a_lease_ends(app, session, site, spac
     assert _rows(session) == []
 
 
+def test_slow_callbacks_cannot_keep_a_run_past_its_time_and_the_next_run_sends_the_rest(
+        app, session, site, space, live_server, reader):
+    """A run starts no request once OUTBOUND_SECONDS_PER_RUN is spent, so it ends inside its
+    job's lease whatever the callbacks do; what it did not send is sent by the next."""
+    poll(app, space)
+    topic = f"{live_server}/calendar/upcoming.atom"
+    readers = [reader() for _ in range(3)]
+    for r in readers:
+        _ask(live_server, topic, r.callback)
+    app.config["OUTBOUND_SECONDS_PER_RUN"] = 0
+    said = _run(app, session)
+    assert "0 verified" in said and "3 left for the next run" in said
+    assert [r.verifications for r in readers] == [[], [], []] and not any(row.active for row in _rows(session))
+    app.config["OUTBOUND_SECONDS_PER_RUN"] = 240.0
+    assert _run(app, session).startswith("WebSub hub: 3 verified")
+
+    for r in readers:
+        r.delay = 0.6
+    app.config["OUTBOUND_SECONDS_PER_RUN"] = 1.0
+    site.events.append(("e2", "Cena sociale della Garbatella"))
+    poll(app, space)
+    started = time.monotonic()
+    said = _run(app, session)
+    took = time.monotonic() - started
+    sent = sum(len(r.notifications) for r in readers)
+    assert 1 <= sent <= 2 and f"{sent} delivered" in said and f"{3 - sent} left for the next run" in said
+    assert took < 1.0 + 0.6 + 1.0, took  # the time, one slow answer, and the rest of the run
+    app.config["OUTBOUND_SECONDS_PER_RUN"] = 240.0
+    assert f"{3 - sent} delivered" in _run(app, session)
+    assert [len(r.notifications) for r in readers] == [1, 1, 1]
+
+
 def test_a_member_pings_and_a_subscribed_reader_hears_of_it_in_seconds(app, session, site, space, live_server,
                                                                        reader, scheduler):
     app.config["PUSH_MIN_SECONDS"] = 1

@@ -225,6 +225,21 @@ def test_a_hub_that_denies_is_asked_again_a_day_later(app, session, site, space,
     assert [v["ok"] for v in hub.wait_verified(2)] == [True, True]  # denied twice, each answered
 
 
+def test_a_subscription_not_asked_in_a_runs_time_is_asked_by_the_next_run(app, session, site, space, live_server,
+                                                                          websub_hub):
+    hub = websub_hub(lease=600)
+    site.hub = hub.url
+    poll(app, space)
+    app.config["OUTBOUND_SECONDS_PER_RUN"] = 0
+    _run(app, session)
+    [sub] = _subs(session)
+    assert hub.requests == [] and sub.state == "failed" and sub.last_error is None
+    app.config["OUTBOUND_SECONDS_PER_RUN"] = 240.0
+    assert _run(app, session).startswith("WebSub: 0 subscribed, 1 renewed or asked again")
+    assert [r["hub.mode"] for r in hub.requests] == ["subscribe"]
+    _wait(session, lambda: _subs(session)[0].state == "live")
+
+
 def test_a_hub_on_a_private_address_is_never_asked(app, session, space, live_server):
     feed = space.feeds[0]
     feed.websub_hub, feed.websub_topic = "http://10.20.30.40/hub", feed.url

@@ -85,12 +85,14 @@ def _send(request: _Request, config) -> str | None:
 
 def _record(session, request: _Request, error: str | None, now: dt.datetime) -> None:
     """The hub's answer, on the row if it is still there (by statement: the hub may have
-    verified meanwhile, and its state is then the verification's)."""
+    verified meanwhile, and its state is then the verification's). A denial that came
+    before the answer stands whole, with its reason and its day's wait."""
     values = {"attempts": 0, "next_attempt_at": None, "last_error": None}
     if error is not None:
         values = {"attempts": request.attempts + 1, "next_attempt_at": now + _retry_after(request.attempts + 1),
                   "last_error": error}
-    stmt = update(WebSubSubscription).where(WebSubSubscription.id == request.id)
+    stmt = update(WebSubSubscription).where(WebSubSubscription.id == request.id,
+                                            WebSubSubscription.state != "denied")
     session.execute(stmt.values(**values), execution_options={"synchronize_session": False})
     if error is not None and request.mode == "subscribe" and not request.live:
         session.execute(stmt.where(WebSubSubscription.state == "requested").values(state="failed"),

@@ -211,8 +211,9 @@ def test_a_hub_that_verifies_before_it_answers_finds_what_we_asked(app, session,
     assert hub.verified[-1]["mode"] == "unsubscribe" and hub.verified[-1]["ok"] and not _subs(session)
 
 
-def test_a_hub_that_denies_is_asked_again_a_day_later(app, session, site, space, live_server, websub_hub):
-    hub = websub_hub(deny=True)
+@pytest.mark.parametrize("sync", [False, True])  # True: the denial arrives before the hub's answer to our request
+def test_a_hub_that_denies_is_asked_again_a_day_later(app, session, site, space, live_server, websub_hub, sync):
+    hub = websub_hub(deny=True, sync=sync)
     site.hub, site.events = hub.url, [("e1", "Assemblea")]
     poll(app, space)
     _run(app, session)

@@ -280,7 +280,7 @@ def _retry_after(attempts: int) -> dt.timedelta:
 def deliver(session, config, now: dt.datetime | None = None) -> tuple[int, int, int]:
     """Send what is due, signed; (delivered, failed, left for the next run: the run's
     sending time was spent). Flushes; the caller commits."""
-    now, clock = now or utcnow(), SendingTime(config)
+    now = now or utcnow()
     ap = addresses(config)
     sent = failed = left = 0
     due = list(session.scalars(select(Delivery).where(Delivery.given_up.is_(False), Delivery.next_attempt_at <= now)
@@ -289,7 +289,7 @@ def deliver(session, config, now: dt.datetime | None = None) -> tuple[int, int, 
     # the signature names, and must find the one it was made with.
     keys = {name: key_of(session, name) for name in {row.actor_name for row in due}}
     session.commit()
-    policy = FetchPolicy.from_config(config)
+    policy, clock = FetchPolicy.from_config(config), SendingTime(config)
     for row in due:
         if not clock.left():
             left += 1

@@ -174,7 +174,7 @@ def test_a_slow_inbox_cannot_keep_a_run_past_its_time_and_the_next_run_sends_the
         took = time.monotonic() - started
         assert 1 <= len(received) <= 2, said
         assert f"{len(received)} delivered, 0 failed, {3 - len(received)} left for the next run" in said
-        assert took < 1.0 + 0.6 + 1.0, took  # the time, one slow answer, and the rest of the run
+        assert took < 1.0 + 0.6 + 2.0, took  # the time, one slow answer, the rest of the run, a loaded machine
         app.config["OUTBOUND_SECONDS_PER_RUN"] = 240.0
         assert f"{3 - len(received)} delivered, 0 failed" in _run(app, session)
         assert len(received) == 3 and session.scalars(select(Delivery)).all() == []

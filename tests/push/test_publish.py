@@ -186,7 +186,7 @@ def test_slow_callbacks_cannot_keep_a_run_past_its_time_and_the_next_run_sends_t
     took = time.monotonic() - started
     sent = sum(len(r.notifications) for r in readers)
     assert 1 <= sent <= 2 and f"{sent} delivered" in said and f"{3 - sent} left for the next run" in said
-    assert took < 1.0 + 0.6 + 1.0, took  # the time, one slow answer, and the rest of the run
+    assert took < 1.0 + 0.6 + 2.0, took  # the time, one slow answer, the rest of the run, a loaded machine
     app.config["OUTBOUND_SECONDS_PER_RUN"] = 240.0
     assert f"{3 - sent} delivered" in _run(app, session)
     assert [len(r.notifications) for r in readers] == [1, 1, 1]

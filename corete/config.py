@@ -241,9 +241,9 @@ FEDIVERSE_INBOX_RATE_LIMIT = "120 per minute"  # activities posted to the inboxe
 FEDIVERSE_SIGNATURE_MAX_AGE = 3600  # seconds a signed request's Date may be from the hub's clock
 FEDIVERSE_FETCH_DEADLINE = 10.0  # reading another server's key, during an inbox request
 FEDIVERSE_DELIVERY_ATTEMPTS = 10  # 2, 4, 8... minutes apart, at most 6 hours: about two days
-# A job that sends to other servers (WebSub requests and deliveries, the fediverse's
-# deliveries) starts no new request after this many seconds of a run; the rest wait, due,
-# for the next run. With one request's FETCH_TOTAL_DEADLINE on top, a run ends well inside
+# A job that sends to other servers or reads from them (WebSub requests and deliveries, the
+# fediverse's deliveries, pictures, resources' busy calendars) starts no new request after
+# this many seconds of a run; the rest wait, due, for the next run. With one request's FETCH_TOTAL_DEADLINE on top, a run ends well inside
 # its job's 10-minute lease, so another scheduler never takes the job while it still sends.
 OUTBOUND_SECONDS_PER_RUN = 240.0
 # Open purchasing rounds close at their deadline by themselves (the scheduler looks every

@@ -96,7 +96,7 @@ def _fetch_one(url: str, policy, max_pixels: int):
 
 def fetch_pending(session, model, config, now: dt.datetime | None = None, limit: int | None = None) -> str:
     """Fetch the pictures rows of ``model`` name and do not have yet; what was done, in words."""
-    from corete.federation.fetch import FetchPolicy
+    from corete.federation.fetch import FetchPolicy, SendingTime
 
     now = now or utcnow()
     limit = limit or int(config["PICTURES_PER_RUN"])
@@ -122,9 +122,14 @@ def fetch_pending(session, model, config, now: dt.datetime | None = None, limit:
         else:
             to_fetch.append((key, url, source))
     session.commit()
+    clock, left = SendingTime(config), 0
     with ThreadPoolExecutor(max_workers=FETCH_THREADS) as pool:
-        results = pool.map(lambda job: _fetch_one(job[1], policy, max_pixels), to_fetch)
-        for (key, url, source), (prepared, error) in zip(to_fetch, results):
+        results = pool.map(lambda job: _fetch_one(job[1], policy, max_pixels) if clock.left() else None, to_fetch)
+        for (key, url, source), result in zip(to_fetch, results):
+            if result is None:  # the run's time was spent before it: still wanted, the next run fetches it
+                left += 1
+                continue
+            prepared, error = result
             try:
                 _record(session, model, source, prepared, error, now)
                 session.commit()
@@ -136,7 +141,7 @@ def fetch_pending(session, model, config, now: dt.datetime | None = None, limit:
                 log.info("picture %s refused: %s", url, error)
             else:
                 kept += 1
-    return f"{kept} pictures kept, {failed} refused"
+    return f"{kept} pictures kept, {failed} refused" + (f", {left} left for the next run" if left else "")
 
 
 def _record(session, model, source: PictureSource, prepared, error, now) -> None:

@@ -51,7 +51,7 @@ def busy_from(body: bytes, content_type: str | None, base_url: str, now: dt.date
 
 def read_calendars(session, config, now: dt.datetime | None = None, limit: int | None = None) -> str:
     """Read the calendars that are due; what was done, in words. Commits per calendar."""
-    from corete.federation.fetch import FetchError, FetchPolicy, fetch
+    from corete.federation.fetch import FetchError, FetchPolicy, SendingTime, fetch
     from corete.federation.parse import InvalidDocument, NotAFeed
 
     now = now or utcnow()
@@ -59,9 +59,12 @@ def read_calendars(session, config, now: dt.datetime | None = None, limit: int |
     resources = due(session, now, every, int(limit or config["RESOURCE_CALENDARS_PER_RUN"]))
     if not resources:
         return "no calendars to read"
-    policy = FetchPolicy.from_config(config)
-    read = unchanged = failed = 0
+    policy, clock = FetchPolicy.from_config(config), SendingTime(config)
+    read = unchanged = failed = left = 0
     for resource in resources:
+        if not clock.left():  # still due: the next run reads it
+            left += 1
+            continue
         resource.calendar_read_at = now
         try:
             result = fetch(resource.calendar_url, policy, etag=resource.calendar_etag)
@@ -82,4 +85,5 @@ def read_calendars(session, config, now: dt.datetime | None = None, limit: int |
         except (InvalidDocument, NotAFeed) as e:
             resource.calendar_error, failed = f"not a calendar: {e}"[:300], failed + 1
         session.commit()
-    return f"{read} calendars read, {unchanged} unchanged, {failed} failed"
+    return f"{read} calendars read, {unchanged} unchanged, {failed} failed" + (
+        f", {left} left for the next run" if left else "")

@@ -42,6 +42,10 @@ def test_a_feed_picture_is_fetched_once_kept_and_served_by_the_hub(app, session,
     event = _event(session)
     assert event.image_url == httpserver.url_for("/img/serata.jpg") and event.picture_id is None
 
+    app.config["OUTBOUND_SECONDS_PER_RUN"] = 0  # a run whose time is spent fetches nothing: still wanted
+    assert fetch_pending(session, Event, app.config) == "0 pictures kept, 0 refused, 1 left for the next run"
+    assert not [r for r, _ in httpserver.log if r.path == "/img/serata.jpg"] and _event(session).picture_id is None
+    app.config["OUTBOUND_SECONDS_PER_RUN"] = 240.0
     assert fetch_pending(session, Event, app.config) == "1 pictures kept, 0 refused"
     event = _event(session)
     picture = session.get(Picture, event.picture_id)

@@ -188,6 +188,11 @@ def test_a_busy_calendar_is_read_through_the_fetcher_and_a_broken_one_keeps_what
     space = make_space(session, httpserver.url_for("/lab.json"), name="Lab121")
     poll(app, space)
     session.commit()
+    app.config["OUTBOUND_SECONDS_PER_RUN"] = 0  # a run whose time is spent reads nothing, and it stays due
+    said = runner.invoke(args=["resources", "calendars"]).output
+    assert "0 calendars read, 0 unchanged, 0 failed, 1 left for the next run" in said
+    assert not [r for r, _ in httpserver.log if r.path == "/sala.ics"]
+    app.config["OUTBOUND_SECONDS_PER_RUN"] = 240.0
     assert "1 calendars read, 0 unchanged, 0 failed" in runner.invoke(args=["resources", "calendars"]).output
 
     def free(day, start, end):

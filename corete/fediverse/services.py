@@ -283,20 +283,23 @@ def deliver(session, config, now: dt.datetime | None = None) -> tuple[int, int, 
     now = now or utcnow()
     ap = addresses(config)
     sent = failed = left = 0
-    due = list(session.scalars(select(Delivery).where(Delivery.given_up.is_(False), Delivery.next_attempt_at <= now)
-                               .order_by(Delivery.id).limit(MAX_DELIVERIES_PER_RUN)))
+    is_due = (Delivery.given_up.is_(False), Delivery.next_attempt_at <= now)
     # Keys are committed before anything is signed with them: the receiver fetches the key
-    # the signature names, and must find the one it was made with.
-    keys = {name: key_of(session, name) for name in {row.actor_name for row in due}}
+    # the signature names, and must find the one it was made with. The rows are read after
+    # that commit, so none is read again one by one (only those of these actors: an inbox
+    # may queue an Accept meanwhile, sent at the next run).
+    keys = {name: key_of(session, name).private_pem
+            for name in session.scalars(select(Delivery.actor_name).where(*is_due).distinct())}
     session.commit()
+    due = list(session.scalars(select(Delivery).where(*is_due, Delivery.actor_name.in_(keys))
+                               .order_by(Delivery.id).limit(MAX_DELIVERIES_PER_RUN)))
     policy, clock = FetchPolicy.from_config(config), SendingTime(config)
     for row in due:
         if not clock.left():
             left += 1
             continue
-        key = keys[row.actor_name]
         body = row.activity.encode()
-        headers = signatures.sign(key.private_pem, ap.key(row.actor_name), row.inbox, body, utcnow())
+        headers = signatures.sign(keys[row.actor_name], ap.key(row.actor_name), row.inbox, body, utcnow())
         try:
             status, answer = post(row.inbox, body, "application/activity+json", policy, headers=headers)
             error = None if 200 <= status < 300 else f"HTTP {status}: {answer.strip()}"

@@ -276,6 +276,21 @@ def confirm_email(session, token: str) -> Booking | None:
     return booking
 
 
+ACCEPT_LOCKS = 7301  # the first key of PostgreSQL's advisory locks accepts take turns on
+
+
+def _take_turns(session, resource_id: int) -> None:
+    """Accepts of one resource wait for each other until the transaction ends, so the one
+    after a winner sees the winner's busy time. Without it PostgreSQL's exclusion
+    constraint, checked by two accepts at once, could end one of them as a deadlock instead
+    of a conflict (CI saw it with twenty at once). An advisory lock, not the resource's
+    row: a poll of the owner's feed holds the feed's row and then writes the resource's,
+    while an accept marks that feed due, and the two would wait for each other. SQLite
+    writes one transaction at a time anyway."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(ACCEPT_LOCKS, resource_id)))
+
+
 def accept(session, booking: Booking, user) -> Booking:
     """The owning space accepts: the slot becomes busy time. Two accepts of overlapping
     requests at the same moment: the database lets one through; the other gets Conflict,
@@ -284,11 +299,7 @@ def accept(session, booking: Booking, user) -> Booking:
 
     if booking.state != "requested" or booking.resource is None:
         raise ResourceError(_("Only a request waiting for an answer can be accepted."))
-    # Accepts of one resource wait for each other on its row, so the one after a winner sees
-    # the winner's busy time below. Without it PostgreSQL's exclusion constraint, checked by
-    # two accepts at once, could end one of them as a deadlock instead of a conflict (CI saw
-    # it with twenty at once). SQLite has no row locks and writes one at a time anyway.
-    session.execute(select(Resource.id).where(Resource.id == booking.resource_id).with_for_update())
+    _take_turns(session, booking.resource_id)
     session.refresh(booking)
     if booking.state != "requested":
         raise ResourceError(_("Only a request waiting for an answer can be accepted."))

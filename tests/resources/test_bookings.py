@@ -7,15 +7,18 @@ from __future__ import annotations
 import datetime as dt
 import html
 import threading
+import time
 from zoneinfo import ZoneInfo
 
 import pytest
 import requests
 from icalendar import Calendar
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
+from corete.core.models import utcnow
 from corete.extensions import db
+from corete.federation.models import Feed
 from corete.hosting import services as hosting
 from corete.mail.models import Message
 from corete.resources import services
@@ -204,6 +207,54 @@ def test_twenty_accepts_of_one_slot_at_the_same_moment_let_exactly_one_through(a
     assert sorted(outcomes) == ["accepted"] + ["conflict"] * 19
     assert len(session.scalars(select(Booking.id).where(Booking.state == "accepted")).all()) == 1
     assert len(session.scalars(select(Busy.id).where(Busy.source == "booking")).all()) == 1
+
+
+def test_an_accept_while_the_owners_feed_is_being_read_waits_for_it_and_does_not_deadlock(app, session, network):
+    """A poll of the owner's feed holds the feed's row and then writes the resource's; an
+    accept marks that feed due after taking its turn on the resource. Taking that turn
+    with a row lock on the resource made the two wait for each other (PostgreSQL ended one
+    as a deadlock); accepts now take turns on a lock polls never take."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("row locks: SQLite writes one transaction at a time")
+    _owner, room, _mine, _theirs, _base = network
+    home = session.scalar(select(Space).where(Space.slug == "lab121"))
+    start = dt.datetime.combine(NEXT_MONDAY + dt.timedelta(days=1), dt.time(10), ROME)
+    booking, _ = services.request_booking(session, room, start=start, end=start + dt.timedelta(hours=1),
+                                          person_name="Ada", home_space=home)
+    session.commit()
+    feed_id, room_id, booking_id, engine = room.feed_id, room.id, booking.id, db.engine
+    outcomes, feed_held = [], threading.Event()
+
+    def poll_like():  # the poller's order: the feed's row first, then the resource's
+        with engine.connect() as conn:
+            conn.execute(update(Feed).where(Feed.id == feed_id).values(last_polled_at=utcnow()))
+            feed_held.set()
+            time.sleep(1.0)  # the accept takes its turn and waits for the feed meanwhile
+            try:
+                conn.execute(update(Resource).where(Resource.id == room_id).values(name="Sala grande"))
+                conn.commit()
+                outcomes.append("poll committed")
+            except OperationalError as e:
+                outcomes.append(f"poll: {type(e.orig).__name__}")
+
+    def accept():
+        feed_held.wait(10)
+        with app.app_context():
+            try:
+                services.accept(db.session, db.session.get(Booking, booking_id), None)
+                db.session.commit()
+                outcomes.append("accepted")
+            except OperationalError as e:
+                outcomes.append(f"accept: {type(e.orig).__name__}")
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=poll_like), threading.Thread(target=accept)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert sorted(outcomes) == ["accepted", "poll committed"]
 
 
 def test_the_database_itself_refuses_two_accepted_bookings_that_overlap(session, network):

@@ -300,8 +300,9 @@ def accept(session, booking: Booking, user) -> Booking:
     if booking.state != "requested" or booking.resource is None:
         raise ResourceError(_("Only a request waiting for an answer can be accepted."))
     _take_turns(session, booking.resource_id)
+    _republish(session, booking)  # first: see _republish
     session.refresh(booking)
-    if booking.state != "requested":
+    if booking.state != "requested" or booking.resource_id is None:
         raise ResourceError(_("Only a request waiting for an answer can be accepted."))
     if busy_spans(session, booking.resource_id, booking.start, booking.end):
         raise Conflict(_("%(name)s is already booked then.", name=booking.resource_name),
@@ -317,7 +318,6 @@ def accept(session, booking: Booking, user) -> Booking:
     session.add(Busy(resource_id=booking.resource_id, start=booking.start, end=booking.end, source="booking",
                      booking_id=booking.id))
     session.flush()
-    _republish(session, booking)
     tell(session, booking, "accepted")
     return booking
 
@@ -342,20 +342,22 @@ def cancel(session, booking: Booking, user, space: Space, reason: str) -> Bookin
         raise ResourceError(_("This booking is no longer on."))
     if not reason:
         raise ResourceError(_("Say why: the other space reads it."))
-    was_accepted = booking.state == "accepted"
+    if booking.state == "accepted":
+        _republish(session, booking)  # first: see _republish
     booking.state, booking.reason, booking.cancelled_by_space_id = "cancelled", reason, space.id
     booking.decided_by, booking.decided_at = getattr(user, "id", None), utcnow()
     session.execute(delete(Busy).where(Busy.booking_id == booking.id), execution_options={"synchronize_session": False})
     session.flush()
-    if was_accepted:
-        _republish(session, booking)
     tell(session, booking, "cancelled")
     return booking
 
 
 def _republish(session, booking: Booking) -> None:
     """An accepted booking changes what the owner's hosted feed publishes: the hub reads it
-    again at its next look (seconds)."""
+    again at its next look (seconds). Done before the booking or its busy time is written,
+    in the order a poll of that feed takes its rows (the feed's, then the resource's and its
+    bookings'): in the other order, an accept and a poll that removes the resource each held
+    what the other waited for."""
     from corete.federation.models import Feed
 
     if booking.resource is not None:

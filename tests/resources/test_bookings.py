@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 from icalendar import Calendar
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from corete.core.models import utcnow
@@ -209,11 +209,14 @@ def test_twenty_accepts_of_one_slot_at_the_same_moment_let_exactly_one_through(a
     assert len(session.scalars(select(Busy.id).where(Busy.source == "booking")).all()) == 1
 
 
-def test_an_accept_while_the_owners_feed_is_being_read_waits_for_it_and_does_not_deadlock(app, session, network):
-    """A poll of the owner's feed holds the feed's row and then writes the resource's; an
-    accept marks that feed due after taking its turn on the resource. Taking that turn
-    with a row lock on the resource made the two wait for each other (PostgreSQL ended one
-    as a deadlock); accepts now take turns on a lock polls never take."""
+@pytest.mark.parametrize("poll_does, accept_says", [("writes", "accepted"), ("removes", "refused")])
+def test_an_accept_while_the_owners_feed_is_being_read_waits_for_it_and_does_not_deadlock(app, session, network,
+                                                                                          poll_does, accept_says):
+    """A poll of the owner's feed holds the feed's row and then writes or removes the
+    resource (removing it lets go of its bookings); an accept marks that feed due. Accepts
+    taking turns with a row lock on the resource, or marking the feed after writing the
+    booking, made the two wait for each other until PostgreSQL ended one as a deadlock.
+    Accepts now take turns on a lock polls never take, and mark the feed first."""
     if db.engine.dialect.name != "postgresql":
         pytest.skip("row locks: SQLite writes one transaction at a time")
     _owner, room, _mine, _theirs, _base = network
@@ -231,7 +234,10 @@ def test_an_accept_while_the_owners_feed_is_being_read_waits_for_it_and_does_not
             feed_held.set()
             time.sleep(1.0)  # the accept takes its turn and waits for the feed meanwhile
             try:
-                conn.execute(update(Resource).where(Resource.id == room_id).values(name="Sala grande"))
+                if poll_does == "writes":
+                    conn.execute(update(Resource).where(Resource.id == room_id).values(name="Sala grande"))
+                else:
+                    conn.execute(delete(Resource).where(Resource.id == room_id))
                 conn.commit()
                 outcomes.append("poll committed")
             except OperationalError as e:
@@ -246,6 +252,8 @@ def test_an_accept_while_the_owners_feed_is_being_read_waits_for_it_and_does_not
                 outcomes.append("accepted")
             except OperationalError as e:
                 outcomes.append(f"accept: {type(e.orig).__name__}")
+            except services.ResourceError:
+                outcomes.append("refused")
             finally:
                 db.session.remove()
 
@@ -254,7 +262,7 @@ def test_an_accept_while_the_owners_feed_is_being_read_waits_for_it_and_does_not
         t.start()
     for t in threads:
         t.join(timeout=30)
-    assert sorted(outcomes) == ["accepted", "poll committed"]
+    assert sorted(outcomes) == sorted([accept_says, "poll committed"])
 
 
 def test_the_database_itself_refuses_two_accepted_bookings_that_overlap(session, network):

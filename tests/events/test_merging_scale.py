@@ -85,7 +85,7 @@ def test_a_poll_costs_as_many_statements_in_a_larger_network(app, session, https
     """Changing one feed's event issues the same statements with 3 or with 30 other feeds
     holding events at the same instants: the poll reads other feeds' rows only through
     keys it shares with them (both databases; the plan test above is SQLite's)."""
-    # One poll in ten, drawn at random, also trims the feed's poll history: two more
+    # One poll in ten, drawn at random, also trims the feed's poll history: one or two more
     # statements that have nothing to do with the network's size (CI once counted them).
     monkeypatch.setattr(federation_services, "HISTORY_TRIM_EVERY", float("inf"))
     served = {}

@@ -20,6 +20,7 @@ hurt by them:
 """
 from __future__ import annotations
 
+import datetime as dt
 import email.utils
 import heapq
 import ipaddress
@@ -634,6 +635,12 @@ def _http_error(resp: requests.Response) -> FetchError:
         410: "the member says this feed is gone for good",
     }.get(status, reason)
     return FetchError("http_4xx", f"HTTP {status}: {plain}", status=status, retry_after=retry_after)
+
+
+def backoff(attempts: int, ceiling: float) -> dt.timedelta:
+    """When to try a request to another server again after ``attempts`` failures in a row:
+    2, 4, 8... minutes later, at most ``ceiling`` seconds."""
+    return dt.timedelta(seconds=min(60 * 2 ** min(attempts, 12), ceiling))
 
 
 class SendingTime:

@@ -31,9 +31,6 @@ class Addresses:
     def event(self, event_id: int) -> str:
         return f"{self.base}/ap/events/{event_id}"
 
-    def activity(self, kind: str, event_id: int, version: str) -> str:
-        return f"{self.base}/ap/events/{event_id}/{kind.lower()}/{version}"
-
     def page(self, path: str) -> str:
         return self.base + path
 
@@ -53,7 +50,7 @@ def actor(ap: Addresses, name: str, *, title: str, summary: str, page: str, publ
     }
 
 
-def event_object(ap: Addresses, event, *, actor_name: str, page: str) -> dict:
+def event_object(ap: Addresses, event, *, actor_name: str) -> dict:
     """An Event as Mobilizon and Gancio federate one: Mastodon shows its name, start and
     place; Mobilizon and Gancio import it as an event."""
     start = event.start_at if not event.all_day else dt.datetime.combine(event.start_date, dt.time(),
@@ -62,7 +59,8 @@ def event_object(ap: Addresses, event, *, actor_name: str, page: str) -> dict:
         dt.datetime.combine(event.end_date, dt.time(), dt.timezone.utc) if event.end_date else None)
     obj = {
         "@context": CONTEXT, "id": ap.event(event.id), "type": "Event", "name": event.title,
-        "content": event.description_html or "", "startTime": _iso(start), "url": page,
+        "content": event.description_html or "", "startTime": _iso(start),
+        "url": ap.page(f"/events/{event.id}"),
         "attributedTo": ap.actor(actor_name), "to": [PUBLIC], "cc": [ap.actor(actor_name) + "/followers"],
         "published": _iso(event.first_seen_at), "updated": _iso(event.updated_at),
         "timezone": event.timezone or "Europe/Rome",
@@ -89,7 +87,7 @@ def activity(ap: Addresses, kind: str, actor_name: str, obj: dict, version: str)
     """Create, Update or Delete of an event (a Delete carries a Tombstone)."""
     if kind == "Delete":
         obj = {"id": obj["id"], "type": "Tombstone"}
-    return {"@context": CONTEXT, "id": ap.activity(kind, int(obj["id"].rsplit("/", 1)[1]), version), "type": kind,
+    return {"@context": CONTEXT, "id": f"{obj['id']}/{kind.lower()}/{version}", "type": kind,
             "actor": ap.actor(actor_name), "to": [PUBLIC], "cc": [ap.actor(actor_name) + "/followers"], "object": obj,
             "published": _iso(dt.datetime.now(dt.timezone.utc))}
 

@@ -17,17 +17,18 @@ import datetime as dt
 import hashlib
 import json
 import logging
+from dataclasses import replace
 
 from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from corete.core.models import utcnow
+from corete.core.models import chunks, utcnow
 from corete.events.models import Event
 from corete.fediverse import signatures
 from corete.fediverse.models import ActorKey, Announced, Delivery, Follower, RemoteActor
 from corete.fediverse.objects import NETWORK, Addresses, activity, event_object
-from corete.federation.fetch import FetchError, FetchPolicy, SendingTime, fetch, post
+from corete.federation.fetch import FetchError, FetchPolicy, SendingTime, backoff, fetch, post
 from corete.spaces.models import Space
 
 log = logging.getLogger(__name__)
@@ -89,8 +90,8 @@ def _sha(text: str) -> str:
 
 def _policy(config) -> FetchPolicy:
     policy = FetchPolicy.from_config(config)
-    return FetchPolicy(**{**policy.__dict__, "accept": ACTIVITY_TYPES,
-                          "total_deadline": min(policy.total_deadline, float(config["FEDIVERSE_FETCH_DEADLINE"]))})
+    return replace(policy, accept=ACTIVITY_TYPES,
+                   total_deadline=min(policy.total_deadline, float(config["FEDIVERSE_FETCH_DEADLINE"])))
 
 
 def _remote(session, key_id: str, config, *, fresh: bool = False) -> RemoteActor:
@@ -185,10 +186,6 @@ def _version(event) -> str:
     return _sha(f"{event.updated_at.isoformat()}|{event.status}")[:32]
 
 
-def _page(config, event: Event) -> str:
-    return addresses(config).page(f"/events/{event.id}")
-
-
 def _upcoming(now: dt.datetime):
     """Events (not the overrides of one date of a series) of active spaces that have not
     ended: a series that never ends never has."""
@@ -202,7 +199,7 @@ def _outbox_filter(stmt, now: dt.datetime, space: Space | None):
     return stmt.where(Event.space_id == space.id) if space is not None else stmt
 
 
-def announced_events(session, config, *, now: dt.datetime, space: Space | None = None, limit: int = 20,
+def announced_events(session, *, now: dt.datetime, space: Space | None = None, limit: int = 20,
                      offset: int = 0) -> list[Event]:
     """Upcoming events as the calendars show them (the outbox): not cancelled, not past, of
     active spaces, soonest first."""
@@ -247,8 +244,7 @@ def announce(session, config, now: dt.datetime | None = None) -> dict[str, int]:
                     document = {**obj, "attributedTo": ap.actor(name), "cc": [ap.actor(name) + "/followers"]}
                 counts[kind] += _queue(session, name, inboxes, kind, activity(ap, kind, name, document, version))
 
-    for chunk in range(0, len(changed), 1000):
-        ids = changed[chunk:chunk + 1000]
+    for ids in chunks(changed):
         before_of = {a.event_id: a for a in session.scalars(select(Announced).where(Announced.event_id.in_(ids)))}
         for event in session.scalars(select(Event).where(Event.id.in_(ids)).options(selectinload(Event.space))
                                      .order_by(Event.id)):
@@ -258,7 +254,7 @@ def announce(session, config, now: dt.datetime | None = None) -> dict[str, int]:
                     tell("Delete", event.id, event.space.slug, None, version)
                     session.delete(before)
                 continue
-            obj = event_object(ap, event, actor_name=NETWORK, page=_page(config, event))
+            obj = event_object(ap, event, actor_name=NETWORK)
             tell("Create" if before is None else "Update", event.id, event.space.slug, obj, version)
             if before is None:
                 before = Announced(event_id=event.id, space_slug=event.space.slug)
@@ -271,10 +267,6 @@ def announce(session, config, now: dt.datetime | None = None) -> dict[str, int]:
         session.execute(delete(Announced).where(Announced.event_id.in_([g[0] for g in gone])))
     session.flush()
     return counts
-
-
-def _retry_after(attempts: int) -> dt.timedelta:
-    return dt.timedelta(seconds=min(60 * 2 ** min(attempts, 12), RETRY_CEILING))
 
 
 def deliver(session, config, now: dt.datetime | None = None) -> tuple[int, int, int]:
@@ -312,7 +304,7 @@ def deliver(session, config, now: dt.datetime | None = None) -> tuple[int, int, 
         failed += 1
         row.attempts += 1
         row.last_error = error[:500]
-        row.next_attempt_at = now + _retry_after(row.attempts)
+        row.next_attempt_at = now + backoff(row.attempts, RETRY_CEILING)
         row.given_up = row.attempts >= int(config["FEDIVERSE_DELIVERY_ATTEMPTS"])
     session.flush()
     return sent, failed, left

@@ -94,11 +94,11 @@ def outbox(name):
     if page is None or page < 1 or page > 10_000:
         return _json({"@context": objects.CONTEXT, "id": url, "type": "OrderedCollection", "totalItems": total,
                       "first": url + "?page=1"})
-    events = services.announced_events(db.session, current_app.config, now=utcnow(), space=space, limit=PAGE_SIZE,
+    events = services.announced_events(db.session, now=utcnow(), space=space, limit=PAGE_SIZE,
                                        offset=(page - 1) * PAGE_SIZE)
     items = []
     for event in events:
-        obj = objects.event_object(ap, event, actor_name=name, page=ap.page(f"/events/{event.id}"))
+        obj = objects.event_object(ap, event, actor_name=name)
         items.append(objects.activity(ap, "Create", name, obj, "outbox"))
     document = {"@context": objects.CONTEXT, "id": f"{url}?page={page}", "type": "OrderedCollectionPage",
                 "partOf": url, "orderedItems": items}
@@ -123,7 +123,7 @@ def event_object(event_id):
     if event is None or not event.space.active:
         abort(404)
     ap = services.addresses(current_app.config)
-    return _json(objects.event_object(ap, event, actor_name=objects.NETWORK, page=ap.page(f"/events/{event.id}")))
+    return _json(objects.event_object(ap, event, actor_name=objects.NETWORK))
 
 
 @bp.route("/ap/actors/<name>/inbox", methods=["POST"])

@@ -29,7 +29,7 @@ from sqlalchemy import delete, select
 from werkzeug.exceptions import HTTPException
 
 from corete.core.atom import websub_hub
-from corete.federation.fetch import FetchError, FetchPolicy, SendingTime, fetch, post
+from corete.federation.fetch import FetchError, FetchPolicy, SendingTime, backoff, fetch, post
 from corete.push.models import Subscriber
 
 # The hub's documents a reader may subscribe to: Atom feeds, and the feeds it hosts.
@@ -146,10 +146,6 @@ def _lease(asked: int | None, config) -> int:
     return max(MIN_LEASE, min(asked or DEFAULT_LEASE, int(config["WEBSUB_MAX_LEASE_SECONDS"])))
 
 
-def _retry_after(attempts: int) -> dt.timedelta:
-    return dt.timedelta(seconds=min(60 * 2 ** min(attempts, 12), RETRY_CEILING))
-
-
 def _deliver(row: Subscriber, version: Version, hub: str, config, now: dt.datetime) -> bool:
     headers = {"Link": f'<{hub}>; rel="hub", <{row.topic}>; rel="self"'}
     if row.secret:
@@ -165,7 +161,7 @@ def _deliver(row: Subscriber, version: Version, hub: str, config, now: dt.dateti
         row.attempts, row.next_attempt_at, row.last_error = 0, None, None
         return True
     row.attempts += 1
-    row.next_attempt_at = now + _retry_after(row.attempts)
+    row.next_attempt_at = now + backoff(row.attempts, RETRY_CEILING)
     row.last_error = f"delivery failed: {error}"[:500]
     return False
 

@@ -27,7 +27,7 @@ from urllib.parse import urlencode
 from sqlalchemy import select, update
 
 from corete.core.atom import websub_hub
-from corete.federation.fetch import FetchError, FetchPolicy, SendingTime, post
+from corete.federation.fetch import FetchError, FetchPolicy, SendingTime, backoff, post
 from corete.federation.models import Feed
 from corete.federation.services import poll_soon
 from corete.push.models import WebSubSubscription
@@ -45,11 +45,6 @@ GIVE_UP_UNSUBSCRIBING = dt.timedelta(days=1)
 
 def callback_url(config, token: str) -> str:
     return config["PUBLIC_URL"].rstrip("/") + CALLBACK_PATH.format(token=token)
-
-
-def _retry_after(attempts: int) -> dt.timedelta:
-    """2, 4, 8... minutes after a failed request, at most a day."""
-    return dt.timedelta(seconds=min(60 * 2 ** min(attempts, 12), RETRY_CEILING))
 
 
 @dataclass(frozen=True)
@@ -89,8 +84,8 @@ def _record(session, request: _Request, error: str | None, now: dt.datetime) -> 
     before the answer stands whole, with its reason and its day's wait."""
     values = {"attempts": 0, "next_attempt_at": None, "last_error": None}
     if error is not None:
-        values = {"attempts": request.attempts + 1, "next_attempt_at": now + _retry_after(request.attempts + 1),
-                  "last_error": error}
+        attempts = request.attempts + 1
+        values = {"attempts": attempts, "next_attempt_at": now + backoff(attempts, RETRY_CEILING), "last_error": error}
     stmt = update(WebSubSubscription).where(WebSubSubscription.id == request.id,
                                             WebSubSubscription.state != "denied")
     session.execute(stmt.values(**values), execution_options={"synchronize_session": False})
